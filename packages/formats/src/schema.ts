@@ -1,0 +1,293 @@
+// The one schema source for the public formats: runtime validation, TypeScript types, API request validation and
+// the OpenAPI document are all derived from these definitions. Defaults live here as `default` annotations and are
+// applied by `withDefaults` (defaults.ts), never anywhere else.
+import { type Static, Type as T } from "@sinclair/typebox";
+
+const Int = (opts: { minimum?: number; maximum?: number; default?: number; description?: string } = {}) =>
+  T.Integer({ minimum: 1, ...opts });
+const closed = { additionalProperties: false } as const;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Attention types (FORMATS.md section 1). One object schema per type, discriminated by `type`.
+
+export const ATTENTION_TYPES = [
+  "softmax",
+  "performer",
+  "linformer",
+  "nystrom",
+  "fnet",
+  "mixer",
+  "castling",
+  "xnorm",
+] as const;
+export type AttentionType = (typeof ATTENTION_TYPES)[number];
+
+export const SoftmaxAttention = T.Object({ type: T.Literal("softmax") }, closed);
+export const PerformerAttention = T.Object(
+  {
+    type: T.Literal("performer"),
+    features: T.Optional(Int({ description: "random features m; default floor(d ln d) for head dim d" })),
+  },
+  closed,
+);
+export const LinformerAttention = T.Object(
+  {
+    type: T.Literal("linformer"),
+    k: T.Optional(Int({ default: 64, description: "projected sequence length" })),
+    shareKV: T.Optional(T.Boolean({ default: true, description: "K and V share one projection" })),
+  },
+  closed,
+);
+export const NystromAttention = T.Object(
+  {
+    type: T.Literal("nystrom"),
+    landmarks: T.Optional(Int({ default: 64 })),
+    iterations: T.Optional(Int({ default: 6 })),
+    convKernel: T.Optional(Int({ default: 33, description: "depthwise conv on V along tokens (odd)" })),
+  },
+  closed,
+);
+export const FNetAttention = T.Object({ type: T.Literal("fnet") }, closed);
+export const MixerAttention = T.Object(
+  {
+    type: T.Literal("mixer"),
+    expansion: T.Optional(T.Number({ exclusiveMinimum: 0, default: 0.5, description: "hidden = expansion * N" })),
+  },
+  closed,
+);
+export const CastlingAttention = T.Object(
+  {
+    type: T.Literal("castling"),
+    convKernel: T.Optional(Int({ default: 9, description: "depthwise conv on V along tokens (odd)" })),
+  },
+  closed,
+);
+export const XNormAttention = T.Object({ type: T.Literal("xnorm") }, closed);
+
+export const Attention = T.Union(
+  [
+    SoftmaxAttention,
+    PerformerAttention,
+    LinformerAttention,
+    NystromAttention,
+    FNetAttention,
+    MixerAttention,
+    CastlingAttention,
+    XNormAttention,
+  ],
+  { $id: "Attention", discriminator: { propertyName: "type" } },
+);
+export type Attention = Static<typeof Attention>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// vit-arch/v1
+
+export const Input = T.Object(
+  {
+    imageSize: Int({ description: "square input images, pixels per side" }),
+    channels: Int({ default: 3 }),
+    classes: Int({ minimum: 2 }),
+  },
+  closed,
+);
+export type Input = Static<typeof Input>;
+
+export const StemConv = T.Object(
+  {
+    out: Int(),
+    kernel: Int(),
+    stride: T.Optional(Int({ default: 1 })),
+    padding: T.Optional(T.Integer({ minimum: 0, description: "default floor(kernel/2)" })),
+    norm: T.Optional(T.Union([T.Literal("batch"), T.Literal("none")], { default: "none" })),
+    act: T.Optional(T.Union([T.Literal("relu"), T.Literal("gelu"), T.Literal("none")], { default: "none" })),
+  },
+  closed,
+);
+export type StemConv = Static<typeof StemConv>;
+
+export const StemResidual = T.Object({ residual: T.Array(StemConv, { minItems: 1 }) }, closed);
+export type StemResidual = Static<typeof StemResidual>;
+
+export const Patch = T.Object(
+  {
+    kernel: Int(),
+    stride: Int(),
+    padding: T.Optional(T.Integer({ minimum: 0, default: 0 })),
+  },
+  closed,
+);
+export type Patch = Static<typeof Patch>;
+
+export const Stem = T.Object(
+  {
+    convs: T.Optional(T.Array(T.Union([StemConv, StemResidual]), { default: [] })),
+    patch: Patch,
+  },
+  closed,
+);
+export type Stem = Static<typeof Stem>;
+
+export const Position = T.Union([T.Literal("learned"), T.Literal("rope"), T.Literal("none")]);
+export type Position = Static<typeof Position>;
+export const Reduction = T.Union([T.Literal("residual"), T.Literal("none")]);
+export type Reduction = Static<typeof Reduction>;
+
+export const Block = T.Object(
+  {
+    heads: Int(),
+    mlpHidden: Int(),
+    attention: Attention,
+  },
+  closed,
+);
+export type Block = Static<typeof Block>;
+
+export const Stage = T.Object(
+  {
+    width: Int(),
+    headDim: Int(),
+    reduction: T.Optional(T.Union([T.Literal("residual"), T.Literal("none")], { default: "none" })),
+    blocks: T.Array(Block, { minItems: 1 }),
+  },
+  closed,
+);
+export type Stage = Static<typeof Stage>;
+
+export const VitArch = T.Object(
+  {
+    format: T.Literal("vit-arch/v1"),
+    input: Input,
+    stem: Stem,
+    position: T.Optional(T.Union([T.Literal("learned"), T.Literal("rope"), T.Literal("none")], { default: "learned" })),
+    classToken: T.Optional(T.Boolean({ default: true })),
+    stages: T.Array(Stage, { minItems: 1 }),
+  },
+  { ...closed, $id: "VitArch", title: "vit-arch/v1" },
+);
+/** A `vit-arch/v1` document as written (optional fields may be missing). */
+export type VitArchInput = Static<typeof VitArch>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// vit-space/v1
+
+export const AttentionCandidate = T.Union([T.Union(ATTENTION_TYPES.map((t) => T.Literal(t))), Attention]);
+export type AttentionCandidate = Static<typeof AttentionCandidate>;
+
+const Choices = <S extends ReturnType<typeof Int>>(item: S) => T.Array(item, { minItems: 1 });
+
+export const SpaceStage = T.Object(
+  {
+    widths: Choices(Int()),
+    headDim: Int(),
+    depth: Choices(Int()),
+    heads: Choices(Int()),
+    mlpHidden: Choices(Int()),
+    attention: T.Array(AttentionCandidate, { minItems: 1 }),
+    reduction: T.Optional(T.Array(Reduction, { minItems: 1, default: ["none"] })),
+  },
+  closed,
+);
+export type SpaceStageInput = Static<typeof SpaceStage>;
+
+export const VitSpace = T.Object(
+  {
+    format: T.Literal("vit-space/v1"),
+    input: Input,
+    stem: Stem,
+    position: T.Optional(T.Union([Position, T.Array(Position, { minItems: 1 })], { default: ["learned"] })),
+    classToken: T.Optional(T.Boolean({ default: true })),
+    stages: T.Array(SpaceStage, { minItems: 1 }),
+  },
+  { ...closed, $id: "VitSpace", title: "vit-space/v1" },
+);
+export type VitSpaceInput = Static<typeof VitSpace>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// nas-search/v1
+
+export const SyntheticDataset = T.Object(
+  {
+    kind: T.Literal("synthetic"),
+    classes: T.Optional(Int({ minimum: 2, default: 10 })),
+    imageSize: T.Optional(Int({ default: 32 })),
+    channels: T.Optional(Int({ default: 3 })),
+    train: T.Optional(Int({ default: 4000 })),
+    val: T.Optional(Int({ default: 1000 })),
+    seed: T.Optional(T.Integer({ default: 0 })),
+  },
+  closed,
+);
+export const Cifar10Dataset = T.Object(
+  {
+    kind: T.Literal("cifar10"),
+    path: T.String({ minLength: 1, description: "directory holding data_batch_*.bin and test_batch.bin" }),
+    train: T.Optional(Int({ description: "use at most this many training images (default: all)" })),
+    val: T.Optional(Int({ default: 1000, description: "images held out of supernet training for the search" })),
+    seed: T.Optional(T.Integer({ default: 0 })),
+  },
+  closed,
+);
+export const FolderDataset = T.Object(
+  {
+    kind: T.Literal("folder"),
+    path: T.String({ minLength: 1, description: "one sub-directory of PNG/JPEG images per class" }),
+    imageSize: T.Optional(Int({ default: 32, description: "images are resized to imageSize x imageSize" })),
+    val: T.Optional(T.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.2, description: "held-out fraction" })),
+    seed: T.Optional(T.Integer({ default: 0 })),
+  },
+  closed,
+);
+export const Dataset = T.Union([SyntheticDataset, Cifar10Dataset, FolderDataset], {
+  $id: "Dataset",
+  discriminator: { propertyName: "kind" },
+});
+export type DatasetInput = Static<typeof Dataset>;
+
+export const SupernetConfig = T.Object(
+  {
+    epochs: T.Optional(Int({ default: 4 })),
+    batchSize: T.Optional(Int({ default: 64 })),
+    archsPerStep: T.Optional(Int({ default: 4 })),
+    learningRate: T.Optional(T.Number({ exclusiveMinimum: 0, default: 0.001 })),
+    weightDecay: T.Optional(T.Number({ minimum: 0, default: 0.05 })),
+    warmupEpochs: T.Optional(T.Number({ minimum: 0, default: 1, description: "linear learning-rate warm-up" })),
+    candidateWarmupEpochs: T.Optional(
+      T.Number({ minimum: 0, default: 1, description: "epochs until every candidate option is sampled" }),
+    ),
+    labelSmoothing: T.Optional(T.Number({ minimum: 0, exclusiveMaximum: 1, default: 0.1 })),
+    checkpointEverySteps: T.Optional(Int({ default: 50 })),
+  },
+  closed,
+);
+
+export const Bounds = T.Object(
+  { min: T.Optional(T.Number({ minimum: 0 })), max: T.Optional(T.Number({ minimum: 0 })) },
+  closed,
+);
+export const SearchConfig = T.Object(
+  {
+    population: T.Optional(Int({ default: 32, description: "random architectures in generation 0" })),
+    generations: T.Optional(T.Integer({ minimum: 0, default: 6 })),
+    parents: T.Optional(Int({ description: "top-k parents per generation (default population/2)" })),
+    mutationProb: T.Optional(T.Number({ minimum: 0, maximum: 1, default: 0.3 })),
+    crossoverProb: T.Optional(T.Number({ minimum: 0, maximum: 1, default: 0.5 })),
+    constraints: T.Optional(
+      T.Object({ macs: T.Optional(Bounds), params: T.Optional(Bounds) }, { ...closed, default: {} }),
+    ),
+  },
+  closed,
+);
+
+export const NasSearch = T.Object(
+  {
+    format: T.Literal("nas-search/v1"),
+    name: T.Optional(T.String({ minLength: 1, maxLength: 200, default: "search" })),
+    space: VitSpace,
+    dataset: Dataset,
+    supernet: T.Optional(SupernetConfig),
+    search: T.Optional(SearchConfig),
+    seed: T.Optional(T.Integer({ default: 1 })),
+  },
+  { ...closed, $id: "NasSearch", title: "nas-search/v1" },
+);
+export type NasSearchInput = Static<typeof NasSearch>;

@@ -1,0 +1,60 @@
+// The contract between the search pipeline and whoever drives it: the CLI, the queue worker and the tests.
+import type { NasSearch, VitArch } from "@vitnas/formats";
+
+export type Phase = "dataset" | "supernet" | "search" | "export" | "done";
+
+/** A point of the accuracy/MACs front. `id` is the architecture's canonical hash. */
+export interface FrontPoint {
+  id: string;
+  accuracy: number;
+  macs: number;
+  params: number;
+}
+
+/** Every evaluated architecture, reported once per (search, id). */
+export interface CandidateRecord extends FrontPoint {
+  arch: VitArch;
+  generation: number;
+}
+
+export interface ProgressEvent {
+  phase: Phase;
+  /** Overall completion, 0..100. */
+  percent: number;
+  backend?: string;
+  epoch?: number;
+  epochs?: number;
+  step?: number;
+  steps?: number;
+  loss?: number;
+  imagesPerSec?: number;
+  generation?: number;
+  generations?: number;
+  candidatesEvaluated?: number;
+  front?: FrontPoint[];
+  hypervolume?: number;
+  etaSeconds?: number;
+  message?: string;
+}
+
+export interface RunSearchOptions {
+  /** Holds checkpoints and the evaluation history; running again with the same workDir resumes. */
+  workDir: string;
+  /** Where the export bundles and pareto.json go (default: `<workDir>/out`). */
+  outDir?: string;
+  onProgress?: (event: ProgressEvent) => void;
+  onCandidate?: (candidate: CandidateRecord) => void;
+  /** Aborting checkpoints within one training step and rejects with an error whose name is "AbortError". */
+  signal?: AbortSignal;
+  /** Force a tfjs backend ("tensorflow", "wasm" or "cpu"); default: the best available. */
+  backend?: string;
+}
+
+export interface SearchResult {
+  job: NasSearch;
+  backend: string;
+  front: (FrontPoint & { arch: VitArch })[];
+  candidatesEvaluated: number;
+  outDir: string;
+  supernetCheckpoint: string;
+}

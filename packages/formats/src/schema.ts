@@ -64,7 +64,7 @@ export const CastlingAttention = T.Object(
 );
 export const XNormAttention = T.Object({ type: T.Literal("xnorm") }, closed);
 
-export const Attention = T.Union(
+export const AttentionSchema = T.Union(
   [
     SoftmaxAttention,
     PerformerAttention,
@@ -77,7 +77,7 @@ export const Attention = T.Union(
   ],
   { $id: "Attention", discriminator: { propertyName: "type" } },
 );
-export type Attention = Static<typeof Attention>;
+export type AttentionInput = Static<typeof AttentionSchema>;
 
 // ---------------------------------------------------------------------------------------------------------------
 // vit-arch/v1
@@ -136,7 +136,7 @@ export const Block = T.Object(
   {
     heads: Int(),
     mlpHidden: Int(),
-    attention: Attention,
+    attention: AttentionSchema,
   },
   closed,
 );
@@ -153,7 +153,7 @@ export const Stage = T.Object(
 );
 export type Stage = Static<typeof Stage>;
 
-export const VitArch = T.Object(
+export const VitArchSchema = T.Object(
   {
     format: T.Literal("vit-arch/v1"),
     input: Input,
@@ -165,12 +165,12 @@ export const VitArch = T.Object(
   { ...closed, $id: "VitArch", title: "vit-arch/v1" },
 );
 /** A `vit-arch/v1` document as written (optional fields may be missing). */
-export type VitArchInput = Static<typeof VitArch>;
+export type VitArchInput = Static<typeof VitArchSchema>;
 
 // ---------------------------------------------------------------------------------------------------------------
 // vit-space/v1
 
-export const AttentionCandidate = T.Union([T.Union(ATTENTION_TYPES.map((t) => T.Literal(t))), Attention]);
+export const AttentionCandidate = T.Union([T.Union(ATTENTION_TYPES.map((t) => T.Literal(t))), AttentionSchema]);
 export type AttentionCandidate = Static<typeof AttentionCandidate>;
 
 const Choices = <S extends ReturnType<typeof Int>>(item: S) => T.Array(item, { minItems: 1 });
@@ -189,7 +189,7 @@ export const SpaceStage = T.Object(
 );
 export type SpaceStageInput = Static<typeof SpaceStage>;
 
-export const VitSpace = T.Object(
+export const VitSpaceSchema = T.Object(
   {
     format: T.Literal("vit-space/v1"),
     input: Input,
@@ -200,7 +200,7 @@ export const VitSpace = T.Object(
   },
   { ...closed, $id: "VitSpace", title: "vit-space/v1" },
 );
-export type VitSpaceInput = Static<typeof VitSpace>;
+export type VitSpaceInput = Static<typeof VitSpaceSchema>;
 
 // ---------------------------------------------------------------------------------------------------------------
 // nas-search/v1
@@ -237,11 +237,11 @@ export const FolderDataset = T.Object(
   },
   closed,
 );
-export const Dataset = T.Union([SyntheticDataset, Cifar10Dataset, FolderDataset], {
+export const DatasetSchema = T.Union([SyntheticDataset, Cifar10Dataset, FolderDataset], {
   $id: "Dataset",
   discriminator: { propertyName: "kind" },
 });
-export type DatasetInput = Static<typeof Dataset>;
+export type DatasetInput = Static<typeof DatasetSchema>;
 
 export const SupernetConfig = T.Object(
   {
@@ -278,16 +278,16 @@ export const SearchConfig = T.Object(
   closed,
 );
 
-export const NasSearch = T.Object(
+export const NasSearchSchema = T.Object(
   {
     format: T.Literal("nas-search/v1"),
     name: T.Optional(T.String({ minLength: 1, maxLength: 200, default: "search" })),
-    space: VitSpace,
-    dataset: Dataset,
+    space: VitSpaceSchema,
+    dataset: DatasetSchema,
     supernet: T.Optional(SupernetConfig),
     search: T.Optional(SearchConfig),
     seed: T.Optional(T.Integer({ default: 1 })),
   },
   { ...closed, $id: "NasSearch", title: "nas-search/v1" },
 );
-export type NasSearchInput = Static<typeof NasSearch>;
+export type NasSearchInput = Static<typeof NasSearchSchema>;

@@ -15,6 +15,8 @@ export interface LoadedDataset {
   train: ImageSplit;
   /** Held out of supernet training: the search's fitness split. */
   val: ImageSplit;
+  /** CIFAR-10's test_batch.bin when present; never used by training or search. */
+  test?: ImageSplit;
   classNames: string[];
   /** Normalisation applied to raw [0,1] pixels, per channel, so an exported model can preprocess new images. */
   normalization: { mean: number[]; std: number[] };

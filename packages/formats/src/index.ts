@@ -1,4 +1,9 @@
 // Public API of the formats package: schemas, complete types, validation, defaults and the MACs counter.
+export * from "./attention";
 export * from "./counter";
+export * from "./defaults";
 export * from "./schema";
+export * from "./space";
+export { jsonPath } from "./structure";
 export type * from "./types";
+export * from "./validate";

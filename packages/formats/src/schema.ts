@@ -1,14 +1,19 @@
 // The one schema source for the public formats: runtime validation, TypeScript types, API request validation and
 // the OpenAPI document are all derived from these definitions. Defaults live here as `default` annotations and are
-// applied by `withDefaults` (defaults.ts), never anywhere else.
+// applied by `withDefaults` (defaults.ts), never anywhere else; the few defaults that depend on other fields
+// (performer features, stem padding, parents, the synthetic dataset's shape) are described here and derived there.
+//
+// The unions carry no `discriminator` keyword: Fastify's strict Ajv rejects it on `anyOf`. Validation reports a
+// bad `type`/`kind` once by itself (validate.ts).
 import { type Static, Type as T } from "@sinclair/typebox";
 
+// Upper bounds keep every count far below 2^53, so MACs and parameters stay exact integers.
 const Int = (opts: { minimum?: number; maximum?: number; default?: number; description?: string } = {}) =>
-  T.Integer({ minimum: 1, ...opts });
+  T.Integer({ minimum: 1, maximum: 1_000_000, ...opts });
 const closed = { additionalProperties: false } as const;
 
 // ---------------------------------------------------------------------------------------------------------------
-// Attention types (FORMATS.md section 1). One object schema per type, discriminated by `type`.
+// Attention types (FORMATS.md section 1). One object schema per type, chosen by `type`.
 
 export const ATTENTION_TYPES = [
   "softmax",
@@ -26,14 +31,16 @@ export const SoftmaxAttention = T.Object({ type: T.Literal("softmax") }, closed)
 export const PerformerAttention = T.Object(
   {
     type: T.Literal("performer"),
-    features: T.Optional(Int({ description: "random features m; default floor(d ln d) for head dim d" })),
+    features: T.Optional(
+      Int({ maximum: 65_536, description: "random features m; default floor(d ln d) for head dim d" }),
+    ),
   },
   closed,
 );
 export const LinformerAttention = T.Object(
   {
     type: T.Literal("linformer"),
-    k: T.Optional(Int({ default: 64, description: "projected sequence length" })),
+    k: T.Optional(Int({ maximum: 65_536, default: 64, description: "projected sequence length" })),
     shareKV: T.Optional(T.Boolean({ default: true, description: "K and V share one projection" })),
   },
   closed,
@@ -41,9 +48,9 @@ export const LinformerAttention = T.Object(
 export const NystromAttention = T.Object(
   {
     type: T.Literal("nystrom"),
-    landmarks: T.Optional(Int({ default: 64 })),
-    iterations: T.Optional(Int({ default: 6 })),
-    convKernel: T.Optional(Int({ default: 33, description: "depthwise conv on V along tokens (odd)" })),
+    landmarks: T.Optional(Int({ maximum: 4096, default: 64 })),
+    iterations: T.Optional(Int({ maximum: 64, default: 6 })),
+    convKernel: T.Optional(Int({ maximum: 1023, default: 33, description: "depthwise conv on V along tokens (odd)" })),
   },
   closed,
 );
@@ -51,14 +58,21 @@ export const FNetAttention = T.Object({ type: T.Literal("fnet") }, closed);
 export const MixerAttention = T.Object(
   {
     type: T.Literal("mixer"),
-    expansion: T.Optional(T.Number({ exclusiveMinimum: 0, default: 0.5, description: "hidden = expansion * N" })),
+    expansion: T.Optional(
+      T.Number({
+        exclusiveMinimum: 0,
+        maximum: 64,
+        default: 0.5,
+        description: "hidden = max(1, floor(expansion * N))",
+      }),
+    ),
   },
   closed,
 );
 export const CastlingAttention = T.Object(
   {
     type: T.Literal("castling"),
-    convKernel: T.Optional(Int({ default: 9, description: "depthwise conv on V along tokens (odd)" })),
+    convKernel: T.Optional(Int({ maximum: 1023, default: 9, description: "depthwise conv on V along tokens (odd)" })),
   },
   closed,
 );
@@ -75,7 +89,7 @@ export const AttentionSchema = T.Union(
     CastlingAttention,
     XNormAttention,
   ],
-  { $id: "Attention", discriminator: { propertyName: "type" } },
+  { $id: "Attention", title: "attention", description: "one attention type, chosen by `type`" },
 );
 export type AttentionInput = Static<typeof AttentionSchema>;
 
@@ -84,9 +98,9 @@ export type AttentionInput = Static<typeof AttentionSchema>;
 
 export const Input = T.Object(
   {
-    imageSize: Int({ description: "square input images, pixels per side" }),
-    channels: Int({ default: 3 }),
-    classes: Int({ minimum: 2 }),
+    imageSize: Int({ maximum: 4096, description: "square input images, pixels per side" }),
+    channels: T.Optional(Int({ maximum: 64, default: 3 })),
+    classes: Int({ minimum: 2, maximum: 100_000 }),
   },
   closed,
 );
@@ -94,10 +108,10 @@ export type Input = Static<typeof Input>;
 
 export const StemConv = T.Object(
   {
-    out: Int(),
-    kernel: Int(),
-    stride: T.Optional(Int({ default: 1 })),
-    padding: T.Optional(T.Integer({ minimum: 0, description: "default floor(kernel/2)" })),
+    out: Int({ maximum: 16_384 }),
+    kernel: Int({ maximum: 64 }),
+    stride: T.Optional(Int({ maximum: 64, default: 1 })),
+    padding: T.Optional(T.Integer({ minimum: 0, maximum: 64, description: "default floor(kernel/2)" })),
     norm: T.Optional(T.Union([T.Literal("batch"), T.Literal("none")], { default: "none" })),
     act: T.Optional(T.Union([T.Literal("relu"), T.Literal("gelu"), T.Literal("none")], { default: "none" })),
   },
@@ -105,14 +119,23 @@ export const StemConv = T.Object(
 );
 export type StemConv = Static<typeof StemConv>;
 
-export const StemResidual = T.Object({ residual: T.Array(StemConv, { minItems: 1 }) }, closed);
+export const StemResidual = T.Object(
+  {
+    residual: T.Array(StemConv, {
+      minItems: 1,
+      maxItems: 16,
+      description: "convs whose output is added to their input",
+    }),
+  },
+  closed,
+);
 export type StemResidual = Static<typeof StemResidual>;
 
 export const Patch = T.Object(
   {
-    kernel: Int(),
-    stride: Int(),
-    padding: T.Optional(T.Integer({ minimum: 0, default: 0 })),
+    kernel: Int({ maximum: 256 }),
+    stride: Int({ maximum: 256 }),
+    padding: T.Optional(T.Integer({ minimum: 0, maximum: 256, default: 0 })),
   },
   closed,
 );
@@ -120,7 +143,7 @@ export type Patch = Static<typeof Patch>;
 
 export const Stem = T.Object(
   {
-    convs: T.Optional(T.Array(T.Union([StemConv, StemResidual]), { default: [] })),
+    convs: T.Optional(T.Array(T.Union([StemConv, StemResidual]), { maxItems: 16, default: [] })),
     patch: Patch,
   },
   closed,
@@ -132,10 +155,16 @@ export type Position = Static<typeof Position>;
 export const Reduction = T.Union([T.Literal("residual"), T.Literal("none")]);
 export type Reduction = Static<typeof Reduction>;
 
+const Width = (opts: { description?: string } = {}) => Int({ maximum: 16_384, ...opts });
+const HeadDim = () => Int({ maximum: 1024, description: "channels per head, fixed per stage" });
+const Heads = () => Int({ maximum: 256 });
+const MlpHidden = () => Int({ maximum: 65_536 });
+const Depth = () => Int({ maximum: 64 });
+
 export const Block = T.Object(
   {
-    heads: Int(),
-    mlpHidden: Int(),
+    heads: Heads(),
+    mlpHidden: MlpHidden(),
     attention: AttentionSchema,
   },
   closed,
@@ -144,10 +173,12 @@ export type Block = Static<typeof Block>;
 
 export const Stage = T.Object(
   {
-    width: Int(),
-    headDim: Int(),
-    reduction: T.Optional(T.Union([T.Literal("residual"), T.Literal("none")], { default: "none" })),
-    blocks: T.Array(Block, { minItems: 1 }),
+    width: Width(),
+    headDim: HeadDim(),
+    reduction: T.Optional(
+      T.Union([T.Literal("residual"), T.Literal("none")], { default: "none", description: "ignored on stage 0" }),
+    ),
+    blocks: T.Array(Block, { minItems: 1, maxItems: 64 }),
   },
   closed,
 );
@@ -160,9 +191,9 @@ export const VitArchSchema = T.Object(
     stem: Stem,
     position: T.Optional(T.Union([T.Literal("learned"), T.Literal("rope"), T.Literal("none")], { default: "learned" })),
     classToken: T.Optional(T.Boolean({ default: true })),
-    stages: T.Array(Stage, { minItems: 1 }),
+    stages: T.Array(Stage, { minItems: 1, maxItems: 8 }),
   },
-  { ...closed, $id: "VitArch", title: "vit-arch/v1" },
+  { ...closed, $id: "VitArch", title: "vit-arch/v1", description: "a Vision Transformer architecture" },
 );
 /** A `vit-arch/v1` document as written (optional fields may be missing). */
 export type VitArchInput = Static<typeof VitArchSchema>;
@@ -173,17 +204,17 @@ export type VitArchInput = Static<typeof VitArchSchema>;
 export const AttentionCandidate = T.Union([T.Union(ATTENTION_TYPES.map((t) => T.Literal(t))), AttentionSchema]);
 export type AttentionCandidate = Static<typeof AttentionCandidate>;
 
-const Choices = <S extends ReturnType<typeof Int>>(item: S) => T.Array(item, { minItems: 1 });
+const Choices = <S extends ReturnType<typeof Int>>(item: S) => T.Array(item, { minItems: 1, maxItems: 64 });
 
 export const SpaceStage = T.Object(
   {
-    widths: Choices(Int()),
-    headDim: Int(),
-    depth: Choices(Int()),
-    heads: Choices(Int()),
-    mlpHidden: Choices(Int()),
-    attention: T.Array(AttentionCandidate, { minItems: 1 }),
-    reduction: T.Optional(T.Array(Reduction, { minItems: 1, default: ["none"] })),
+    widths: Choices(Width()),
+    headDim: HeadDim(),
+    depth: Choices(Depth()),
+    heads: Choices(Heads()),
+    mlpHidden: Choices(MlpHidden()),
+    attention: T.Array(AttentionCandidate, { minItems: 1, maxItems: 64 }),
+    reduction: T.Optional(T.Array(Reduction, { minItems: 1, maxItems: 2, default: ["none"] })),
   },
   closed,
 );
@@ -194,26 +225,30 @@ export const VitSpaceSchema = T.Object(
     format: T.Literal("vit-space/v1"),
     input: Input,
     stem: Stem,
-    position: T.Optional(T.Union([Position, T.Array(Position, { minItems: 1 })], { default: ["learned"] })),
+    position: T.Optional(
+      T.Union([Position, T.Array(Position, { minItems: 1, maxItems: 3 })], { default: ["learned"] }),
+    ),
     classToken: T.Optional(T.Boolean({ default: true })),
-    stages: T.Array(SpaceStage, { minItems: 1 }),
+    stages: T.Array(SpaceStage, { minItems: 1, maxItems: 8 }),
   },
-  { ...closed, $id: "VitSpace", title: "vit-space/v1" },
+  { ...closed, $id: "VitSpace", title: "vit-space/v1", description: "a search space of Vision Transformers" },
 );
 export type VitSpaceInput = Static<typeof VitSpaceSchema>;
 
 // ---------------------------------------------------------------------------------------------------------------
 // nas-search/v1
 
+const Seed = () => T.Integer({ minimum: 0, maximum: 2 ** 32 - 1, default: 0 });
+
 export const SyntheticDataset = T.Object(
   {
     kind: T.Literal("synthetic"),
-    classes: T.Optional(Int({ minimum: 2, default: 10 })),
-    imageSize: T.Optional(Int({ default: 32 })),
-    channels: T.Optional(Int({ default: 3 })),
-    train: T.Optional(Int({ default: 4000 })),
-    val: T.Optional(Int({ default: 1000 })),
-    seed: T.Optional(T.Integer({ default: 0 })),
+    classes: T.Optional(Int({ minimum: 2, maximum: 100_000, description: "default: the space's input classes" })),
+    imageSize: T.Optional(Int({ maximum: 4096, description: "default: the space's input imageSize" })),
+    channels: T.Optional(Int({ maximum: 64, description: "default: the space's input channels" })),
+    train: T.Optional(Int({ maximum: 10_000_000, default: 4000 })),
+    val: T.Optional(Int({ maximum: 10_000_000, default: 1000 })),
+    seed: T.Optional(Seed()),
   },
   closed,
 );
@@ -221,9 +256,11 @@ export const Cifar10Dataset = T.Object(
   {
     kind: T.Literal("cifar10"),
     path: T.String({ minLength: 1, description: "directory holding data_batch_*.bin and test_batch.bin" }),
-    train: T.Optional(Int({ description: "use at most this many training images (default: all)" })),
-    val: T.Optional(Int({ default: 1000, description: "images held out of supernet training for the search" })),
-    seed: T.Optional(T.Integer({ default: 0 })),
+    train: T.Optional(Int({ maximum: 50_000, description: "use at most this many training images (default: all)" })),
+    val: T.Optional(
+      Int({ maximum: 49_999, default: 1000, description: "images held out of supernet training for the search" }),
+    ),
+    seed: T.Optional(Seed()),
   },
   closed,
 );
@@ -231,25 +268,30 @@ export const FolderDataset = T.Object(
   {
     kind: T.Literal("folder"),
     path: T.String({ minLength: 1, description: "one sub-directory of PNG/JPEG images per class" }),
-    imageSize: T.Optional(Int({ default: 32, description: "images are resized to imageSize x imageSize" })),
-    val: T.Optional(T.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.2, description: "held-out fraction" })),
-    seed: T.Optional(T.Integer({ default: 0 })),
+    imageSize: T.Optional(
+      Int({ maximum: 4096, description: "images are resized to imageSize x imageSize; default: the space's" }),
+    ),
+    val: T.Optional(
+      T.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.2, description: "held-out fraction" }),
+    ),
+    seed: T.Optional(Seed()),
   },
   closed,
 );
 export const DatasetSchema = T.Union([SyntheticDataset, Cifar10Dataset, FolderDataset], {
   $id: "Dataset",
-  discriminator: { propertyName: "kind" },
+  title: "dataset",
+  description: "the images to search on, chosen by `kind`",
 });
 export type DatasetInput = Static<typeof DatasetSchema>;
 
 export const SupernetConfig = T.Object(
   {
-    epochs: T.Optional(Int({ default: 4 })),
-    batchSize: T.Optional(Int({ default: 64 })),
-    archsPerStep: T.Optional(Int({ default: 4 })),
-    learningRate: T.Optional(T.Number({ exclusiveMinimum: 0, default: 0.001 })),
-    weightDecay: T.Optional(T.Number({ minimum: 0, default: 0.05 })),
+    epochs: T.Optional(Int({ maximum: 10_000, default: 4 })),
+    batchSize: T.Optional(Int({ maximum: 65_536, default: 64 })),
+    archsPerStep: T.Optional(Int({ maximum: 1024, default: 4, description: "sub-networks per step (sub-batches)" })),
+    learningRate: T.Optional(T.Number({ exclusiveMinimum: 0, maximum: 10, default: 0.001 })),
+    weightDecay: T.Optional(T.Number({ minimum: 0, maximum: 10, default: 0.05 })),
     warmupEpochs: T.Optional(T.Number({ minimum: 0, default: 1, description: "linear learning-rate warm-up" })),
     candidateWarmupEpochs: T.Optional(
       T.Number({ minimum: 0, default: 1, description: "epochs until every candidate option is sampled" }),
@@ -257,7 +299,7 @@ export const SupernetConfig = T.Object(
     labelSmoothing: T.Optional(T.Number({ minimum: 0, exclusiveMaximum: 1, default: 0.1 })),
     checkpointEverySteps: T.Optional(Int({ default: 50 })),
   },
-  closed,
+  { ...closed, default: {} },
 );
 
 export const Bounds = T.Object(
@@ -266,16 +308,18 @@ export const Bounds = T.Object(
 );
 export const SearchConfig = T.Object(
   {
-    population: T.Optional(Int({ default: 32, description: "random architectures in generation 0" })),
-    generations: T.Optional(T.Integer({ minimum: 0, default: 6 })),
-    parents: T.Optional(Int({ description: "top-k parents per generation (default population/2)" })),
+    population: T.Optional(Int({ maximum: 100_000, default: 32, description: "random architectures in generation 0" })),
+    generations: T.Optional(T.Integer({ minimum: 0, maximum: 10_000, default: 6 })),
+    parents: T.Optional(
+      Int({ maximum: 100_000, description: "top-k parents per generation (default max(1, floor(population/2)))" }),
+    ),
     mutationProb: T.Optional(T.Number({ minimum: 0, maximum: 1, default: 0.3 })),
     crossoverProb: T.Optional(T.Number({ minimum: 0, maximum: 1, default: 0.5 })),
     constraints: T.Optional(
       T.Object({ macs: T.Optional(Bounds), params: T.Optional(Bounds) }, { ...closed, default: {} }),
     ),
   },
-  closed,
+  { ...closed, default: {} },
 );
 
 export const NasSearchSchema = T.Object(
@@ -286,8 +330,18 @@ export const NasSearchSchema = T.Object(
     dataset: DatasetSchema,
     supernet: T.Optional(SupernetConfig),
     search: T.Optional(SearchConfig),
-    seed: T.Optional(T.Integer({ default: 1 })),
+    seed: T.Optional(T.Integer({ minimum: 0, maximum: 2 ** 32 - 1, default: 1 })),
   },
-  { ...closed, $id: "NasSearch", title: "nas-search/v1" },
+  { ...closed, $id: "NasSearch", title: "nas-search/v1", description: "a neural architecture search job" },
 );
 export type NasSearchInput = Static<typeof NasSearchSchema>;
+
+/** The three public formats, by their `format` field. */
+export const FORMATS = ["vit-arch/v1", "vit-space/v1", "nas-search/v1"] as const;
+export type FormatName = (typeof FORMATS)[number];
+
+/**
+ * Every schema with an `$id`, in an order Fastify's `addSchema` accepts (referenced ones first). Routes refer to
+ * them as `{ $ref: "NasSearch#" }`; @fastify/swagger lists them as components.
+ */
+export const PUBLIC_SCHEMAS = [AttentionSchema, DatasetSchema, VitArchSchema, VitSpaceSchema, NasSearchSchema] as const;

@@ -91,7 +91,15 @@ export interface VitSpace {
 }
 
 export type DatasetSpec =
-  | { kind: "synthetic"; classes: number; imageSize: number; channels: number; train: number; val: number; seed: number }
+  | {
+      kind: "synthetic";
+      classes: number;
+      imageSize: number;
+      channels: number;
+      train: number;
+      val: number;
+      seed: number;
+    }
   | { kind: "cifar10"; path: string; train?: number; val: number; seed: number }
   | { kind: "folder"; path: string; imageSize: number; val: number; seed: number };
 

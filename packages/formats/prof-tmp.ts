@@ -1,0 +1,16 @@
+import { readFileSync } from "node:fs";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { utf8ToBytes } from "@noble/hashes/utils.js";
+import { createHash } from "node:crypto";
+import { withDefaults, sampleArch, createRng, canonicalJson, canonicalArch } from "@vitnas/formats";
+const space = withDefaults(JSON.parse(readFileSync("packages/formats/test/fixtures/tiny-space.json", "utf8")));
+const rng = createRng(1);
+const archs = Array.from({length: 5000}, () => sampleArch(space, rng));
+const time = (name: string, f: (a: any) => unknown) => { for (let r = 0; r < 3; r++) { const t = performance.now(); for (const a of archs) f(a); if (r === 2) console.log(name, ((performance.now() - t) / archs.length * 1000).toFixed(1), "us"); } };
+time("canonicalArch", canonicalArch);
+time("canonicalJson", canonicalJson);
+time("JSON.stringify", (a) => JSON.stringify(a));
+const s = archs.map(canonicalJson);
+let i = 0;
+time("sha256 noble", () => sha256(utf8ToBytes(s[(i++) % s.length]!)));
+time("sha256 node", () => createHash("sha256").update(s[(i++) % s.length]!).digest("hex"));

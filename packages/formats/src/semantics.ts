@@ -1,0 +1,250 @@
+// Semantic checks on complete documents: what the schema cannot say (shapes that must fit, widths that must grow,
+// a dataset that must match the space). Every problem is reported, each with the path of the field to change.
+import { countArch } from "./counter";
+import type {
+  AttentionSpec,
+  BoundsSpec,
+  InputSpec,
+  NasSearch,
+  StemSpec,
+  ValidationIssue,
+  VitArch,
+  VitSpace,
+} from "./types";
+
+type Report = (path: string, message: string) => void;
+
+/** Largest attention width `heads * headDim` a block may have. */
+export const MAX_ATTENTION_WIDTH = 16_384;
+
+const convOut = (size: number, kernel: number, stride: number, padding: number) =>
+  Math.floor((size + 2 * padding - kernel) / stride) + 1;
+
+/** Checks the stem and returns the side of the patch-token grid it makes (0 when it does not fit). */
+function checkStem(input: InputSpec, stem: StemSpec, report: Report): number {
+  let size = input.imageSize;
+  let channels = input.channels;
+  const conv = (path: string, c: { kernel: number; stride: number; padding: number; out?: number }) => {
+    if (c.padding >= c.kernel) report(`${path}.padding`, `must be < kernel (${c.kernel})`);
+    const out = convOut(size, c.kernel, c.stride, c.padding);
+    if (out < 1) {
+      report(
+        `${path}.kernel`,
+        `${c.kernel} (padding ${c.padding}) does not fit the ${size}x${size} image it is applied to`,
+      );
+      return false;
+    }
+    size = out;
+    if (c.out !== undefined) channels = c.out;
+    return true;
+  };
+  for (let i = 0; i < stem.convs.length; i++) {
+    const entry = stem.convs[i]!;
+    if ("residual" in entry) {
+      const [inSize, inChannels] = [size, channels];
+      for (let j = 0; j < entry.residual.length; j++) {
+        if (!conv(`stem.convs[${i}].residual[${j}]`, entry.residual[j]!)) return 0;
+      }
+      if (size !== inSize || channels !== inChannels) {
+        report(
+          `stem.convs[${i}].residual`,
+          `must keep its input's ${inSize}x${inSize}x${inChannels} shape to be added back, but makes ${size}x${size}x${channels}`,
+        );
+        return 0;
+      }
+    } else if (!conv(`stem.convs[${i}]`, entry)) return 0;
+  }
+  return conv("stem.patch", stem.patch) ? size : 0;
+}
+
+const ODD_KERNEL = "must be odd, so the conv along the tokens keeps their number";
+
+function checkAttention(path: string, attention: AttentionSpec, report: Report) {
+  if ((attention.type === "nystrom" || attention.type === "castling") && attention.convKernel % 2 === 0) {
+    report(`${path}.convKernel`, ODD_KERNEL);
+  }
+}
+
+function checkRope(path: string, headDim: number, report: Report) {
+  // 2-D rotary embedding: half the channels rotate by the row, half by the column, each in pairs.
+  if (headDim % 4 !== 0) report(path, `must be a multiple of 4 with rope positions (is ${headDim})`);
+}
+
+function checkCountable(arch: VitArch, path: string, report: Report) {
+  const { macs, params } = countArch(arch);
+  if (!Number.isSafeInteger(macs) || !Number.isSafeInteger(params)) {
+    report(path, "is too large to count its MACs and parameters exactly");
+  }
+}
+
+export function archIssues(arch: VitArch): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const report: Report = (path, message) => issues.push({ path, message });
+  let grid = checkStem(arch.input, arch.stem, report);
+  for (let i = 0; i < arch.stages.length; i++) {
+    const stage = arch.stages[i]!;
+    const at = `stages[${i}]`;
+    if (i > 0) {
+      const before = arch.stages[i - 1]!.width;
+      if (stage.width < before) {
+        report(`${at}.width`, `must be >= ${before}, the width of stage ${i - 1} (a stage can only widen)`);
+      }
+      if (stage.reduction === "residual" && grid > 0) {
+        if (grid % 2 !== 0) {
+          report(`${at}.reduction`, `residual needs an even token grid, but stage ${i - 1} has ${grid}x${grid} tokens`);
+          grid = 0;
+        } else grid /= 2;
+      }
+    }
+    if (arch.position === "rope") checkRope(`${at}.headDim`, stage.headDim, report);
+    for (let j = 0; j < stage.blocks.length; j++) {
+      const block = stage.blocks[j]!;
+      if (block.heads * stage.headDim > MAX_ATTENTION_WIDTH) {
+        report(
+          `${at}.blocks[${j}].heads`,
+          `${block.heads} heads of ${stage.headDim} make an attention width above ${MAX_ATTENTION_WIDTH}`,
+        );
+      }
+      checkAttention(`${at}.blocks[${j}].attention`, block.attention, report);
+    }
+  }
+  if (issues.length === 0) checkCountable(arch, "stages", report);
+  return issues;
+}
+
+function checkDuplicates(path: string, values: unknown[], report: Report) {
+  const seen = new Map<string, number>();
+  values.forEach((v, i) => {
+    const key = JSON.stringify(v);
+    const first = seen.get(key);
+    if (first !== undefined) report(`${path}[${i}]`, `repeats ${path}[${first}]`);
+    else seen.set(key, i);
+  });
+}
+
+export function spaceIssues(space: VitSpace): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const report: Report = (path, message) => issues.push({ path, message });
+  const grid = checkStem(space.input, space.stem, report);
+  checkDuplicates("position", space.position, report);
+  // Smallest width each stage can have in some valid architecture, and the token grids it can see.
+  let smallest = 0;
+  let grids = new Set(grid > 0 ? [grid] : []);
+  for (let i = 0; i < space.stages.length; i++) {
+    const stage = space.stages[i]!;
+    const at = `stages[${i}]`;
+    for (const key of ["widths", "depth", "heads", "mlpHidden", "attention", "reduction"] as const) {
+      checkDuplicates(`${at}.${key}`, stage[key], report);
+    }
+    const fits = stage.widths.filter((w) => w >= smallest);
+    if (fits.length === 0) {
+      report(
+        `${at}.widths`,
+        `needs a width >= ${smallest}, the smallest width stage ${i - 1} can have (a stage can only widen)`,
+      );
+    } else smallest = Math.min(...fits);
+    if (i > 0 && grids.size > 0) {
+      const next = new Set<number>();
+      for (const g of grids) {
+        if (stage.reduction.includes("none")) next.add(g);
+        if (stage.reduction.includes("residual") && g % 2 === 0) next.add(g / 2);
+      }
+      if (next.size === 0) {
+        const sides = [...grids].map((g) => `${g}x${g}`).join(" or ");
+        report(`${at}.reduction`, `residual needs an even token grid, but stage ${i - 1} has ${sides} tokens`);
+      } else grids = next;
+    }
+    if (space.position.includes("rope")) checkRope(`${at}.headDim`, stage.headDim, report);
+    const widest = Math.max(...stage.heads) * stage.headDim;
+    if (widest > MAX_ATTENTION_WIDTH) {
+      report(
+        `${at}.heads`,
+        `${Math.max(...stage.heads)} heads of ${stage.headDim} make an attention width above ${MAX_ATTENTION_WIDTH}`,
+      );
+    }
+    for (const [j, a] of stage.attention.entries()) checkAttention(`${at}.attention[${j}]`, a, report);
+  }
+  if (issues.length === 0) checkCountable(largestArch(space), "stages", report);
+  return issues;
+}
+
+/** The space's most expensive corner: largest of every choice, most tokens, each stage's costliest attention. */
+function largestArch(space: VitSpace): VitArch {
+  const arch: VitArch = {
+    format: "vit-arch/v1",
+    input: space.input,
+    stem: space.stem,
+    position: "learned",
+    classToken: space.classToken,
+    stages: space.stages.map((s) => ({
+      width: Math.max(...s.widths),
+      headDim: s.headDim,
+      reduction: s.reduction.includes("none") ? "none" : "residual",
+      blocks: [],
+    })),
+  };
+  space.stages.forEach((s, i) => {
+    const stage = arch.stages[i]!;
+    const block = (attention: AttentionSpec) => ({
+      heads: Math.max(...s.heads),
+      mlpHidden: Math.max(...s.mlpHidden),
+      attention,
+    });
+    const costliest = (attention: AttentionSpec) => {
+      stage.blocks = [block(attention)];
+      return countArch(arch).stages[i]!.macs;
+    };
+    const attention = s.attention.reduce((a, b) => (costliest(b) > costliest(a) ? b : a));
+    stage.blocks = Array.from({ length: Math.max(...s.depth) }, () => block(attention));
+  });
+  return arch;
+}
+
+function checkBounds(path: string, bounds: BoundsSpec | undefined, report: Report) {
+  if (bounds?.min !== undefined && bounds.max !== undefined && bounds.min > bounds.max) {
+    report(`${path}.min`, `must be <= max (${bounds.max})`);
+  }
+}
+
+const CIFAR10 = { classes: 10, imageSize: 32, channels: 3, images: 50_000 };
+
+export function jobIssues(job: NasSearch): ValidationIssue[] {
+  const issues: ValidationIssue[] = spaceIssues(job.space).map((i) => ({ ...i, path: `space.${i.path}` }));
+  const report: Report = (path, message) => issues.push({ path, message });
+  const input = job.space.input;
+  const dataset = job.dataset;
+  const match = (path: string, value: number, key: keyof InputSpec) => {
+    if (value !== input[key]) report(path, `must be ${input[key]}, the space's input ${key} (is ${value})`);
+  };
+  if (dataset.kind === "synthetic") {
+    match("dataset.classes", dataset.classes, "classes");
+    match("dataset.imageSize", dataset.imageSize, "imageSize");
+    match("dataset.channels", dataset.channels, "channels");
+  } else if (dataset.kind === "cifar10") {
+    for (const key of ["classes", "imageSize", "channels"] as const) {
+      if (input[key] !== CIFAR10[key]) {
+        report(`space.input.${key}`, `must be ${CIFAR10[key]} for a cifar10 dataset (is ${input[key]})`);
+      }
+    }
+    if (dataset.train !== undefined && dataset.train + dataset.val > CIFAR10.images) {
+      report(
+        "dataset.train",
+        `${dataset.train} plus val ${dataset.val} exceed the ${CIFAR10.images} CIFAR-10 training images`,
+      );
+    }
+  } else {
+    match("dataset.imageSize", dataset.imageSize, "imageSize");
+  }
+  if (job.search.parents > job.search.population) {
+    report("search.parents", `must be <= population (${job.search.population})`);
+  }
+  checkBounds("search.constraints.macs", job.search.constraints.macs, report);
+  checkBounds("search.constraints.params", job.search.constraints.params, report);
+  if (job.supernet.archsPerStep > job.supernet.batchSize) {
+    report(
+      "supernet.archsPerStep",
+      `must be <= batchSize (${job.supernet.batchSize}): each sub-network trains on its own part of the batch`,
+    );
+  }
+  return issues;
+}

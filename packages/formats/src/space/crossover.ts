@@ -1,0 +1,78 @@
+// Uniform crossover: each gene comes from parent `b` with probability `prob`, otherwise from `a`. A stage's blocks
+// follow the depth chosen for the child: a block both parents have takes each of its genes from either, a block only
+// the deeper parent has is copied from it. Widths and reductions are chosen stage by stage among the values that
+// still leave a valid way to finish the remaining stages; if neither parent's value does, a valid one is drawn.
+import type { BlockSpec, ReductionKind, VitArch, VitSpace } from "../types";
+import { gridAfter, type PreparedSpace, prepareSpace, transitionAllowed } from "./prepared";
+import { chance, pick, type Rng } from "./random";
+import { assembleArch } from "./sample";
+
+/** Whether stage i may take (width, reduction) after `prevWidth` and still be completed to a valid architecture. */
+function completable(
+  p: PreparedSpace,
+  i: number,
+  prevWidth: number,
+  residuals: number,
+  width: number,
+  reduction: ReductionKind,
+): boolean {
+  const wi = p.stages[i]!.widths.indexOf(width);
+  if (wi < 0) return false;
+  if (i > 0 && !transitionAllowed(prevWidth, width, reduction, gridAfter(p, residuals))) return false;
+  const r2 = reduction === "residual" ? residuals + 1 : residuals;
+  return (p.completions[i]![wi]![r2] ?? 0) > 0;
+}
+
+export function crossoverArch(space: VitSpace, a: VitArch, b: VitArch, prob: number, rng: Rng): VitArch {
+  const p = prepareSpace(space);
+  const from = <T>(va: T, vb: T) => (chance(rng, prob) ? vb : va);
+  const position = from(a.position, b.position);
+  let prevWidth = 0;
+  let residuals = 0;
+  const stages = p.stages.map((stage, i) => {
+    const sa = a.stages[i]!;
+    const sb = b.stages[i]!;
+    let width = from(sa.width, sb.width);
+    let reduction: ReductionKind = i === 0 ? "none" : from(sa.reduction, sb.reduction);
+    if (!completable(p, i, prevWidth, residuals, width, reduction)) {
+      const tries: [number, ReductionKind][] = [
+        [width === sa.width ? sb.width : sa.width, reduction],
+        [width, reduction === "none" ? "residual" : "none"],
+        [sa.width, i === 0 ? "none" : sa.reduction],
+        [sb.width, i === 0 ? "none" : sb.reduction],
+      ];
+      let found = tries.find(
+        ([w, r]) => p.stages[i]!.reductions.includes(r) && completable(p, i, prevWidth, residuals, w, r),
+      );
+      if (!found) {
+        const options: [number, ReductionKind][] = [];
+        for (const r of stage.reductions)
+          for (const w of stage.widths) if (completable(p, i, prevWidth, residuals, w, r)) options.push([w, r]);
+        found = pick(rng, options);
+      }
+      [width, reduction] = found;
+    }
+    prevWidth = width;
+    if (reduction === "residual") residuals++;
+
+    const deeper = sa.blocks.length >= sb.blocks.length ? sa : sb;
+    const depth = from(sa.blocks.length, sb.blocks.length);
+    const blocks: BlockSpec[] = [];
+    for (let j = 0; j < depth; j++) {
+      const ba = sa.blocks[j];
+      const bb = sb.blocks[j];
+      if (ba && bb) {
+        blocks.push({
+          heads: from(ba.heads, bb.heads),
+          mlpHidden: from(ba.mlpHidden, bb.mlpHidden),
+          attention: { ...from(ba.attention, bb.attention) },
+        });
+      } else {
+        const only = deeper.blocks[j]!;
+        blocks.push({ heads: only.heads, mlpHidden: only.mlpHidden, attention: { ...only.attention } });
+      }
+    }
+    return { width, reduction, blocks };
+  });
+  return assembleArch(p, position, stages);
+}

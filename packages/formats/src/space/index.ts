@@ -1,0 +1,9 @@
+// Search-space operations: sampling, mutation, crossover, shrinking to constraints, canonical ids, size, membership.
+export { crossoverArch } from "./crossover";
+export { archHash, canonicalArch, canonicalJson } from "./hash";
+export { isInSpace, outsideSpace } from "./membership";
+export { mutateArch } from "./mutate";
+export { chance, createRng, pick, type Rng, randomIndex, restoreRng } from "./random";
+export { EmptySpaceError, sampleArch } from "./sample";
+export { ConstraintError, type Constraints, meetsConstraints, shrinkArch, violation } from "./shrink";
+export { spaceSize } from "./size";

@@ -1,0 +1,56 @@
+// Mutation: each gene (position; per stage width, reduction, depth; per block heads, MLP hidden, attention) is
+// re-drawn uniformly from its candidates with probability `prob`. Widths and reductions are re-drawn only among the
+// values that keep the stages valid, so a mutant of a valid architecture is always valid.
+import type { BlockSpec, ReductionKind, VitArch, VitSpace } from "../types";
+import { macroValid, type PreparedSpace, prepareSpace } from "./prepared";
+import { chance, pick, type Rng } from "./random";
+import { assembleArch, randomBlock } from "./sample";
+
+/** Values of one macro gene (stage `i`'s width or reduction) that keep the whole macro-structure valid. */
+export function macroAlternatives<T extends number | ReductionKind>(
+  p: PreparedSpace,
+  widths: number[],
+  reductions: ReductionKind[],
+  i: number,
+  gene: "width" | "reduction",
+): T[] {
+  const target = gene === "width" ? widths : reductions;
+  const candidates = (gene === "width" ? p.stages[i]!.widths : p.stages[i]!.reductions) as T[];
+  const current = target[i];
+  const allowed = candidates.filter((v) => {
+    target[i] = v;
+    return macroValid(p, widths, reductions);
+  });
+  target[i] = current!;
+  return allowed;
+}
+
+export function mutateArch(space: VitSpace, arch: VitArch, prob: number, rng: Rng): VitArch {
+  const p = prepareSpace(space);
+  const position = chance(rng, prob) ? pick(rng, p.positions) : arch.position;
+  const widths = arch.stages.map((s) => s.width);
+  const reductions = arch.stages.map((s, i) => (i === 0 ? "none" : s.reduction));
+  const stages = arch.stages.map((s, i) => {
+    const stage = p.stages[i]!;
+    if (chance(rng, prob)) widths[i] = pick(rng, macroAlternatives<number>(p, widths, reductions, i, "width"));
+    if (i > 0 && chance(rng, prob)) {
+      reductions[i] = pick(rng, macroAlternatives<ReductionKind>(p, widths, reductions, i, "reduction"));
+    }
+    const depth = chance(rng, prob) ? pick(rng, stage.depths) : s.blocks.length;
+    const blocks: BlockSpec[] = [];
+    for (let j = 0; j < depth; j++) {
+      const old = s.blocks[j];
+      if (!old) {
+        blocks.push(randomBlock(stage, rng));
+        continue;
+      }
+      blocks.push({
+        heads: chance(rng, prob) ? pick(rng, stage.heads) : old.heads,
+        mlpHidden: chance(rng, prob) ? pick(rng, stage.mlpHidden) : old.mlpHidden,
+        attention: { ...(chance(rng, prob) ? pick(rng, stage.attention) : old.attention) },
+      });
+    }
+    return { width: widths[i]!, reduction: reductions[i]!, blocks };
+  });
+  return assembleArch(p, position, stages);
+}

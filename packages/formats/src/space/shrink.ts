@@ -1,0 +1,193 @@
+// Bringing an architecture inside MACs/parameter bounds by changing one choice at a time, as ViT-ResNAS does with
+// random architectures that break its constraint. Each step takes, in random order, the first change that lowers
+// the total relative violation: one-step-smaller (or larger) widths, depths, heads and MLP sizes first, since
+// those move MACs and parameters together; attention, reduction and position swaps only when none of those helps.
+// The violation falls strictly at each step, so the walk ends: inside the bounds, or stuck, which is an error.
+import { countArch } from "../counter";
+import type { BoundsSpec, ReductionKind, VitArch, VitSpace } from "../types";
+import { attentionKey, macroValid, type PreparedSpace, prepareSpace } from "./prepared";
+import { createRng, type Rng, randomIndex } from "./random";
+import { assembleArch, randomBlock } from "./sample";
+
+export interface Constraints {
+  macs?: BoundsSpec;
+  params?: BoundsSpec;
+}
+
+export class ConstraintError extends Error {
+  constructor(
+    message: string,
+    readonly macs: number,
+    readonly params: number,
+  ) {
+    super(message);
+    this.name = "ConstraintError";
+  }
+}
+
+const describe = (c: Constraints) =>
+  (["macs", "params"] as const)
+    .flatMap((k) => [
+      c[k]?.min !== undefined ? `${k} >= ${c[k].min}` : [],
+      c[k]?.max !== undefined ? `${k} <= ${c[k].max}` : [],
+    ])
+    .flat()
+    .join(", ");
+
+/** Sum over the bounded figures of how far outside its bounds each is, relative to the bound. 0: inside. */
+export function violation(count: { macs: number; params: number }, c: Constraints): number {
+  let v = 0;
+  for (const k of ["macs", "params"] as const) {
+    const b = c[k];
+    if (!b) continue;
+    if (b.max !== undefined && count[k] > b.max) v += (count[k] - b.max) / Math.max(b.max, 1);
+    if (b.min !== undefined && count[k] < b.min) v += (b.min - count[k]) / Math.max(b.min, 1);
+  }
+  return v;
+}
+
+export function meetsConstraints(count: { macs: number; params: number }, c: Constraints): boolean {
+  return violation(count, c) === 0;
+}
+
+/** Applies a change in place and returns its undo. */
+type Move = () => () => void;
+
+function shuffle<T>(items: T[], rng: Rng): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = randomIndex(rng, i + 1);
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
+function neighbour(values: readonly number[], current: number, dir: 1 | -1): number | undefined {
+  let best: number | undefined;
+  for (const v of values) {
+    if (dir < 0 ? v < current && (best === undefined || v > best) : v > current && (best === undefined || v < best)) {
+      best = v;
+    }
+  }
+  return best;
+}
+
+const setter =
+  <T, K extends keyof T>(target: T, key: K, value: T[K]): Move =>
+  () => {
+    const old = target[key];
+    target[key] = value;
+    return () => {
+      target[key] = old;
+    };
+  };
+
+/** One-step size changes in direction `dir`: they move MACs and parameters the same way. */
+function sizeMoves(p: PreparedSpace, arch: VitArch, dir: 1 | -1, rng: Rng): Move[] {
+  const moves: Move[] = [];
+  const widths = arch.stages.map((s) => s.width);
+  const reductions = arch.stages.map((s) => s.reduction);
+  arch.stages.forEach((stage, i) => {
+    const c = p.stages[i]!;
+    const w = neighbour(c.widths, stage.width, dir);
+    if (w !== undefined) {
+      widths[i] = w;
+      if (macroValid(p, widths, reductions)) moves.push(setter(stage, "width", w));
+      widths[i] = stage.width;
+    }
+    const d = neighbour(c.depths, stage.blocks.length, dir);
+    if (d !== undefined) {
+      moves.push(() => {
+        const old = stage.blocks;
+        stage.blocks = old.slice(0, d);
+        while (stage.blocks.length < d) stage.blocks.push(randomBlock(c, rng));
+        return () => {
+          stage.blocks = old;
+        };
+      });
+    }
+    for (const block of stage.blocks) {
+      const h = neighbour(c.heads, block.heads, dir);
+      if (h !== undefined) moves.push(setter(block, "heads", h));
+      const m = neighbour(c.mlpHidden, block.mlpHidden, dir);
+      if (m !== undefined) moves.push(setter(block, "mlpHidden", m));
+    }
+  });
+  return moves;
+}
+
+/** Swaps whose effect on MACs and parameters depends on the architecture. */
+function swapMoves(p: PreparedSpace, arch: VitArch): Move[] {
+  const moves: Move[] = [];
+  for (const position of p.positions) if (position !== arch.position) moves.push(setter(arch, "position", position));
+  const widths = arch.stages.map((s) => s.width);
+  const reductions = arch.stages.map((s) => s.reduction);
+  arch.stages.forEach((stage, i) => {
+    const c = p.stages[i]!;
+    if (i > 0) {
+      for (const r of c.reductions) {
+        if (r === stage.reduction) continue;
+        reductions[i] = r;
+        if (macroValid(p, widths, reductions)) moves.push(setter<typeof stage, "reduction">(stage, "reduction", r));
+        reductions[i] = stage.reduction as ReductionKind;
+      }
+    }
+    for (const block of stage.blocks) {
+      const current = attentionKey(block.attention);
+      c.attention.forEach((a, k) => {
+        if (c.attentionKeys[k] !== current) moves.push(setter(block, "attention", { ...a }));
+      });
+    }
+  });
+  return moves;
+}
+
+/**
+ * A copy of `arch` (an architecture of `space`) changed until its MACs and parameters meet `constraints`.
+ * Throws ConstraintError when no sequence of single changes gets there.
+ */
+export function shrinkArch(space: VitSpace, arch: VitArch, constraints: Constraints, rng: Rng = createRng(0)): VitArch {
+  const p = prepareSpace(space);
+  const work = assembleArch(
+    p,
+    arch.position,
+    arch.stages.map((s) => ({
+      width: s.width,
+      reduction: s.reduction,
+      blocks: s.blocks.map((b) => ({ ...b, attention: { ...b.attention } })),
+    })),
+  );
+  let count = countArch(work);
+  let v = violation(count, constraints);
+  while (v > 0) {
+    const over = (["macs", "params"] as const).some((k) => {
+      const max = constraints[k]?.max;
+      return max !== undefined && count[k] > max;
+    });
+    const tiers = [shuffle(sizeMoves(p, work, over ? -1 : 1, rng), rng), shuffle(swapMoves(p, work), rng)];
+    let improved = false;
+    for (const moves of tiers) {
+      for (const move of moves) {
+        const undo = move();
+        const next = countArch(work);
+        const nv = violation(next, constraints);
+        if (nv < v) {
+          count = next;
+          v = nv;
+          improved = true;
+          break;
+        }
+        undo();
+      }
+      if (improved) break;
+    }
+    if (!improved) {
+      throw new ConstraintError(
+        `cannot meet the constraints (${describe(constraints)}): changing choices one at a time stops at ` +
+          `${count.macs} MACs and ${count.params} parameters with no change that gets closer`,
+        count.macs,
+        count.params,
+      );
+    }
+  }
+  return work;
+}

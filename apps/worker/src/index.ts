@@ -1,0 +1,15 @@
+// Public API of the worker package: the queue (for producers such as the API), live events and cancellation, the
+// artifact store, and the worker itself.
+export * from "./artifact-store";
+export * from "./live-events";
+export * from "./queue";
+export type { SelfTestResult } from "./search-child-protocol";
+export type { SearchRecords, SearchToRun, TrainingMetricRow } from "./search-records";
+export {
+  type SearchWorker,
+  type SearchWorkerOptions,
+  SelfTestFailedError,
+  startSearchWorker,
+  workerHeartbeatKey,
+} from "./search-worker";
+export * from "./settings";

@@ -1,0 +1,38 @@
+// Messages between a worker and the child process that trains one search (over Node's IPC channel).
+import type { NasSearch } from "@vitnas/formats";
+import type { CandidateRecord, ProgressEvent, SearchResult } from "@vitnas/pipeline";
+
+export interface StartMessage {
+  type: "start";
+  job: NasSearch;
+  workDir: string;
+  outDir: string;
+  backend?: string;
+  /** Module exporting `runSearch` (default "@vitnas/pipeline"). */
+  runnerModule: string;
+}
+
+/** Runs the backend self-test in a child, so the worker process itself never loads tfjs or claims a GPU. */
+export interface SelfTestMessage {
+  type: "self-test";
+  backend?: string;
+  /** Module exporting `initBackend` and `selfTest` (default "@vitnas/supernet"). */
+  module: string;
+}
+
+export type ParentMessage = StartMessage | SelfTestMessage | { type: "abort"; reason: string };
+
+export type ChildMessage =
+  | { type: "progress"; event: ProgressEvent }
+  | { type: "candidate"; candidate: CandidateRecord }
+  | { type: "done"; result: SearchResult }
+  | { type: "failed"; name: string; message: string; stack?: string }
+  | { type: "self-test"; result: SelfTestResult };
+
+export interface SelfTestResult {
+  backend: string;
+  device: string;
+  ms: number;
+  ok: boolean;
+  error?: string;
+}

@@ -1,0 +1,89 @@
+// Entry point of the child process that trains one search, so the worker's event loop stays free to renew the
+// job's lock and talk to Postgres and Redis while tfjs keeps this process busy.
+
+import type { NasSearch } from "@vitnas/formats";
+import type { RunSearchOptions, SearchResult } from "@vitnas/pipeline";
+import type {
+  ChildMessage,
+  ParentMessage,
+  SelfTestMessage,
+  SelfTestResult,
+  StartMessage,
+} from "./search-child-protocol";
+
+type RunSearch = (job: NasSearch, options: RunSearchOptions) => Promise<SearchResult>;
+
+const controller = new AbortController();
+/** Time left to checkpoint after the worker disappeared, before this process gives up and exits. */
+const ORPHAN_GRACE_MS = 20_000;
+
+function send(message: ChildMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.connected) return resolve();
+    process.send!(message, undefined, {}, () => resolve());
+  });
+}
+
+async function run(start: StartMessage): Promise<void> {
+  try {
+    const mod = (await import(start.runnerModule)) as { runSearch?: RunSearch };
+    if (typeof mod.runSearch !== "function") throw new Error(`${start.runnerModule} does not export runSearch`);
+    const result = await mod.runSearch(start.job, {
+      workDir: start.workDir,
+      outDir: start.outDir,
+      signal: controller.signal,
+      backend: start.backend,
+      onProgress: (event) => void send({ type: "progress", event }),
+      onCandidate: (candidate) => void send({ type: "candidate", candidate }),
+    });
+    await send({ type: "done", result });
+  } catch (err) {
+    const error = err instanceof Error ? err : new Error(String(err));
+    await send({ type: "failed", name: error.name, message: error.message, stack: error.stack });
+  }
+  process.disconnect?.();
+  process.exit(0);
+}
+
+interface SupernetHealth {
+  initBackend: (options?: { force?: string }) => Promise<unknown>;
+  selfTest: () => Promise<SelfTestResult>;
+}
+
+async function selfTest(request: SelfTestMessage): Promise<void> {
+  const started = performance.now();
+  let result: SelfTestResult;
+  try {
+    const mod = (await import(request.module)) as Partial<SupernetHealth>;
+    if (typeof mod.initBackend !== "function" || typeof mod.selfTest !== "function") {
+      throw new Error(`${request.module} does not export initBackend and selfTest`);
+    }
+    await mod.initBackend(request.backend ? { force: request.backend } : {});
+    result = await mod.selfTest();
+  } catch (err) {
+    const ms = performance.now() - started;
+    result = {
+      backend: request.backend ?? "unknown",
+      device: "unknown",
+      ms,
+      ok: false,
+      error: err instanceof Error ? err.message : String(err),
+    };
+  }
+  await send({ type: "self-test", result });
+  process.disconnect?.();
+  process.exit(0);
+}
+
+process.on("message", (message: ParentMessage) => {
+  if (message.type === "start") void run(message);
+  else if (message.type === "self-test") void selfTest(message);
+  else if (message.type === "abort") controller.abort(new Error(message.reason));
+});
+
+// The worker was killed: checkpoint (abort does) and go, so the next worker to take the job up is not racing a
+// leftover trainer on the same work directory.
+process.on("disconnect", () => {
+  controller.abort(new Error("worker process exited"));
+  setTimeout(() => process.exit(1), ORPHAN_GRACE_MS).unref();
+});

@@ -1,0 +1,256 @@
+// The BullMQ processor of one search: loads it from Postgres, trains it in a child process, and carries its progress
+// to Postgres (snapshot, events, metrics, candidates, fronts), to BullMQ (job progress) and to Redis (live events).
+import type { CandidateRecord, FrontPoint, ProgressEvent, SearchResult } from "@vitnas/pipeline";
+import { type Job, WaitingError } from "bullmq";
+import type { Redis } from "ioredis";
+import type { ArtifactStore, StoredArtifact } from "./artifact-store";
+import { type LiveSearchEvent, type LiveSearchEventBody, publishSearchEvent, type SearchStatus } from "./live-events";
+import type { Logger } from "./logger";
+import type { WorkerMetrics } from "./metrics";
+import type { SearchJobData } from "./queue";
+import type { SelfTestResult } from "./search-child-protocol";
+import { startSearchProcess } from "./search-process";
+import type { SearchRecords, TrainingMetricRow } from "./search-records";
+
+export interface SearchJobContext {
+  records: SearchRecords;
+  store: ArtifactStore;
+  /** Publishing connection (not a subscriber). */
+  redis: Redis;
+  prefix: string;
+  logger: Logger;
+  metrics: WorkerMetrics;
+  selfTest: SelfTestResult;
+  worker: string;
+  runnerModule: string;
+  backend?: string;
+  cancelPollMs: number;
+  /** Searches running in this process, so cancellation and shutdown can reach them. */
+  running: Map<string, RunningSearch>;
+}
+
+/** Why a running search is being stopped. */
+export type StopReason = "cancelled" | "shutdown" | "lock-lost";
+
+export interface RunningSearch {
+  stop(reason: StopReason): void;
+}
+
+/** How often the progress snapshot, live events and training metrics are written at most (phase changes and fronts
+ * always go through). */
+const SNAPSHOT_EVERY_MS = 1000;
+const LIVE_EVERY_MS = 250;
+
+/** Classifies an output file: bundles live in a folder named by the architecture hash. */
+export function artifactKind(searchId: string, artifact: StoredArtifact): { kind: string; archHash?: string } {
+  const rel = artifact.key.slice(`searches/${searchId}/out/`.length);
+  const parts = rel.split("/");
+  if (parts.length === 1) return { kind: rel === "pareto.json" ? "front" : "file" };
+  const folder = parts[parts.length - 2]!;
+  if (/^[0-9a-f]{16,64}$/.test(folder)) return { kind: "bundle", archHash: folder };
+  return { kind: "file" };
+}
+
+/** Serialises database writes of one search so they land in order, and keeps going after a failed one. */
+class WriteChain {
+  private tail: Promise<void> = Promise.resolve();
+  constructor(private readonly logger: Logger) {}
+  push(what: string, write: () => Promise<void>): void {
+    this.tail = this.tail.then(write).catch((err: Error) => this.logger.error({ err }, `could not record ${what}`));
+  }
+  drain(): Promise<void> {
+    return this.tail;
+  }
+}
+
+export async function processSearchJob(
+  job: Job<SearchJobData>,
+  token: string | undefined,
+  ctx: SearchJobContext,
+): Promise<void> {
+  const { searchId } = job.data;
+  const log = ctx.logger.child({ searchId, jobId: job.id });
+  const search = await ctx.records.load(searchId);
+  if (!search) {
+    log.warn("search not found in the database; dropping its job");
+    return;
+  }
+  if (search.status === "cancelled" || search.status === "succeeded") {
+    log.info({ status: search.status }, "search already finished; nothing to run");
+    return;
+  }
+  const live = (event: LiveSearchEventBody) =>
+    publishSearchEvent(ctx.redis, ctx.prefix, {
+      ...event,
+      searchId,
+      at: new Date().toISOString(),
+    } as LiveSearchEvent).catch((err: Error) => log.warn({ err }, "could not publish a live event"));
+  const status = (value: SearchStatus, error?: string) => live({ type: "status", status: value, error });
+
+  await ctx.records.markRunning(searchId, { worker: ctx.worker, selfTest: ctx.selfTest });
+  await status("running");
+  const workDir = await ctx.store.workDir(searchId);
+  const outDir = await ctx.store.outDir(searchId);
+  log.info({ workDir, backend: ctx.selfTest.backend, attempt: job.attemptsStarted }, "search started");
+
+  const writes = new WriteChain(log);
+  let candidates: CandidateRecord[] = [];
+  let metrics: TrainingMetricRow[] = [];
+  let lastPhase: string | undefined;
+  let lastSnapshot = 0;
+  let lastLive = 0;
+  let lastMetric = 0;
+  let lastGeneration = -1;
+  let evaluated: number | undefined;
+  const flushCandidates = () => {
+    if (candidates.length === 0) return;
+    const batch = candidates;
+    candidates = [];
+    writes.push("candidates", () => ctx.records.upsertCandidates(searchId, batch));
+  };
+  const flushMetrics = () => {
+    if (metrics.length === 0) return;
+    const batch = metrics;
+    metrics = [];
+    writes.push("training metrics", () => ctx.records.recordMetrics(searchId, batch));
+  };
+
+  const onProgress = (event: ProgressEvent) => {
+    const now = Date.now();
+    const phaseChanged = event.phase !== lastPhase;
+    lastPhase = event.phase;
+    if (event.phase === "supernet" && (event.loss !== undefined || event.imagesPerSec !== undefined)) {
+      ctx.metrics.recordThroughput(searchId, event.imagesPerSec);
+      if (now - lastMetric >= SNAPSHOT_EVERY_MS || phaseChanged) {
+        lastMetric = now;
+        metrics.push({ epoch: event.epoch, step: event.step, loss: event.loss, imagesPerSec: event.imagesPerSec });
+      }
+    } else if (phaseChanged) {
+      ctx.metrics.recordThroughput(searchId, undefined);
+    }
+    if (event.candidatesEvaluated !== undefined) {
+      // The count restarts from the checkpoint on a resume; only growth is new work.
+      if (evaluated !== undefined && event.candidatesEvaluated > evaluated) {
+        ctx.metrics.candidatesEvaluated.inc({ worker: ctx.worker }, event.candidatesEvaluated - evaluated);
+      }
+      evaluated = event.candidatesEvaluated;
+    }
+    const newFront = event.front !== undefined && event.generation !== undefined && event.generation !== lastGeneration;
+    if (newFront) {
+      lastGeneration = event.generation!;
+      flushCandidates();
+      const front: FrontPoint[] = event.front!;
+      const generation = event.generation!;
+      writes.push("front", () => ctx.records.setFront(searchId, generation, front, event.hypervolume));
+    }
+    const important = phaseChanged || newFront || event.message !== undefined;
+    if (important || now - lastSnapshot >= SNAPSHOT_EVERY_MS) {
+      lastSnapshot = now;
+      flushMetrics();
+      writes.push("progress", () => ctx.records.saveProgress(searchId, event, important));
+      void job.updateProgress({ phase: event.phase, percent: event.percent }).catch(() => undefined);
+    }
+    if (important || now - lastLive >= LIVE_EVERY_MS) {
+      lastLive = now;
+      void live({ type: "progress", progress: event });
+    }
+  };
+
+  const child = startSearchProcess(
+    { job: search.job, workDir, outDir, backend: ctx.backend, runnerModule: ctx.runnerModule },
+    { onProgress, onCandidate: (candidate) => candidates.push(candidate) },
+  );
+  let stopReason: StopReason | undefined;
+  const stop = (reason: StopReason) => {
+    if (stopReason) return;
+    stopReason = reason;
+    log.info({ reason }, "stopping search");
+    child.abort(reason);
+  };
+  ctx.running.set(searchId, { stop });
+  ctx.metrics.searchesRunning.inc({ worker: ctx.worker });
+  // Pub/sub delivers cancellations at once; this catches one published while the worker was not subscribed.
+  const poll = setInterval(() => {
+    ctx.records.status(searchId).then(
+      (value) => value === "cancelled" && stop("cancelled"),
+      (err: Error) => log.warn({ err }, "could not read the search's status"),
+    );
+  }, ctx.cancelPollMs);
+
+  let result: SearchResult | undefined;
+  let failure: Error | undefined;
+  try {
+    result = await child.done;
+  } catch (err) {
+    failure = err as Error;
+  } finally {
+    clearInterval(poll);
+    ctx.running.delete(searchId);
+    ctx.metrics.searchesRunning.dec({ worker: ctx.worker });
+    ctx.metrics.recordThroughput(searchId, undefined);
+    flushCandidates();
+    flushMetrics();
+    await writes.drain();
+  }
+
+  if (result) {
+    await recordResult(ctx, searchId, result, lastGeneration, search.job.search.generations);
+    await ctx.records.finish(searchId, { status: "succeeded" });
+    await status("succeeded");
+    ctx.metrics.searchesFinished.inc({ worker: ctx.worker, outcome: "succeeded" });
+    log.info({ front: result.front.length, candidates: result.candidatesEvaluated }, "search succeeded");
+    return;
+  }
+  const error = failure!;
+  const aborted = error.name === "AbortError" || stopReason !== undefined;
+  if (aborted && stopReason === "cancelled") {
+    await ctx.records.finish(searchId, { status: "cancelled" });
+    await status("cancelled");
+    ctx.metrics.searchesFinished.inc({ worker: ctx.worker, outcome: "cancelled" });
+    log.info("search cancelled; checkpoints kept");
+    return;
+  }
+  if (aborted && stopReason === "shutdown" && token) {
+    await ctx.records.markRequeued(searchId, "worker shut down");
+    await status("queued");
+    await job.moveToWait(token);
+    ctx.metrics.searchesFinished.inc({ worker: ctx.worker, outcome: "requeued" });
+    log.info("search checkpointed and put back in the queue");
+    throw new WaitingError();
+  }
+  if (aborted && stopReason === "lock-lost") {
+    // Another worker has taken the job up (or will); its status and results are its business now.
+    log.warn("lost the job's lock; stopped without recording an outcome");
+    throw new Error(`search ${searchId}: the job's lock was lost`);
+  }
+  await ctx.records.finish(searchId, { status: "failed", error: error.message });
+  await status("failed", error.message);
+  ctx.metrics.searchesFinished.inc({ worker: ctx.worker, outcome: "failed" });
+  log.error({ err: error }, "search failed; checkpoints kept for a resume");
+  throw error;
+}
+
+async function recordResult(
+  ctx: SearchJobContext,
+  searchId: string,
+  result: SearchResult,
+  lastGeneration: number,
+  generations: number,
+): Promise<void> {
+  // A search resumed past its last generation reported no front in this process: record the final one, whose
+  // candidates were reported by an earlier run (adding them again is a no-op).
+  if (lastGeneration < 0) {
+    const generation = Math.max(generations - 1, 0);
+    await ctx.records.upsertCandidates(
+      searchId,
+      result.front.map((point) => ({ ...point, generation })),
+    );
+    await ctx.records.setFront(searchId, generation, result.front, undefined);
+  }
+  await ctx.store.saveWorkDir(searchId);
+  const artifacts = await ctx.store.publishOutputs(searchId);
+  await ctx.records.recordArtifacts(
+    searchId,
+    artifacts.map((artifact) => ({ ...artifact, ...artifactKind(searchId, artifact) })),
+  );
+}

@@ -1,0 +1,37 @@
+// What the worker reads and writes in Postgres about a search. Implemented over @vitnas/db in db-search-records.ts.
+import type { NasSearch } from "@vitnas/formats";
+import type { CandidateRecord, FrontPoint, ProgressEvent } from "@vitnas/pipeline";
+import type { StoredArtifact } from "./artifact-store";
+import type { SearchStatus } from "./live-events";
+import type { SelfTestResult } from "./search-child-protocol";
+
+export interface SearchToRun {
+  id: string;
+  teamId: string;
+  job: NasSearch;
+  status: SearchStatus;
+}
+
+export interface TrainingMetricRow {
+  epoch?: number;
+  step?: number;
+  loss?: number;
+  imagesPerSec?: number;
+}
+
+export interface SearchRecords {
+  load(searchId: string): Promise<SearchToRun | undefined>;
+  status(searchId: string): Promise<SearchStatus | undefined>;
+  /** Running on `backend` from now (the start time is kept across resumes). */
+  markRunning(searchId: string, run: { worker: string; selfTest: SelfTestResult }): Promise<void>;
+  /** The latest progress snapshot, plus an event row when `event` is worth keeping in the history. */
+  saveProgress(searchId: string, progress: ProgressEvent, event: boolean): Promise<void>;
+  recordMetrics(searchId: string, rows: TrainingMetricRow[]): Promise<void>;
+  /** Idempotent per (search, architecture): a resumed search reporting a candidate again adds no row. */
+  upsertCandidates(searchId: string, candidates: CandidateRecord[]): Promise<void>;
+  setFront(searchId: string, generation: number, front: FrontPoint[], hypervolume: number | undefined): Promise<void>;
+  recordArtifacts(searchId: string, artifacts: (StoredArtifact & { kind: string; archHash?: string })[]): Promise<void>;
+  /** Back in the queue (the worker shut down); keeps progress and checkpoints. */
+  markRequeued(searchId: string, reason: string): Promise<void>;
+  finish(searchId: string, outcome: { status: "succeeded" | "failed" | "cancelled"; error?: string }): Promise<void>;
+}

@@ -1,0 +1,167 @@
+// A worker process's searches: self-test, then a BullMQ Worker consuming the search queue, the cancellation
+// listener, heartbeats and metrics. `main.ts` wires it to the environment; tests start it directly.
+import type { Server } from "node:http";
+import { Worker } from "bullmq";
+import { Redis } from "ioredis";
+import type { ArtifactStore } from "./artifact-store";
+import { parseControlMessage, searchControlChannel } from "./live-events";
+import { createLogger, type Logger } from "./logger";
+import { serveMetrics, WorkerMetrics } from "./metrics";
+import { SEARCH_QUEUE, type SearchJobData } from "./queue";
+import type { SelfTestResult } from "./search-child-protocol";
+import { processSearchJob, type RunningSearch, type SearchJobContext } from "./search-job";
+import { runSelfTest } from "./search-process";
+import type { SearchRecords } from "./search-records";
+import type { WorkerSettings } from "./settings";
+
+export interface SearchWorkerOptions {
+  settings: WorkerSettings;
+  records: SearchRecords;
+  store: ArtifactStore;
+  logger?: Logger;
+  /** Module exporting `runSearch`; default "@vitnas/pipeline". */
+  runnerModule?: string;
+  /** Module exporting `initBackend` and `selfTest`; default "@vitnas/supernet". */
+  selfTestModule?: string;
+}
+
+export interface SearchWorker {
+  readonly worker: Worker<SearchJobData>;
+  readonly metrics: WorkerMetrics;
+  readonly selfTest: SelfTestResult;
+  readonly metricsServer: Server | undefined;
+  /** Searches running in this process now. */
+  runningSearches(): string[];
+  /**
+   * Stops taking jobs, asks the running searches to checkpoint and puts them back in the queue for another worker,
+   * then closes every connection.
+   */
+  shutdown(): Promise<void>;
+}
+
+export class SelfTestFailedError extends Error {
+  constructor(readonly result: SelfTestResult) {
+    super(
+      `backend self-test failed on ${result.backend} (${result.device}): ${result.error ?? "no reason given"}; ` +
+        "this worker takes no searches (fix the backend or force another one with NAS_BACKEND)",
+    );
+    this.name = "SelfTestFailedError";
+  }
+}
+
+const HEARTBEAT_MS = 5000;
+
+export function workerHeartbeatKey(prefix: string, worker: string): string {
+  return `${prefix}:workers:${worker}`;
+}
+
+export async function startSearchWorker(options: SearchWorkerOptions): Promise<SearchWorker> {
+  const { settings } = options;
+  const logger = (options.logger ?? createLogger("worker")).child({ worker: settings.name });
+  const metrics = new WorkerMetrics(settings.name);
+
+  const selfTest = await runSelfTest({
+    backend: settings.backend,
+    module: options.selfTestModule ?? "@vitnas/supernet",
+  });
+  metrics.recordSelfTest(selfTest);
+  if (!selfTest.ok) {
+    logger.error({ selfTest }, "backend self-test failed; not consuming the queue");
+    throw new SelfTestFailedError(selfTest);
+  }
+  logger.info({ backend: selfTest.backend, device: selfTest.device, ms: Math.round(selfTest.ms) }, "backend self-test");
+
+  const redisOptions = { maxRetriesPerRequest: null, lazyConnect: false } as const;
+  const publisher = new Redis(settings.redisUrl, redisOptions);
+  const subscriber = new Redis(settings.redisUrl, redisOptions);
+  const bullConnection = new Redis(settings.redisUrl, redisOptions);
+  for (const connection of [publisher, subscriber, bullConnection]) {
+    connection.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
+  }
+
+  const running = new Map<string, RunningSearch>();
+  const ctx: SearchJobContext = {
+    records: options.records,
+    store: options.store,
+    redis: publisher,
+    prefix: settings.queuePrefix,
+    logger,
+    metrics,
+    selfTest,
+    worker: settings.name,
+    runnerModule: options.runnerModule ?? "@vitnas/pipeline",
+    backend: settings.backend,
+    cancelPollMs: settings.cancelPollMs,
+    running,
+  };
+
+  const control = searchControlChannel(settings.queuePrefix);
+  subscriber.on("message", (channel, raw) => {
+    if (channel !== control) return;
+    const message = parseControlMessage(raw);
+    if (message) running.get(message.searchId)?.stop("cancelled");
+  });
+  await subscriber.subscribe(control);
+
+  const worker = new Worker<SearchJobData>(SEARCH_QUEUE, (job, token) => processSearchJob(job, token, ctx), {
+    connection: bullConnection,
+    prefix: settings.queuePrefix,
+    name: settings.name,
+    concurrency: settings.concurrency,
+    lockDuration: settings.lockDurationMs,
+    stalledInterval: settings.stalledIntervalMs,
+    maxStalledCount: settings.maxStalledCount,
+  });
+  worker.on("error", (err) => logger.error({ err }, "queue worker error"));
+  worker.on("stalled", (jobId) =>
+    logger.warn({ searchId: jobId }, "took up a search whose worker stopped renewing it"),
+  );
+  worker.on("lockRenewalFailed", (jobIds) => {
+    for (const id of jobIds) running.get(id)?.stop("lock-lost");
+  });
+
+  const heartbeatKey = workerHeartbeatKey(settings.queuePrefix, settings.name);
+  const beat = () => {
+    metrics.beat();
+    const body = JSON.stringify({
+      worker: settings.name,
+      backend: selfTest.backend,
+      device: selfTest.device,
+      selfTestMs: selfTest.ms,
+      running: [...running.keys()],
+      concurrency: settings.concurrency,
+      at: new Date().toISOString(),
+    });
+    publisher.set(heartbeatKey, body, "PX", HEARTBEAT_MS * 3).catch(() => undefined);
+  };
+  beat();
+  const heartbeat = setInterval(beat, HEARTBEAT_MS);
+
+  const metricsServer =
+    settings.metricsPort === undefined ? undefined : await serveMetrics(metrics, settings.metricsPort);
+
+  let closing: Promise<void> | undefined;
+  return {
+    worker,
+    metrics,
+    selfTest,
+    metricsServer,
+    runningSearches: () => [...running.keys()],
+    shutdown() {
+      closing ??= (async () => {
+        logger.info({ running: [...running.keys()] }, "shutting down");
+        const closed = worker.close();
+        for (const search of running.values()) search.stop("shutdown");
+        await closed;
+        clearInterval(heartbeat);
+        await publisher.del(heartbeatKey).catch(() => undefined);
+        await Promise.all(
+          [publisher.quit(), subscriber.quit(), bullConnection.quit()].map((p) => p.catch(() => undefined)),
+        );
+        if (metricsServer) await new Promise((resolve) => metricsServer.close(resolve));
+        logger.info("worker stopped");
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,63 @@
+// Worker settings from the environment, with the defaults a single-machine install needs.
+import { hostname } from "node:os";
+
+export interface WorkerSettings {
+  redisUrl: string;
+  databaseUrl: string;
+  /** Root of the artifact store shared by every worker (checkpoints, bundles). */
+  artifactsDir: string;
+  /** Searches one worker process runs at the same time; each trains in its own child process. */
+  concurrency: number;
+  /** BullMQ key prefix: lets several installs (or test runs) share one Redis. */
+  queuePrefix: string;
+  /**
+   * How long a job's lock lives without renewal. The lock is renewed every half of this while the worker's event
+   * loop is alive (training runs in a child process, so it always is); a worker killed outright stops renewing it,
+   * and the job is taken up again by another worker after at most `lockDurationMs + 2 * stalledIntervalMs`.
+   */
+  lockDurationMs: number;
+  /** How often each worker looks for jobs whose lock has expired. */
+  stalledIntervalMs: number;
+  /** How many times a job may be recovered from a dead worker before it is failed (a search that kills workers). */
+  maxStalledCount: number;
+  /** How often a running search's status is read back from Postgres to notice a cancellation missed on pub/sub. */
+  cancelPollMs: number;
+  /** Port of the Prometheus `/metrics` endpoint; 0 picks a free port, undefined serves none. */
+  metricsPort: number | undefined;
+  /** Force a tfjs backend ("tensorflow", "wasm", "cpu"); default: the best available. */
+  backend: string | undefined;
+  /** Name of this worker in logs, metrics and BullMQ. */
+  name: string;
+}
+
+export const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/vitnas";
+export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
+
+function integer(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new Error(`${key} must be an integer >= ${min}, got "${raw}"`);
+  }
+  return value;
+}
+
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerSettings {
+  const metricsPort = env.WORKER_METRICS_PORT;
+  return {
+    redisUrl: env.REDIS_URL || DEFAULT_REDIS_URL,
+    databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
+    artifactsDir: env.ARTIFACTS_DIR || "./artifacts",
+    concurrency: integer(env, "WORKER_CONCURRENCY", 1, 1),
+    queuePrefix: env.QUEUE_PREFIX || "vitnas",
+    lockDurationMs: integer(env, "WORKER_LOCK_MS", 30_000, 1000),
+    stalledIntervalMs: integer(env, "WORKER_STALLED_INTERVAL_MS", 15_000, 500),
+    maxStalledCount: integer(env, "WORKER_MAX_STALLED", 3, 0),
+    cancelPollMs: integer(env, "WORKER_CANCEL_POLL_MS", 5000, 100),
+    metricsPort:
+      metricsPort === undefined || metricsPort === "" ? undefined : integer(env, "WORKER_METRICS_PORT", 0, 0),
+    backend: env.NAS_BACKEND || undefined,
+    name: env.WORKER_NAME || `${hostname()}-${process.pid}`,
+  };
+}

@@ -1,0 +1,103 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { NasSearch } from "@vitnas/formats";
+import type { CandidateRecord, ProgressEvent } from "@vitnas/pipeline";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runSelfTest, startSearchProcess } from "../src/search-process";
+
+const runnerModule = pathToFileURL(join(import.meta.dirname, "fixtures", "counting-runner.ts")).href;
+const healthModule = pathToFileURL(join(import.meta.dirname, "fixtures", "health.ts")).href;
+const job = {
+  format: "nas-search/v1",
+  space: { input: { imageSize: 8, channels: 3, classes: 2 } },
+} as unknown as NasSearch;
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "search-process-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function start(workDir: string) {
+  const progress: ProgressEvent[] = [];
+  const candidates: CandidateRecord[] = [];
+  const proc = startSearchProcess(
+    { job, workDir, outDir: join(workDir, "out"), runnerModule },
+    { onProgress: (event) => progress.push(event), onCandidate: (candidate) => candidates.push(candidate) },
+  );
+  return { proc, progress, candidates };
+}
+
+describe("search child process", () => {
+  it("runs a search in another process and relays progress, candidates and the result", async () => {
+    const { proc, progress, candidates } = start(dir);
+    expect(proc.pid).not.toBe(process.pid);
+    const result = await proc.done;
+    expect(result.front).toHaveLength(6);
+    expect(candidates.map((c) => c.id).sort()).toEqual(result.front.map((p) => p.id).sort());
+    expect(progress.at(-1)).toMatchObject({ phase: "done", percent: 100 });
+    expect(progress.filter((p) => p.front).map((p) => p.generation)).toEqual([0, 1]);
+  });
+
+  it("aborts with an AbortError after a checkpoint, and a second run resumes from it", async () => {
+    const first = start(dir);
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if ((first.progress.at(-1)?.step ?? 0) >= 5) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 5);
+    });
+    first.proc.abort("test");
+    await expect(first.proc.done).rejects.toMatchObject({ name: "AbortError" });
+    const stoppedAt = JSON.parse(await readFile(join(dir, "count.json"), "utf8")).step as number;
+    expect(stoppedAt).toBeGreaterThanOrEqual(5);
+
+    const second = start(dir);
+    await second.proc.done;
+    const starts = (await readFile(join(dir, "starts.log"), "utf8")).trim().split("\n").map(Number);
+    expect(starts).toEqual([0, stoppedAt]);
+    expect(second.progress.find((p) => p.step !== undefined)?.step).toBe(stoppedAt + 1);
+  });
+
+  it("rejects with the runner's own error message", async () => {
+    process.env.COUNTING_RUNNER_FAIL_AT = "3";
+    try {
+      const { proc } = start(dir);
+      await expect(proc.done).rejects.toThrow("counting runner failed at step 3 on purpose");
+    } finally {
+      delete process.env.COUNTING_RUNNER_FAIL_AT;
+    }
+  });
+
+  it("reports a module without runSearch clearly", async () => {
+    const proc = startSearchProcess(
+      { job, workDir: dir, outDir: dir, runnerModule: healthModule },
+      { onProgress: () => {}, onCandidate: () => {} },
+    );
+    await expect(proc.done).rejects.toThrow("does not export runSearch");
+  });
+});
+
+describe("backend self-test", () => {
+  it("passes on a working backend and reports it", async () => {
+    const result = await runSelfTest({ module: healthModule, backend: "wasm" });
+    expect(result).toMatchObject({ ok: true, backend: "wasm", device: "test" });
+  });
+
+  it("fails with the backend's reason", async () => {
+    const result = await runSelfTest({ module: healthModule, backend: "broken" });
+    expect(result).toMatchObject({ ok: false, error: "gradient check failed" });
+  });
+
+  it("fails when the module cannot be loaded", async () => {
+    const result = await runSelfTest({ module: "file:///nonexistent/health.ts" });
+    expect(result.ok).toBe(false);
+    expect(result.error).toMatch(/nonexistent/);
+  });
+});

@@ -1,0 +1,31 @@
+// MLP-Mixer token mixing: a GELU MLP N -> h -> N over the tokens, h = max(1, floor(e*N)). No q/k/v.
+// x [B, N, D] -> [B*D, N] -> [B*D, h] -> [B*D, N] -> [B, N, D]. Core MACs 2*N*h*D.
+// Weights sized for the stage's largest N and h; a sub-network uses the leading N tokens and h hidden units.
+import * as tf from "@tensorflow/tfjs";
+import type { MixerAttn } from "@vitnas/formats";
+import { gelu } from "../layers";
+import type { AttentionModule } from "./types";
+
+export const mixerHidden = (expansion: number, tokens: number) => Math.max(1, Math.floor(expansion * tokens));
+
+export const mixer: AttentionModule<MixerAttn> = {
+  type: "mixer",
+  qkv: false,
+  extras: (spec, dims) => {
+    const h = mixerHidden(spec.expansion, dims.tokens);
+    return [
+      { name: "w1", shape: [dims.tokens, h], init: { kind: "normal", std: 0.02 }, trainable: true, decay: true },
+      { name: "b1", shape: [h], init: { kind: "zeros" }, trainable: true },
+      { name: "w2", shape: [h, dims.tokens], init: { kind: "normal", std: 0.02 }, trainable: true, decay: true },
+      { name: "b2", shape: [dims.tokens], init: { kind: "zeros" }, trainable: true },
+    ];
+  },
+  forward(x, ctx) {
+    const { batch: b, tokens: n, width: d, spec, prefix, w } = ctx;
+    const h = mixerHidden(spec.expansion, n);
+    const t = tf.reshape(tf.transpose(x, [0, 2, 1]), [b * d, n]);
+    const hidden = gelu(tf.add(tf.matMul(t, w.get(`${prefix}.mixer.w1`, [n, h])), w.get(`${prefix}.mixer.b1`, [h])));
+    const y = tf.add(tf.matMul(hidden, w.get(`${prefix}.mixer.w2`, [h, n])), w.get(`${prefix}.mixer.b2`, [n]));
+    return tf.transpose(tf.reshape(y, [b, d, n]), [0, 2, 1]) as tf.Tensor3D;
+  },
+};

@@ -1,0 +1,36 @@
+// Performer (FAVOR+): positive orthogonal random features phi(x) = exp(W x - |x|^2/2) / sqrt(m), linear in N.
+// q, k [B, H, N, d] -> phi [B, H, N, m]; phi(K)^T V [B, H, m, d]; out [B, H, N, d]. Core MACs 4*N*m*A + 2*N*m*H.
+// The features W [m, d] are fixed (not trained): a buffer, shared by every head of the block.
+import * as tf from "@tensorflow/tfjs";
+import type { PerformerAttn } from "@vitnas/formats";
+import { projectOut, projectQKV } from "./qkv";
+import type { AttentionModule } from "./types";
+
+export const performer: AttentionModule<PerformerAttn> = {
+  type: "performer",
+  qkv: true,
+  extras: (spec, dims) => [
+    { name: "features", shape: [spec.features, dims.headDim], init: { kind: "orthogonal-features" }, trainable: false },
+  ],
+  forward(x, ctx) {
+    const { batch: b, tokens: n, heads: h, headDim: d } = ctx;
+    const m = ctx.spec.features;
+    const { q, k, v } = projectQKV(x, ctx);
+    const features = ctx.w.get(`${ctx.prefix}.performer.features`, [m, d]);
+    const scale = d ** -0.25;
+    const phi = (t: tf.Tensor4D, query: boolean) => {
+      const s = tf.mul(t, scale);
+      const proj = tf.reshape(tf.matMul(tf.reshape(s, [b * h * n, d]), features, false, true), [b, h, n, m]);
+      const logits = tf.sub(proj, tf.mul(tf.sum(tf.square(s), -1, true), 0.5));
+      // Stabilisers cancel in the ratio below: per token for queries, per (image, head) for keys.
+      const stab = query ? tf.max(logits, -1, true) : tf.max(logits, [2, 3], true);
+      return tf.add(tf.exp(tf.sub(logits, stab)), 1e-6) as tf.Tensor4D;
+    };
+    const pq = phi(q, true);
+    const pk = phi(k, false);
+    const kv = tf.matMul(pk, v, true, false); // [B, H, m, d]
+    const num = tf.matMul(pq, kv); // [B, H, N, d]
+    const den = tf.matMul(pq, tf.sum(pk, 2, true), false, true); // [B, H, N, 1]
+    return projectOut(tf.div(num, tf.add(den, 1e-6)) as tf.Tensor4D, ctx);
+  },
+};

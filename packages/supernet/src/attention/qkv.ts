@@ -1,0 +1,70 @@
+// The q/k/v and output projections shared by every attention type that has them (one weight set per block: the
+// first A rows of each third are the active heads), and the rotary positions applied to q and k.
+import * as tf from "@tensorflow/tfjs";
+import type { AttentionContext } from "./types";
+
+/** x [B, N, D] -> q, k, v [B, H, N, d] each; q and k rotated when positions are rotary. */
+export function projectQKV(x: tf.Tensor3D, ctx: AttentionContext): { q: tf.Tensor4D; k: tf.Tensor4D; v: tf.Tensor4D } {
+  const { batch: b, tokens: n, width: dm, heads: h, headDim: d, w, prefix } = ctx;
+  const a = h * d;
+  const weight = tf.reshape(w.get(`${prefix}.qkv.w`, [dm, 3, a]), [dm, 3 * a]);
+  const bias = tf.reshape(w.get(`${prefix}.qkv.b`, [3, a]), [3 * a]);
+  const y = tf.add(tf.matMul(tf.reshape(x, [b * n, dm]), weight), bias);
+  // One transpose for all three: [B, N, 3, H, d] -> [3, B, H, N, d].
+  const t = tf.transpose(tf.reshape(y, [b, n, 3, h, d]), [2, 0, 3, 1, 4]);
+  let qk = tf.slice(t, [0, 0, 0, 0, 0], [2, b, h, n, d]);
+  if (ctx.rope) qk = rotate(qk, ctx.rope.cos, ctx.rope.sin);
+  const [q, k] = tf.split(qk, 2, 0);
+  const shape: [number, number, number, number] = [b, h, n, d];
+  return {
+    q: tf.reshape(q!, shape),
+    k: tf.reshape(k!, shape),
+    v: tf.reshape(tf.slice(t, [2, 0, 0, 0, 0], [1, b, h, n, d]), shape),
+  };
+}
+
+/** o [B, H, N, d] -> [B, N, D] through the output projection. */
+export function projectOut(o: tf.Tensor4D, ctx: AttentionContext): tf.Tensor3D {
+  const { batch: b, tokens: n, width: dm, heads: h, headDim: d, w, prefix } = ctx;
+  const a = h * d;
+  const merged = tf.reshape(tf.transpose(o, [0, 2, 1, 3]), [b * n, a]);
+  const y = tf.add(tf.matMul(merged, w.get(`${prefix}.proj.w`, [a, dm])), w.get(`${prefix}.proj.b`, [dm]));
+  return tf.reshape(y, [b, n, dm]);
+}
+
+/** Rotary embedding on the last axis: channel i pairs with channel i + floor(d/2); an odd last channel stays. */
+function rotate(x: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor): tf.Tensor {
+  const d = x.shape[x.rank - 1]!;
+  const p = Math.floor(d / 2);
+  if (p === 0) return x;
+  const begin = x.shape.map(() => 0);
+  const size = x.shape.map(() => -1);
+  const at = (start: number, len: number) => {
+    const b = [...begin];
+    const s = [...size];
+    b[x.rank - 1] = start;
+    s[x.rank - 1] = len;
+    return tf.slice(x, b, s);
+  };
+  const x1 = at(0, p);
+  const x2 = at(p, p);
+  const parts = [tf.sub(tf.mul(x1, cos), tf.mul(x2, sin)), tf.add(tf.mul(x2, cos), tf.mul(x1, sin))];
+  if (d > 2 * p) parts.push(at(2 * p, d - 2 * p));
+  return tf.concat(parts, x.rank - 1);
+}
+
+/** L2-normalise over the last axis. */
+export function l2normalize(x: tf.Tensor): tf.Tensor {
+  return tf.mul(x, tf.rsqrt(tf.add(tf.sum(tf.square(x), -1, true), 1e-12)));
+}
+
+/**
+ * Token-axis linear map: m [K, N] applied to x [B, H, N, d] -> [B, H, K, d]. Written with transposes and a 2-D
+ * matmul because tfjs's broadcasting batched matmul has a wrong gradient.
+ */
+export function mixTokens(m: tf.Tensor, x: tf.Tensor4D): tf.Tensor4D {
+  const [b, h, n, d] = x.shape;
+  const k = m.shape[0]!;
+  const flat = tf.reshape(tf.transpose(x, [2, 0, 1, 3]), [n, b * h * d]);
+  return tf.transpose(tf.reshape(tf.matMul(m, flat), [k, b, h, d]), [1, 2, 0, 3]);
+}

@@ -1,0 +1,101 @@
+// Elastic layers: each reads the active slice of its weights for the sizes it is given, so a smaller sub-network
+// computes only what it has. Only ops with gradients on every backend (no conv filter gradient, no broadcasting
+// matmul, no gather) are used: convolutions are im2col + matmul.
+import * as tf from "@tensorflow/tfjs";
+import type { WeightSource } from "./weights";
+
+/** x [..., in] -> [..., out], weight `${name}.w` [in, out], bias `${name}.b` [out]. */
+export function linear(w: WeightSource, name: string, x: tf.Tensor, inDim: number, outDim: number): tf.Tensor {
+  const lead = x.shape.slice(0, -1);
+  const y = tf.add(
+    tf.matMul(tf.reshape(x, [-1, inDim]), w.get(`${name}.w`, [inDim, outDim])),
+    w.get(`${name}.b`, [outDim]),
+  );
+  return tf.reshape(y, [...lead, outDim]);
+}
+
+/** LayerNorm over the active channels only: x [..., dim], `${name}.g`/`${name}.b` [dim]. */
+export function layerNorm(w: WeightSource, name: string, x: tf.Tensor, dim: number): tf.Tensor {
+  const mean = tf.mean(x, -1, true);
+  const centred = tf.sub(x, mean);
+  const variance = tf.mean(tf.square(centred), -1, true);
+  const normed = tf.mul(centred, tf.rsqrt(tf.add(variance, 1e-6)));
+  return tf.add(tf.mul(normed, w.get(`${name}.g`, [dim])), w.get(`${name}.b`, [dim]));
+}
+
+/** Exact GELU: x * Phi(x). */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+}
+
+/**
+ * im2col of x [B, H, W, C] for a k x k kernel: [B, Ho, Wo, k*k*C], channels ordered (ky, kx, c) to match a
+ * weight of shape [k, k, C, out] flattened to [k*k*C, out].
+ */
+export function im2col(x: tf.Tensor4D, kernel: number, stride: number, padding: number): tf.Tensor4D {
+  const [b, h, wd, c] = x.shape;
+  const ho = Math.floor((h + 2 * padding - kernel) / stride) + 1;
+  const wo = Math.floor((wd + 2 * padding - kernel) / stride) + 1;
+  if (ho < 1 || wo < 1) throw new Error(`a ${kernel}x${kernel} kernel does not fit a ${h}x${wd} input`);
+  if (kernel === stride && padding === 0) {
+    // Non-overlapping patches: a reshape and one transpose.
+    const cropped =
+      h === ho * kernel && wd === wo * kernel ? x : tf.slice(x, [0, 0, 0, 0], [b, ho * kernel, wo * kernel, c]);
+    const t = tf.transpose(tf.reshape(cropped, [b, ho, kernel, wo, kernel, c]), [0, 1, 3, 2, 4, 5]);
+    return tf.reshape(t, [b, ho, wo, kernel * kernel * c]);
+  }
+  // Strided taps without strided_slice: take a window of stride*out rows, fold the stride out, keep offset 0.
+  const extraH = Math.max(0, kernel - 1 + stride * ho - (h + 2 * padding));
+  const extraW = Math.max(0, kernel - 1 + stride * wo - (wd + 2 * padding));
+  const padded =
+    padding || extraH || extraW
+      ? tf.pad(x, [
+          [0, 0],
+          [padding, padding + extraH],
+          [padding, padding + extraW],
+          [0, 0],
+        ])
+      : x;
+  const taps: tf.Tensor[] = [];
+  for (let ky = 0; ky < kernel; ky++) {
+    for (let kx = 0; kx < kernel; kx++) {
+      if (stride === 1) {
+        taps.push(tf.slice(padded, [0, ky, kx, 0], [b, ho, wo, c]));
+      } else {
+        const win = tf.slice(padded, [0, ky, kx, 0], [b, stride * ho, stride * wo, c]);
+        const folded = tf.reshape(win, [b, ho, stride, wo, stride, c]);
+        taps.push(tf.reshape(tf.slice(folded, [0, 0, 0, 0, 0, 0], [b, ho, 1, wo, 1, c]), [b, ho, wo, c]));
+      }
+    }
+  }
+  return (taps.length === 1 ? taps[0] : tf.concat(taps, 3)) as tf.Tensor4D;
+}
+
+/** Convolution as im2col + matmul with a weight [k*k*C, out] (already sliced by the caller). */
+export function conv(x: tf.Tensor4D, weight: tf.Tensor, kernel: number, stride: number, padding: number): tf.Tensor4D {
+  const cols = im2col(x, kernel, stride, padding);
+  const [b, ho, wo, kc] = cols.shape;
+  const out = weight.shape[1]!;
+  return tf.reshape(tf.matMul(tf.reshape(cols, [-1, kc]), weight), [b, ho, wo, out]);
+}
+
+/** Depthwise conv along tokens, one filter per head: v [B, H, N, d], taps [H, r] (r odd) -> [B, H, N, d]. */
+export function tokenConv(v: tf.Tensor4D, taps: tf.Tensor): tf.Tensor4D {
+  const [b, h, n, d] = v.shape;
+  const r = taps.shape[1]!;
+  const half = (r - 1) / 2;
+  const padded = tf.pad(v, [
+    [0, 0],
+    [0, 0],
+    [half, half],
+    [0, 0],
+  ]);
+  // Taps that only ever see padding contribute nothing; skip them.
+  let out: tf.Tensor | undefined;
+  for (let j = Math.max(0, half - (n - 1)); j < Math.min(r, half + n); j++) {
+    const tap = tf.reshape(tf.slice(taps, [0, j], [h, 1]), [1, h, 1, 1]);
+    const term = tf.mul(tf.slice(padded, [0, 0, j, 0], [b, h, n, d]), tap);
+    out = out ? tf.add(out, term) : term;
+  }
+  return out as tf.Tensor4D;
+}

@@ -1,0 +1,117 @@
+// One architecture's forward pass from stem features to logits, reading weights through a WeightSource: the
+// super-network and an extracted standalone model run this same code.
+import * as tf from "@tensorflow/tfjs";
+import { type StageGeometry, stageGeometry, type VitArch } from "@vitnas/formats";
+import { attentionModule } from "./attention";
+import { conv, gelu, layerNorm, linear } from "./layers";
+import { ropeTables } from "./position";
+import type { WeightSource } from "./weights";
+
+export interface ForwardOptions {
+  training: boolean;
+  /** Weight of castling's training-only branch; ignored outside training. */
+  castlingBranch: number;
+}
+
+/** features [B, H, W, C] (stem output) -> logits [B, classes]. */
+export function archForward(arch: VitArch, w: WeightSource, features: tf.Tensor4D, opts: ForwardOptions): tf.Tensor2D {
+  const geometry = stageGeometry(arch);
+  const b = features.shape[0];
+  const cls = arch.classToken ? 1 : 0;
+  const first = arch.stages[0]!;
+  const g0 = geometry[0]!;
+  const { kernel, stride, padding } = arch.stem.patch;
+  const cin = features.shape[3];
+  const patches = conv(features, w.get("patch.w", [kernel * kernel * cin, first.width]), kernel, stride, padding);
+  if (patches.shape[1] !== g0.rows || patches.shape[2] !== g0.cols) {
+    throw new Error(
+      `stem gives a ${patches.shape[1]}x${patches.shape[2]} grid, the architecture ${g0.rows}x${g0.cols}`,
+    );
+  }
+  let x: tf.Tensor3D = tf.reshape(tf.add(patches, w.get("patch.b", [first.width])), [
+    b,
+    g0.rows * g0.cols,
+    first.width,
+  ]);
+  if (cls) {
+    const token = tf.add(tf.zeros([b, 1, first.width]), tf.reshape(w.get("cls", [first.width]), [1, 1, first.width]));
+    x = tf.concat([token, x], 1) as tf.Tensor3D;
+  }
+  if (arch.position === "learned") x = tf.add(x, w.get("pos.0", [g0.tokens, first.width]));
+
+  arch.stages.forEach((stage, s) => {
+    const geo = geometry[s]!;
+    if (s > 0) x = reduce(arch, s, w, x, geometry[s - 1]!, geo);
+    const rope = arch.position === "rope" ? ropeTables(geo.rows, geo.cols, !!cls, stage.headDim) : undefined;
+    stage.blocks.forEach((block, j) => {
+      const prefix = `s${s}.b${j}`;
+      const d = stage.width;
+      const module = attentionModule(block.attention);
+      const attended = module.forward(layerNorm(w, `${prefix}.ln1`, x, d) as tf.Tensor3D, {
+        spec: block.attention,
+        w,
+        prefix,
+        batch: b,
+        tokens: geo.tokens,
+        width: d,
+        heads: block.heads,
+        headDim: stage.headDim,
+        rope,
+        training: opts.training,
+        castlingBranch: opts.castlingBranch,
+      });
+      x = tf.add(x, attended);
+      const hidden = gelu(linear(w, `${prefix}.mlp1`, layerNorm(w, `${prefix}.ln2`, x, d), d, block.mlpHidden));
+      x = tf.add(x, linear(w, `${prefix}.mlp2`, hidden, block.mlpHidden, d));
+    });
+  });
+
+  const last = arch.stages[arch.stages.length - 1]!.width;
+  const normed = layerNorm(w, "head.ln", x, last);
+  const pooled = cls ? tf.reshape(tf.slice(normed, [0, 0, 0], [b, 1, last]), [b, last]) : tf.mean(normed, 1);
+  return linear(w, "head", pooled, last, arch.input.classes) as tf.Tensor2D;
+}
+
+/** The reduction entering stage s (FORMATS.md): x [B, N_in, C_in] -> [B, N_out, C_out]. */
+function reduce(arch: VitArch, s: number, w: WeightSource, x: tf.Tensor3D, from: StageGeometry, to: StageGeometry) {
+  const stage = arch.stages[s]!;
+  const cin = from.width;
+  const cout = stage.width;
+  const b = x.shape[0];
+  const cls = arch.classToken ? 1 : 0;
+  if (cout < cin) throw new Error(`stages[${s}].width ${cout} is below the previous stage's ${cin}`);
+  const padChannels = (t: tf.Tensor3D) =>
+    cout === cin
+      ? t
+      : tf.pad(t, [
+          [0, 0],
+          [0, 0],
+          [0, cout - cin],
+        ]);
+  if (stage.reduction === "none") {
+    if (cout === cin) return x;
+    return tf.add(
+      padChannels(x),
+      linear(w, `red.${s}.lin`, layerNorm(w, `red.${s}.ln`, x, cin), cin, cout),
+    ) as tf.Tensor3D;
+  }
+  const { rows, cols } = from;
+  if (rows % 2 || cols % 2)
+    throw new Error(`stages[${s}]: a residual reduction needs an even grid, not ${rows}x${cols}`);
+  const grid = (t: tf.Tensor3D): tf.Tensor4D =>
+    tf.reshape(tf.slice(t, [0, cls, 0], [b, rows * cols, cin]), [b, rows, cols, cin]);
+  // Skip path, before the LayerNorm: 2x2 average pooling of the patches, the class token as it is.
+  const pooled = tf.mean(tf.reshape(grid(x), [b, rows / 2, 2, cols / 2, 2, cin]), [2, 4]);
+  let skip: tf.Tensor3D = tf.reshape(pooled, [b, to.rows * to.cols, cin]);
+  if (cls) skip = tf.concat([tf.slice(x, [0, 0, 0], [b, 1, cin]), skip], 1);
+  // Main path: LayerNorm, 3x3 stride-2 conv on the patches, Linear on the class token, the stage's positions.
+  const normed = layerNorm(w, `red.${s}.ln`, x, cin) as tf.Tensor3D;
+  const kernel = tf.reshape(w.get(`red.${s}.conv.w`, [9, cin, cout]), [9 * cin, cout]);
+  let main: tf.Tensor3D = tf.reshape(conv(grid(normed), kernel, 3, 2, 1), [b, to.rows * to.cols, cout]);
+  if (cls) {
+    const token = linear(w, `red.${s}.cls`, tf.slice(normed, [0, 0, 0], [b, 1, cin]), cin, cout) as tf.Tensor3D;
+    main = tf.concat([token, main], 1);
+  }
+  if (arch.position === "learned") main = tf.add(main, w.get(`pos.${s}`, [to.tokens, cout]));
+  return tf.add(main, padChannels(skip)) as tf.Tensor3D;
+}

@@ -1,0 +1,149 @@
+// What a search space implies for the super-network: reachable token grids per stage and every weight at its
+// largest size.
+import type { AttentionSpec, VitSpace } from "@vitnas/formats";
+import { attentionRegistry } from "./attention";
+import { stemWeights } from "./stem";
+import type { WeightSpec } from "./weights";
+
+const convOut = (size: number, kernel: number, stride: number, padding: number) =>
+  Math.floor((size + 2 * padding - kernel) / stride) + 1;
+
+/** Side of the first stage's token grid (square images). */
+export function firstGrid(space: Pick<VitSpace, "input" | "stem">): number {
+  let size = space.input.imageSize;
+  for (const entry of space.stem.convs) {
+    for (const c of "residual" in entry ? entry.residual : [entry]) size = convOut(size, c.kernel, c.stride, c.padding);
+  }
+  const p = space.stem.patch;
+  return convOut(size, p.kernel, p.stride, p.padding);
+}
+
+/** Grid sides each stage can have, given the reductions the space allows (a residual one needs an even side). */
+export function reachableGrids(space: VitSpace): number[][] {
+  const out: number[][] = [];
+  let grids = new Set([firstGrid(space)]);
+  space.stages.forEach((stage, s) => {
+    if (s > 0) {
+      const next = new Set<number>();
+      for (const g of grids) {
+        if (stage.reduction.includes("none")) next.add(g);
+        if (stage.reduction.includes("residual") && g % 2 === 0 && g >= 2) next.add(g / 2);
+      }
+      if (next.size === 0) throw new Error(`stages[${s}].reduction: no reduction applies to a ${[...grids]} grid`);
+      grids = next;
+    }
+    out.push([...grids].sort((a, b) => b - a));
+  });
+  return out;
+}
+
+const linearWeights = (name: string, inDim: number, outDim: number): WeightSpec[] => [
+  { name: `${name}.w`, shape: [inDim, outDim], init: { kind: "normal", std: 0.02 }, trainable: true, decay: true },
+  { name: `${name}.b`, shape: [outDim], init: { kind: "zeros" }, trainable: true, decay: false },
+];
+const normWeights = (name: string, dim: number): WeightSpec[] => [
+  { name: `${name}.g`, shape: [dim], init: { kind: "ones" }, trainable: true, decay: false },
+  { name: `${name}.b`, shape: [dim], init: { kind: "zeros" }, trainable: true, decay: false },
+];
+
+/** Every weight of the super-network, each at the largest size any architecture of the space reads. */
+export function supernetWeights(space: VitSpace): WeightSpec[] {
+  const specs: WeightSpec[] = [];
+  const { specs: stem, outChannels } = stemWeights(space.stem, space.input.channels);
+  specs.push(...stem);
+  const grids = reachableGrids(space);
+  const cls = space.classToken ? 1 : 0;
+  const maxTokens = (s: number) => grids[s]![0]! ** 2 + cls;
+  const maxWidth = (s: number) => Math.max(...space.stages[s]!.widths);
+  const learned = space.position.includes("learned");
+  const p = space.stem.patch;
+
+  specs.push(...linearWeights("patch", p.kernel * p.kernel * outChannels, maxWidth(0)));
+  if (cls)
+    specs.push({
+      name: "cls",
+      shape: [maxWidth(0)],
+      init: { kind: "normal", std: 0.02 },
+      trainable: true,
+      decay: false,
+    });
+  space.stages.forEach((stage, s) => {
+    const d = maxWidth(s);
+    const n = maxTokens(s);
+    if (s > 0) {
+      const cin = maxWidth(s - 1);
+      const minIn = Math.min(...space.stages[s - 1]!.widths);
+      const residual = stage.reduction.includes("residual");
+      const grows = stage.reduction.includes("none") && d > minIn;
+      if (residual || grows) specs.push(...normWeights(`red.${s}.ln`, cin));
+      if (residual) {
+        specs.push({
+          name: `red.${s}.conv.w`,
+          shape: [9, cin, d],
+          init: { kind: "normal", std: 0.02 },
+          trainable: true,
+          decay: true,
+        });
+        if (cls) specs.push(...linearWeights(`red.${s}.cls`, cin, d));
+      }
+      if (grows) specs.push(...linearWeights(`red.${s}.lin`, cin, d));
+    }
+    if (learned && (s === 0 || stage.reduction.includes("residual"))) {
+      specs.push({
+        name: `pos.${s}`,
+        shape: [n, d],
+        init: { kind: "normal", std: 0.02 },
+        trainable: true,
+        decay: false,
+      });
+    }
+    const heads = Math.max(...stage.heads);
+    const a = heads * stage.headDim;
+    const m = Math.max(...stage.mlpHidden);
+    const anyQKV = stage.attention.some((spec) => attentionRegistry[spec.type].qkv);
+    for (let j = 0; j < Math.max(...stage.depth); j++) {
+      const prefix = `s${s}.b${j}`;
+      specs.push(...normWeights(`${prefix}.ln1`, d));
+      if (anyQKV) {
+        specs.push({
+          name: `${prefix}.qkv.w`,
+          shape: [d, 3, a],
+          init: { kind: "normal", std: 0.02 },
+          trainable: true,
+          decay: true,
+        });
+        specs.push({ name: `${prefix}.qkv.b`, shape: [3, a], init: { kind: "zeros" }, trainable: true, decay: false });
+        specs.push(...linearWeights(`${prefix}.proj`, a, d));
+      }
+      specs.push(...extraWeights(prefix, stage.attention, { tokens: n, width: d, heads, headDim: stage.headDim }));
+      specs.push(...normWeights(`${prefix}.ln2`, d));
+      specs.push(...linearWeights(`${prefix}.mlp1`, d, m));
+      specs.push(...linearWeights(`${prefix}.mlp2`, m, d));
+    }
+  });
+  const last = maxWidth(space.stages.length - 1);
+  specs.push(...normWeights("head.ln", last));
+  specs.push(...linearWeights("head", last, space.input.classes));
+  return specs;
+}
+
+/** Each type's own weights, one set per type per block: the elementwise-largest shape over its candidates. */
+function extraWeights(
+  prefix: string,
+  candidates: AttentionSpec[],
+  dims: { tokens: number; width: number; heads: number; headDim: number },
+) {
+  const merged = new Map<string, WeightSpec>();
+  for (const spec of candidates) {
+    const module = attentionRegistry[spec.type] as {
+      extras(s: AttentionSpec, d: typeof dims): import("./attention").ExtraWeight[];
+    };
+    for (const extra of module.extras(spec, dims)) {
+      const name = `${prefix}.${spec.type}.${extra.name}`;
+      const seen = merged.get(name);
+      const shape = seen ? seen.shape.map((x, i) => Math.max(x, extra.shape[i]!)) : extra.shape;
+      merged.set(name, { ...extra, name, shape, decay: extra.decay ?? false });
+    }
+  }
+  return [...merged.values()];
+}

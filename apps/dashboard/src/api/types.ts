@@ -1,0 +1,172 @@
+// What the dashboard reads from the API, and readers that accept the few spellings a field may come in, so one
+// place adapts when a response changes shape.
+import type { VitArch } from "@vitnas/formats";
+
+export type SearchStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+export const SEARCH_STATUSES: SearchStatus[] = ["queued", "running", "succeeded", "failed", "cancelled"];
+
+export interface Progress {
+  phase: string;
+  percent: number;
+  epoch?: number;
+  epochs?: number;
+  generation?: number;
+  generations?: number;
+  candidates?: number;
+  etaSeconds?: number;
+  loss?: number;
+  imagesPerSec?: number;
+  message?: string;
+}
+
+export interface Search {
+  id: string;
+  name: string;
+  status: SearchStatus;
+  progress: Progress;
+  backend?: string;
+  submitter?: string;
+  createdAt?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  error?: string;
+}
+
+export interface Point {
+  id: string;
+  accuracy: number;
+  macs: number;
+  params?: number;
+  generation?: number;
+}
+
+export interface Scatter {
+  front: Point[];
+  others: Point[];
+  total: number;
+}
+
+export interface FrontStep {
+  generation: number;
+  points: Point[];
+}
+
+export interface MetricSample {
+  at: number;
+  loss?: number;
+  imagesPerSec?: number;
+}
+
+export interface ArchitectureDetail {
+  id: string;
+  arch: VitArch;
+  metrics: Point;
+}
+
+export interface Me {
+  team: string;
+  key: string;
+}
+
+type Loose = Record<string, unknown>;
+
+const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+const str = (v: unknown): string | undefined => (typeof v === "string" && v ? v : undefined);
+const obj = (v: unknown): Loose => (typeof v === "object" && v !== null ? (v as Loose) : {});
+const named = (v: unknown): string | undefined => str(v) ?? str(obj(v).name) ?? str(obj(v).id);
+
+export function readProgress(raw: unknown): Progress {
+  const p = obj(raw);
+  return {
+    phase: str(p.phase) ?? "",
+    percent: Math.max(0, Math.min(100, num(p.percent) ?? 0)),
+    epoch: num(p.epoch),
+    epochs: num(p.epochs),
+    generation: num(p.generation),
+    generations: num(p.generations),
+    candidates: num(p.candidates) ?? num(p.candidatesEvaluated),
+    etaSeconds: num(p.etaSeconds),
+    loss: num(p.loss),
+    imagesPerSec: num(p.imagesPerSec) ?? num(p.imagesPerSecond),
+    message: str(p.message),
+  };
+}
+
+export function readSearch(raw: unknown): Search {
+  const s = obj(raw);
+  const job = obj(s.job);
+  const timings = obj(s.timings);
+  const status = str(s.status) as SearchStatus | undefined;
+  return {
+    id: String(s.id ?? ""),
+    name: str(s.name) ?? str(job.name) ?? String(s.id ?? ""),
+    status: status && SEARCH_STATUSES.includes(status) ? status : "queued",
+    progress: readProgress(s.progress),
+    backend: str(s.backend),
+    submitter: named(s.submitter) ?? named(s.submittedBy) ?? named(s.key),
+    createdAt: str(s.createdAt) ?? str(timings.createdAt) ?? str(timings.queuedAt) ?? str(s.submittedAt),
+    startedAt: str(s.startedAt) ?? str(timings.startedAt),
+    finishedAt: str(s.finishedAt) ?? str(timings.finishedAt),
+    error: str(s.error) ?? str(obj(s.error).message),
+  };
+}
+
+/** A page of a list: the items under the first array-valued key the API uses, and the cursor of the next page. */
+export function readPage(raw: unknown): { items: unknown[]; nextCursor?: string } {
+  if (Array.isArray(raw)) return { items: raw };
+  const page = obj(raw);
+  const items = [page.items, page.searches, page.candidates, page.data].find(Array.isArray) ?? [];
+  return { items, nextCursor: str(page.nextCursor) ?? str(page.cursor) };
+}
+
+export function readPoint(raw: unknown): Point {
+  const p = obj(raw);
+  const metrics = obj(p.metrics);
+  return {
+    id: String(p.id ?? p.archId ?? ""),
+    accuracy: num(p.accuracy) ?? num(metrics.accuracy) ?? 0,
+    macs: num(p.macs) ?? num(metrics.macs) ?? 0,
+    params: num(p.params) ?? num(metrics.params),
+    generation: num(p.generation),
+  };
+}
+
+const points = (v: unknown): Point[] => (Array.isArray(v) ? v.map(readPoint) : []);
+
+export function readScatter(raw: unknown): Scatter {
+  const s = obj(raw);
+  const front = points(s.front);
+  const others = points(s.others ?? s.points ?? s.rest);
+  return { front, others, total: num(s.total) ?? front.length + others.length };
+}
+
+export function readFronts(raw: unknown): FrontStep[] {
+  const list = Array.isArray(raw) ? raw : readPage(raw).items.length ? readPage(raw).items : obj(raw).generations;
+  if (!Array.isArray(list)) return [];
+  return list.map((g, i) => {
+    const step = obj(g);
+    return { generation: num(step.generation) ?? i, points: points(step.front ?? step.points) };
+  });
+}
+
+export function readMetrics(raw: unknown): MetricSample[] {
+  const m = obj(raw);
+  const list = Array.isArray(raw) ? raw : [m.samples, m.training, m.points, m.items].find(Array.isArray);
+  if (!Array.isArray(list)) return [];
+  return list.map((row, i) => {
+    const r = obj(row);
+    const at = num(r.step) ?? num(r.t) ?? (str(r.at) ? Date.parse(String(r.at)) : undefined) ?? num(r.at) ?? i;
+    return { at, loss: num(r.loss), imagesPerSec: num(r.imagesPerSec) ?? num(r.imagesPerSecond) };
+  });
+}
+
+export function readArchitecture(raw: unknown, id: string): ArchitectureDetail {
+  const a = obj(raw);
+  const metrics = readPoint({ id, ...obj(a.metrics), ...(a.accuracy !== undefined ? { accuracy: a.accuracy } : {}) });
+  return { id, arch: a.arch as VitArch, metrics };
+}
+
+export function readMe(raw: unknown): Me {
+  const m = obj(raw);
+  return { team: named(m.team) ?? "", key: named(m.key) ?? str(obj(m.key).prefix) ?? "" };
+}

@@ -1,0 +1,27 @@
+import type { Point } from "../api/types";
+import { formatAccuracy, formatCount, formatMacs } from "../format";
+
+export function ArchitectureMetrics({ metrics }: { metrics: Point }) {
+  return (
+    <dl className="facts metrics" data-testid="arch-metrics">
+      <div>
+        <dt>Accuracy</dt>
+        <dd>{formatAccuracy(metrics.accuracy)}</dd>
+      </div>
+      <div>
+        <dt>MACs</dt>
+        <dd>{formatMacs(metrics.macs)}</dd>
+      </div>
+      <div>
+        <dt>Parameters</dt>
+        <dd>{metrics.params === undefined ? "—" : formatCount(metrics.params)}</dd>
+      </div>
+      {metrics.generation !== undefined && (
+        <div>
+          <dt>Found in generation</dt>
+          <dd>{metrics.generation}</dd>
+        </div>
+      )}
+    </dl>
+  );
+}

@@ -1,0 +1,281 @@
+// A new search: start from a preset or a pasted/uploaded job, adjust the common settings, submit. The API validates
+// the job; each of its messages is shown at the field it concerns.
+import { type ChangeEvent, type FormEvent, useRef, useState } from "react";
+import { useNavigate } from "react-router";
+import { ApiError, api, type FieldIssue } from "../api/client";
+import { fieldForIssue, getAt, pathBelow, setAt } from "../issue-paths";
+import { PRESETS } from "../presets";
+
+interface ScalarField {
+  path: string;
+  label: string;
+  kind: "text" | "integer" | "number";
+  hint?: string;
+}
+
+const SCALAR_FIELDS: ScalarField[] = [
+  { path: "name", label: "Name", kind: "text" },
+  { path: "seed", label: "Seed", kind: "integer" },
+  { path: "supernet.epochs", label: "Supernet epochs", kind: "integer" },
+  { path: "supernet.batchSize", label: "Batch size", kind: "integer" },
+  { path: "supernet.archsPerStep", label: "Sub-networks per step", kind: "integer" },
+  { path: "supernet.learningRate", label: "Learning rate", kind: "number" },
+  { path: "search.population", label: "Population", kind: "integer" },
+  { path: "search.generations", label: "Generations", kind: "integer" },
+  { path: "search.constraints.macs.max", label: "MACs budget (max)", kind: "integer", hint: "empty: no budget" },
+];
+const JSON_FIELDS = [
+  { path: "dataset", label: "Dataset (JSON)", rows: 4 },
+  { path: "space", label: "Search space (vit-space/v1 JSON)", rows: 18 },
+] as const;
+const FIELD_PATHS = [...SCALAR_FIELDS.map((f) => f.path), ...JSON_FIELDS.map((f) => f.path)];
+
+type Job = Record<string, unknown>;
+const fieldId = (path: string) => `field-${path.replace(/\./g, "-")}`;
+
+function draftFrom(job: Job): Record<string, string> {
+  const draft: Record<string, string> = {};
+  for (const f of SCALAR_FIELDS) {
+    const value = getAt(job, f.path);
+    draft[f.path] = value === undefined ? "" : String(value);
+  }
+  for (const f of JSON_FIELDS) draft[f.path] = JSON.stringify(getAt(job, f.path) ?? {}, null, 2);
+  return draft;
+}
+
+export function NewSearchPage() {
+  const navigate = useNavigate();
+  const [presetId, setPresetId] = useState(PRESETS[0]!.id);
+  const [base, setBase] = useState<Job>(() => structuredClone(PRESETS[0]!.job) as Job);
+  const [draft, setDraft] = useState(() => draftFrom(base));
+  const [issues, setIssues] = useState<Record<string, FieldIssue[]>>({});
+  const [otherIssues, setOtherIssues] = useState<FieldIssue[]>([]);
+  const [formError, setFormError] = useState<string | null>(null);
+  const [pasted, setPasted] = useState("");
+  const [pasteError, setPasteError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+
+  function load(job: Job) {
+    setBase(job);
+    setDraft(draftFrom(job));
+    setIssues({});
+    setOtherIssues([]);
+    setFormError(null);
+  }
+
+  function choosePreset(id: string) {
+    const preset = PRESETS.find((p) => p.id === id);
+    if (!preset) return;
+    setPresetId(id);
+    load(structuredClone(preset.job) as Job);
+  }
+
+  function takePasted(text: string) {
+    try {
+      const job = JSON.parse(text) as unknown;
+      if (typeof job !== "object" || job === null || Array.isArray(job)) throw new Error("a job is a JSON object");
+      setPasteError(null);
+      setPresetId("");
+      load(job as Job);
+    } catch (cause) {
+      setPasteError(`Not a JSON job: ${cause instanceof Error ? cause.message : String(cause)}`);
+    }
+  }
+
+  async function upload(event: ChangeEvent<HTMLInputElement>) {
+    const file = event.target.files?.[0];
+    if (!file) return;
+    const text = await file.text();
+    setPasted(text);
+    takePasted(text);
+  }
+
+  /** The job to send, or the fields whose text cannot be read. */
+  function assemble(): { job: Job } | { local: Record<string, FieldIssue[]> } {
+    const job = structuredClone(base);
+    const local: Record<string, FieldIssue[]> = {};
+    for (const f of SCALAR_FIELDS) {
+      const text = (draft[f.path] ?? "").trim();
+      if (text === "") setAt(job, f.path, undefined);
+      else if (f.kind === "text") setAt(job, f.path, text);
+      else if (Number.isFinite(Number(text))) setAt(job, f.path, Number(text));
+      else local[f.path] = [{ path: f.path, message: "must be a number" }];
+    }
+    for (const f of JSON_FIELDS) {
+      try {
+        setAt(job, f.path, JSON.parse(draft[f.path] ?? ""));
+      } catch (cause) {
+        local[f.path] = [{ path: f.path, message: `not valid JSON: ${(cause as Error).message}` }];
+      }
+    }
+    return Object.keys(local).length ? { local } : { job };
+  }
+
+  function focusFirstInvalid() {
+    requestAnimationFrame(() => formRef.current?.querySelector<HTMLElement>("[aria-invalid=true]")?.focus());
+  }
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setFormError(null);
+    setOtherIssues([]);
+    const assembled = assemble();
+    if ("local" in assembled) {
+      setIssues(assembled.local);
+      focusFirstInvalid();
+      return;
+    }
+    setBusy(true);
+    try {
+      const created = await api<{ id: string }>("/v1/searches", { method: "POST", body: assembled.job });
+      navigate(`/searches/${created.id}`);
+    } catch (cause) {
+      if (!(cause instanceof ApiError)) {
+        setFormError(String(cause));
+        return;
+      }
+      const byField: Record<string, FieldIssue[]> = {};
+      const other: FieldIssue[] = [];
+      for (const issue of cause.details) {
+        const field = fieldForIssue(issue.path, FIELD_PATHS);
+        if (field) byField[field] = [...(byField[field] ?? []), issue];
+        else other.push(issue);
+      }
+      setIssues(byField);
+      setOtherIssues(other);
+      setFormError(cause.message);
+      focusFirstInvalid();
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const set = (path: string, value: string) => setDraft((d) => ({ ...d, [path]: value }));
+  const fieldIssues = (path: string) => issues[path] ?? [];
+  const describe = (path: string) => (fieldIssues(path).length ? `${fieldId(path)}-error` : undefined);
+
+  return (
+    <section>
+      <h1>New search</h1>
+      <fieldset className="presets">
+        <legend>Start from a preset</legend>
+        {PRESETS.map((p) => (
+          <label key={p.id} className="preset">
+            <input
+              type="radio"
+              name="preset"
+              value={p.id}
+              checked={presetId === p.id}
+              onChange={() => choosePreset(p.id)}
+            />
+            <span>
+              <strong>{p.label}</strong>
+              <span className="muted"> — {p.description}</span>
+            </span>
+          </label>
+        ))}
+      </fieldset>
+
+      <details className="paste">
+        <summary>Paste or upload a job</summary>
+        <label htmlFor="pasted-job">Job (nas-search/v1 JSON)</label>
+        <textarea
+          id="pasted-job"
+          rows={8}
+          value={pasted}
+          onChange={(e) => setPasted(e.target.value)}
+          aria-invalid={pasteError ? true : undefined}
+          aria-describedby={pasteError ? "pasted-job-error" : undefined}
+          spellCheck={false}
+        />
+        {pasteError && (
+          <p id="pasted-job-error" className="field-error" role="alert">
+            {pasteError}
+          </p>
+        )}
+        <div className="row">
+          <button type="button" onClick={() => takePasted(pasted)} disabled={!pasted.trim()}>
+            Use this job
+          </button>
+          <label htmlFor="job-file" className="file-label">
+            Upload a job file
+          </label>
+          <input id="job-file" type="file" accept=".json,application/json" onChange={(e) => void upload(e)} />
+        </div>
+      </details>
+
+      <form ref={formRef} onSubmit={submit} noValidate aria-describedby={formError ? "form-error" : undefined}>
+        <div className="field-grid">
+          {SCALAR_FIELDS.map((f) => (
+            <div className="field" key={f.path}>
+              <label htmlFor={fieldId(f.path)}>{f.label}</label>
+              <input
+                id={fieldId(f.path)}
+                name={f.path}
+                type={f.kind === "text" ? "text" : "number"}
+                step={f.kind === "number" ? "any" : undefined}
+                inputMode={f.kind === "integer" ? "numeric" : undefined}
+                value={draft[f.path] ?? ""}
+                placeholder={f.hint}
+                onChange={(e) => set(f.path, e.target.value)}
+                aria-invalid={fieldIssues(f.path).length ? true : undefined}
+                aria-describedby={describe(f.path)}
+              />
+              <FieldIssues id={`${fieldId(f.path)}-error`} field={f.path} issues={fieldIssues(f.path)} />
+            </div>
+          ))}
+        </div>
+        {JSON_FIELDS.map((f) => (
+          <div className="field" key={f.path}>
+            <label htmlFor={fieldId(f.path)}>{f.label}</label>
+            <textarea
+              id={fieldId(f.path)}
+              name={f.path}
+              rows={f.rows}
+              spellCheck={false}
+              value={draft[f.path] ?? ""}
+              onChange={(e) => set(f.path, e.target.value)}
+              aria-invalid={fieldIssues(f.path).length ? true : undefined}
+              aria-describedby={describe(f.path)}
+            />
+            <FieldIssues id={`${fieldId(f.path)}-error`} field={f.path} issues={fieldIssues(f.path)} />
+          </div>
+        ))}
+        {formError && (
+          <div id="form-error" className="form-error" role="alert">
+            <p>{formError}</p>
+            {otherIssues.length > 0 && (
+              <ul>
+                {otherIssues.map((issue) => (
+                  <li key={`${issue.path}:${issue.message}`}>
+                    <code>{issue.path || "(job)"}</code> {issue.message}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+        )}
+        <button type="submit" disabled={busy}>
+          {busy ? "Submitting…" : "Submit search"}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function FieldIssues({ id, field, issues }: { id: string; field: string; issues: FieldIssue[] }) {
+  if (!issues.length) return null;
+  return (
+    <ul id={id} className="field-error">
+      {issues.map((issue) => {
+        const below = pathBelow(issue.path, field);
+        return (
+          <li key={`${issue.path}:${issue.message}`}>
+            {below && <code>{below}</code>} {issue.message}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}

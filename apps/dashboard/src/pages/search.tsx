@@ -1,0 +1,288 @@
+// One search: live progress, training curves, the front's history, every candidate on a scatter with the MACs
+// budget picker, the front as a table to open or compare architectures, and cancel / resume.
+import { useCallback, useMemo, useState } from "react";
+import { Link, useNavigate, useParams } from "react-router";
+import { ApiError, api, query } from "../api/client";
+import { useSearchEvents } from "../api/search-events";
+import {
+  type Point,
+  type Progress,
+  readFronts,
+  readMetrics,
+  readPage,
+  readPoint,
+  readScatter,
+  readSearch,
+  type Search,
+} from "../api/types";
+import { CandidateScatter } from "../charts/candidate-scatter";
+import { FrontHistory } from "../charts/front-history";
+import { TrainingCurves } from "../charts/training-curves";
+import { BudgetPicker } from "../components/budget-picker";
+import { ProgressBar, ProgressLine, StatusBadge } from "../components/status";
+import { formatAccuracy, formatCount, formatDuration, formatMacs, formatWhen } from "../format";
+import { useResource } from "../use-resource";
+
+const SCATTER_POINTS = 20_000;
+
+export function SearchPage() {
+  const { id = "" } = useParams();
+  const base = `/v1/searches/${encodeURIComponent(id)}`;
+  const search = useResource(base, readSearch, { intervalMs: 10_000 });
+  const [liveProgress, setLiveProgress] = useState<Progress>();
+  const status = search.data?.status;
+  const live = status === "queued" || status === "running";
+  // While the search runs, its results grow: reload them every few seconds, and once more when it ends.
+  const resultInterval = live ? 4000 : undefined;
+
+  const reloadSearch = search.reload;
+  useSearchEvents(id, live, {
+    onProgress: setLiveProgress,
+    onStatus: () => reloadSearch(),
+  });
+
+  const metrics = useResource(`${base}/metrics${query({ maxPoints: 1000 })}`, readMetrics, {
+    intervalMs: resultInterval,
+  });
+  const scatter = useResource(`${base}/scatter${query({ maxPoints: SCATTER_POINTS })}`, readScatter, {
+    intervalMs: resultInterval,
+  });
+  const fronts = useResource(`${base}/fronts`, readFronts, { intervalMs: resultInterval });
+  const pareto = useResource(`${base}/pareto`, (raw) => readPage(raw).items.map(readPoint), {
+    intervalMs: resultInterval,
+  });
+
+  const [budgetPick, setBudgetPick] = useState<{ budget: number; best: Point | undefined }>();
+  const onBudget = useCallback((budget: number, best: Point | undefined) => setBudgetPick({ budget, best }), []);
+
+  const macsRange = useMemo(() => {
+    const all = [...(scatter.data?.front ?? []), ...(scatter.data?.others ?? [])].map((p) => p.macs);
+    return all.length ? { min: Math.min(...all), max: Math.max(...all) } : undefined;
+  }, [scatter.data]);
+
+  const navigate = useNavigate();
+  if (search.error && !search.data) {
+    return (
+      <section>
+        <h1>Search</h1>
+        <p className="field-error" role="alert">
+          {search.error.status === 404 ? "No such search in your team." : search.error.message}
+        </p>
+        <Link to="/searches">Back to the searches</Link>
+      </section>
+    );
+  }
+  if (!search.data) return <p className="page-status">Loading…</p>;
+
+  const s = search.data;
+  const progress = live && liveProgress ? { ...s.progress, ...liveProgress } : s.progress;
+  const scatterData = scatter.data;
+
+  return (
+    <section>
+      <div className="page-head">
+        <h1>
+          {s.name} <StatusBadge status={s.status} />
+        </h1>
+        <SearchActions search={s} onDone={search.reload} />
+      </div>
+
+      <section aria-labelledby="progress-title" className="panel">
+        <h2 id="progress-title">Progress</h2>
+        <ProgressBar progress={progress} status={s.status} label="Search progress" />
+        <dl className="facts">
+          <Fact term="Phase" value={progress.phase || "—"} testId="phase" />
+          <Fact
+            term="Epoch"
+            value={
+              progress.epoch === undefined ? "—" : `${progress.epoch}${progress.epochs ? ` / ${progress.epochs}` : ""}`
+            }
+          />
+          <Fact
+            term="Generation"
+            value={
+              progress.generation === undefined
+                ? "—"
+                : `${progress.generation}${progress.generations ? ` / ${progress.generations}` : ""}`
+            }
+          />
+          <Fact term="Candidates" value={progress.candidates === undefined ? "—" : String(progress.candidates)} />
+          <Fact
+            term="ETA"
+            value={live && progress.etaSeconds !== undefined ? formatDuration(progress.etaSeconds) : "—"}
+          />
+          <Fact term="Backend" value={s.backend ?? "—"} />
+          <Fact term="Submitted by" value={s.submitter ?? "—"} />
+          <Fact term="Submitted" value={formatWhen(s.createdAt)} />
+          <Fact term="Started" value={formatWhen(s.startedAt)} />
+          <Fact term="Finished" value={formatWhen(s.finishedAt)} />
+        </dl>
+        <ProgressLine progress={progress} status={s.status} />
+        {s.error && (
+          <p className="field-error" role="alert">
+            {s.error}
+          </p>
+        )}
+      </section>
+
+      <section aria-labelledby="candidates-title" className="panel">
+        <h2 id="candidates-title">Candidates: accuracy against MACs</h2>
+        {scatterData && scatterData.total > 0 ? (
+          <>
+            <p className="muted">
+              {scatterData.total} evaluated, {scatterData.front.length} on the front
+              {scatterData.others.length + scatterData.front.length < scatterData.total &&
+                ` (showing a sample of ${scatterData.others.length} of the others)`}
+              . Scroll to zoom, drag to pan, click a front point to open it.
+            </p>
+            <CandidateScatter
+              scatter={scatterData}
+              budget={budgetPick?.budget}
+              best={budgetPick?.best}
+              onPick={(archId) => navigate(`/searches/${id}/architectures/${archId}`)}
+            />
+            {macsRange && (
+              <BudgetPicker
+                searchId={id}
+                minMacs={macsRange.min}
+                maxMacs={macsRange.max}
+                version={scatterData.total}
+                onChange={onBudget}
+              />
+            )}
+          </>
+        ) : (
+          <p className="empty">No candidates evaluated yet.</p>
+        )}
+      </section>
+
+      <section aria-labelledby="front-title" className="panel">
+        <h2 id="front-title">The front</h2>
+        {pareto.data && pareto.data.length > 0 ? (
+          <FrontTable searchId={id} points={pareto.data} />
+        ) : (
+          <p className="empty">No front yet.</p>
+        )}
+      </section>
+
+      <div className="two-up">
+        <section aria-labelledby="history-title" className="panel">
+          <h2 id="history-title">Front per generation</h2>
+          {fronts.data && fronts.data.length > 0 ? (
+            <FrontHistory steps={fronts.data} />
+          ) : (
+            <p className="empty">No generation finished yet.</p>
+          )}
+        </section>
+        <section aria-labelledby="training-title" className="panel">
+          <h2 id="training-title">Super-network training</h2>
+          {metrics.data && metrics.data.length > 0 ? (
+            <TrainingCurves samples={metrics.data} />
+          ) : (
+            <p className="empty">No training steps yet.</p>
+          )}
+        </section>
+      </div>
+    </section>
+  );
+}
+
+function Fact({ term, value, testId }: { term: string; value: string; testId?: string }) {
+  return (
+    <div>
+      <dt>{term}</dt>
+      <dd data-testid={testId}>{value}</dd>
+    </div>
+  );
+}
+
+function SearchActions({ search, onDone }: { search: Search; onDone(): void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const act = async (action: "cancel" | "resume") => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api(`/v1/searches/${encodeURIComponent(search.id)}/${action}`, { method: "POST" });
+      onDone();
+    } catch (cause) {
+      setError(cause instanceof ApiError ? cause.message : String(cause));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const canCancel = search.status === "queued" || search.status === "running";
+  const canResume = search.status === "failed" || search.status === "cancelled";
+  return (
+    <div className="actions">
+      {canCancel && (
+        <button type="button" className="danger" disabled={busy} onClick={() => void act("cancel")}>
+          Cancel search
+        </button>
+      )}
+      {canResume && (
+        <button type="button" disabled={busy} onClick={() => void act("resume")}>
+          Resume search
+        </button>
+      )}
+      {error && (
+        <span className="field-error" role="alert">
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}
+
+function FrontTable({ searchId, points }: { searchId: string; points: Point[] }) {
+  const [chosen, setChosen] = useState<string[]>([]);
+  const sorted = useMemo(() => [...points].sort((a, b) => a.macs - b.macs), [points]);
+  const toggle = (archId: string) =>
+    setChosen((c) => (c.includes(archId) ? c.filter((x) => x !== archId) : [...c.slice(-1), archId]));
+  return (
+    <>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Compare</th>
+            <th scope="col">Architecture</th>
+            <th scope="col">Accuracy</th>
+            <th scope="col">MACs</th>
+            <th scope="col">Parameters</th>
+          </tr>
+        </thead>
+        <tbody>
+          {sorted.map((p) => (
+            <tr key={p.id}>
+              <td>
+                <input
+                  type="checkbox"
+                  aria-label={`Compare ${p.id.slice(0, 10)}`}
+                  checked={chosen.includes(p.id)}
+                  onChange={() => toggle(p.id)}
+                />
+              </td>
+              <td>
+                <Link to={`/searches/${searchId}/architectures/${p.id}`}>
+                  <code>{p.id.slice(0, 10)}</code>
+                </Link>
+              </td>
+              <td>{formatAccuracy(p.accuracy)}</td>
+              <td>{formatMacs(p.macs)}</td>
+              <td>{p.params === undefined ? "—" : formatCount(p.params)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p>
+        {chosen.length === 2 ? (
+          <Link className="button" to={`/searches/${searchId}/compare${query({ a: chosen[0], b: chosen[1] })}`}>
+            Compare the two chosen
+          </Link>
+        ) : (
+          <span className="muted">Choose two architectures to compare them side by side.</span>
+        )}
+      </p>
+    </>
+  );
+}

@@ -1,0 +1,332 @@
+// ViT-ResNAS's evolutionary search (PAPERS.md) with two objectives, as a resumable state machine: the caller asks
+// for a generation, evaluates it wherever it likes, records the results, and may save `state` (plain JSON) at any
+// point and restore it later to continue exactly as an uninterrupted run would.
+//
+// Generation 0: `population` random architectures of the space, each shrunk to meet the constraints. Generation
+// g >= 1: the best `parents` of everything evaluated so far (NSGA-II rank, then crowding distance) give `parents`
+// mutants (each gene re-drawn with probability mutationProb) and `parents` uniform crossovers (each gene from the
+// second parent with probability crossoverProb), each shrunk to meet the constraints. A candidate whose canonical id
+// was already proposed in this search is rejected and drawn again. The search ends after generation `generations`,
+// or earlier when a generation finds no new architecture.
+import {
+  archHash,
+  ConstraintError,
+  type Constraints,
+  createRng,
+  crossoverArch,
+  mutateArch,
+  pick,
+  type Rng,
+  randomIndex,
+  restoreRng,
+  type SearchSpec,
+  sampleArch,
+  shrinkArch,
+  type VitArch,
+  type VitSpace,
+} from "@vitnas/formats";
+import { hypervolume, ParetoFront } from "./front";
+import { selectBest } from "./ranking";
+import { referenceMacs } from "./reference";
+
+export type Origin = "random" | "mutation" | "crossover";
+
+/** What the caller measured for one proposed architecture. */
+export interface EvaluationResult {
+  arch: VitArch;
+  /** Top-1 validation accuracy in [0, 1]. */
+  accuracy: number;
+  macs: number;
+  params: number;
+}
+
+/** An evaluated architecture. `id` is its canonical hash (archHash). */
+export interface Candidate {
+  id: string;
+  arch: VitArch;
+  accuracy: number;
+  macs: number;
+  params: number;
+  generation: number;
+  origin: Origin;
+}
+
+export interface Proposal {
+  id: string;
+  arch: VitArch;
+  origin: Origin;
+}
+
+export interface GenerationSummary {
+  generation: number;
+  /** Architectures evaluated in this generation, and in the whole search so far. */
+  evaluated: number;
+  totalEvaluated: number;
+  frontSize: number;
+  /** Hypervolume of the front after this generation (see `hypervolume`), against `referenceMacs`. */
+  hypervolume: number;
+}
+
+export const EVOLUTION_STATE_FORMAT = "vitnas-evolution/v1";
+
+/** Everything a search needs to continue: plain JSON. */
+export interface EvolutionState {
+  format: typeof EVOLUTION_STATE_FORMAT;
+  space: VitSpace;
+  search: SearchSpec;
+  seed: number;
+  /** The random generator's state after the last proposal. */
+  rng: number[];
+  referenceMacs: number;
+  /** The generation proposed or to be proposed next; `search.generations + 1` once the search is complete. */
+  generation: number;
+  /** True when a generation found no architecture that had not been proposed before. */
+  exhausted: boolean;
+  /** Proposed and not yet recorded, or null when no generation is outstanding. */
+  pending: Proposal[] | null;
+  history: Candidate[];
+  summaries: GenerationSummary[];
+}
+
+/** Draws per wanted candidate before giving up on finding new ones (the space may be nearly exhausted). */
+const ATTEMPTS_PER_CANDIDATE = 20;
+
+export class Evolution {
+  readonly space: VitSpace;
+  readonly search: SearchSpec;
+  readonly seed: number;
+  readonly referenceMacs: number;
+  #rng: Rng;
+  #generation: number;
+  #exhausted: boolean;
+  #pending: Map<string, Proposal> | null;
+  #history: Candidate[];
+  #summaries: GenerationSummary[];
+  #seen = new Set<string>();
+  #front = new ParetoFront<Candidate>();
+
+  private constructor(state: EvolutionState) {
+    this.space = state.space;
+    this.search = state.search;
+    this.seed = state.seed;
+    this.referenceMacs = state.referenceMacs;
+    this.#rng = restoreRng(state.rng);
+    this.#generation = state.generation;
+    this.#exhausted = state.exhausted;
+    this.#pending = state.pending && new Map(state.pending.map((p) => [p.id, p]));
+    this.#history = [...state.history];
+    this.#summaries = [...state.summaries];
+    for (const c of this.#history) {
+      this.#seen.add(c.id);
+      this.#front.insert(c);
+    }
+    for (const id of this.#pending?.keys() ?? []) this.#seen.add(id);
+  }
+
+  /** A new search of `space` with the complete search settings of a `nas-search/v1` job. */
+  static create(space: VitSpace, search: SearchSpec, seed: number): Evolution {
+    for (const key of ["population", "parents"] as const) {
+      if (!Number.isInteger(search[key]) || search[key] < 1) {
+        throw new Error(`search.${key} must be a positive integer (is ${search[key]})`);
+      }
+    }
+    for (const key of ["mutationProb", "crossoverProb"] as const) {
+      if (!(search[key] >= 0 && search[key] <= 1))
+        throw new Error(`search.${key} must be in [0, 1] (is ${search[key]})`);
+    }
+    return new Evolution({
+      format: EVOLUTION_STATE_FORMAT,
+      space,
+      search,
+      seed,
+      rng: [...createRng(seed).getState()],
+      referenceMacs: referenceMacs(space, search),
+      generation: 0,
+      exhausted: false,
+      pending: null,
+      history: [],
+      summaries: [],
+    });
+  }
+
+  /** Continues a search from a `state` saved earlier (after a JSON round trip or not). */
+  static restore(state: EvolutionState): Evolution {
+    if (state?.format !== EVOLUTION_STATE_FORMAT) {
+      throw new Error(
+        `not an evolution state: format must be "${EVOLUTION_STATE_FORMAT}" (is ${JSON.stringify(state?.format)})`,
+      );
+    }
+    if (!Array.isArray(state.rng) || state.rng.length !== 4 || !state.rng.every(Number.isInteger)) {
+      throw new Error("evolution state: rng must be the 4 integers of the generator's state");
+    }
+    if (!Array.isArray(state.history) || !Array.isArray(state.summaries)) {
+      throw new Error("evolution state: history and summaries must be lists");
+    }
+    return new Evolution(structuredClone(state));
+  }
+
+  /** A snapshot to save; restoring it continues the search exactly. */
+  get state(): EvolutionState {
+    return {
+      format: EVOLUTION_STATE_FORMAT,
+      space: this.space,
+      search: this.search,
+      seed: this.seed,
+      rng: [...this.#rng.getState()],
+      referenceMacs: this.referenceMacs,
+      generation: this.#generation,
+      exhausted: this.#exhausted,
+      pending: this.#pending && [...this.#pending.values()],
+      history: [...this.#history],
+      summaries: [...this.#summaries],
+    };
+  }
+
+  get generation(): number {
+    return this.#generation;
+  }
+
+  get done(): boolean {
+    return this.#exhausted || this.#generation > this.search.generations;
+  }
+
+  /** The Pareto front of everything evaluated, cheapest first. */
+  get front(): readonly Candidate[] {
+    return this.#front.points;
+  }
+
+  get history(): readonly Candidate[] {
+    return this.#history;
+  }
+
+  get summaries(): readonly GenerationSummary[] {
+    return this.#summaries;
+  }
+
+  /** Proposed architectures not recorded yet. */
+  get pending(): readonly Proposal[] {
+    return this.#pending ? [...this.#pending.values()] : [];
+  }
+
+  /**
+   * The architectures of the current generation to evaluate (empty once done). Asking again before every result is
+   * recorded returns the ones still pending.
+   */
+  proposeGeneration(): VitArch[] {
+    if (this.#pending) return [...this.#pending.values()].map((p) => p.arch);
+    if (this.done) return [];
+    const proposals = this.#generation === 0 ? this.#randomGeneration() : this.#offspring();
+    if (proposals.length === 0) {
+      this.#exhausted = true;
+      return [];
+    }
+    this.#pending = new Map(proposals.map((p) => [p.id, p]));
+    return proposals.map((p) => p.arch);
+  }
+
+  /** Records evaluated architectures of the pending generation; the generation ends when all are recorded. */
+  record(results: readonly EvaluationResult[]): void {
+    for (const r of results) {
+      const id = archHash(r.arch);
+      const proposal = this.#pending?.get(id);
+      if (!proposal) {
+        const why = this.#seen.has(id) ? "was already recorded" : "was not proposed by this search";
+        throw new Error(`cannot record architecture ${id}: it ${why}`);
+      }
+      if (!(Number.isFinite(r.accuracy) && r.accuracy >= 0 && r.accuracy <= 1)) {
+        throw new Error(`cannot record architecture ${id}: accuracy must be in [0, 1] (is ${r.accuracy})`);
+      }
+      for (const key of ["macs", "params"] as const) {
+        if (!(Number.isFinite(r[key]) && r[key] >= 0)) {
+          throw new Error(`cannot record architecture ${id}: ${key} must be a finite number >= 0 (is ${r[key]})`);
+        }
+      }
+      const candidate: Candidate = {
+        id,
+        arch: proposal.arch,
+        accuracy: r.accuracy,
+        macs: r.macs,
+        params: r.params,
+        generation: this.#generation,
+        origin: proposal.origin,
+      };
+      this.#pending!.delete(id);
+      this.#history.push(candidate);
+      this.#front.insert(candidate);
+    }
+    if (this.#pending?.size === 0) this.#endGeneration();
+  }
+
+  #endGeneration() {
+    const evaluated = this.#history.filter((c) => c.generation === this.#generation).length;
+    this.#summaries.push({
+      generation: this.#generation,
+      evaluated,
+      totalEvaluated: this.#history.length,
+      frontSize: this.#front.size,
+      hypervolume: hypervolume(this.#front.points, this.referenceMacs),
+    });
+    this.#pending = null;
+    this.#generation++;
+  }
+
+  get #constraints(): Constraints {
+    return this.search.constraints;
+  }
+
+  /** `arch` shrunk to the constraints and new to this search, or undefined. Remembers its id when new. */
+  #admit(arch: VitArch, origin: Origin, out: Proposal[], failures: { last?: ConstraintError }): boolean {
+    const c = this.#constraints;
+    let fitted = arch;
+    if (c.macs || c.params) {
+      try {
+        fitted = shrinkArch(this.space, arch, c, this.#rng);
+      } catch (err) {
+        if (!(err instanceof ConstraintError)) throw err;
+        failures.last = err;
+        return false;
+      }
+    }
+    const id = archHash(fitted);
+    if (this.#seen.has(id)) return false;
+    this.#seen.add(id);
+    out.push({ id, arch: fitted, origin });
+    return true;
+  }
+
+  #randomGeneration(): Proposal[] {
+    const out: Proposal[] = [];
+    const failures: { last?: ConstraintError } = {};
+    const wanted = this.search.population;
+    for (let attempt = 0; out.length < wanted && attempt < wanted * ATTEMPTS_PER_CANDIDATE; attempt++) {
+      this.#admit(sampleArch(this.space, this.#rng), "random", out, failures);
+    }
+    if (out.length === 0 && failures.last) {
+      throw new Error(`no architecture of the space could be made to meet the constraints: ${failures.last.message}`);
+    }
+    return out;
+  }
+
+  #offspring(): Proposal[] {
+    const points = this.#history;
+    const parents = selectBest(points, this.search.parents).map((i) => points[i]!);
+    const out: Proposal[] = [];
+    const failures: { last?: ConstraintError } = {};
+    const wanted = parents.length;
+    const { mutationProb, crossoverProb } = this.search;
+    let made = 0;
+    for (let attempt = 0; made < wanted && attempt < wanted * ATTEMPTS_PER_CANDIDATE; attempt++) {
+      const parent = pick(this.#rng, parents);
+      if (this.#admit(mutateArch(this.space, parent.arch, mutationProb, this.#rng), "mutation", out, failures)) made++;
+    }
+    if (parents.length < 2) return out;
+    made = 0;
+    for (let attempt = 0; made < wanted && attempt < wanted * ATTEMPTS_PER_CANDIDATE; attempt++) {
+      const i = randomIndex(this.#rng, parents.length);
+      const j = (i + 1 + randomIndex(this.#rng, parents.length - 1)) % parents.length;
+      const child = crossoverArch(this.space, parents[i]!.arch, parents[j]!.arch, crossoverProb, this.#rng);
+      if (this.#admit(child, "crossover", out, failures)) made++;
+    }
+    return out;
+  }
+}

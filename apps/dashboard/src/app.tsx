@@ -1,12 +1,15 @@
 // Routes and the page frame: a header with navigation and the signed-in team, then the page.
+import { lazy, Suspense } from "react";
 import { BrowserRouter, Link, Navigate, NavLink, Outlet, Route, Routes, useLocation } from "react-router";
 import { ArchitecturePage } from "./pages/architecture";
 import { ComparePage } from "./pages/compare";
 import { NewSearchPage } from "./pages/new-search";
-import { SearchPage } from "./pages/search";
 import { SearchesPage } from "./pages/searches";
 import { SignInPage } from "./pages/sign-in";
 import { SessionProvider, useSession } from "./session";
+
+// The search page carries the chart library; loading it on demand keeps sign-in and the lists light.
+const SearchPage = lazy(() => import("./pages/search").then((m) => ({ default: m.SearchPage })));
 
 export function App() {
   return (
@@ -62,7 +65,9 @@ function SignedInFrame() {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        <Outlet />
+        <Suspense fallback={<p className="page-status">Loading…</p>}>
+          <Outlet />
+        </Suspense>
       </main>
     </>
   );

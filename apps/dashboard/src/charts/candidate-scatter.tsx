@@ -78,7 +78,7 @@ export function CandidateScatter({ scatter, budget, best, onPick }: CandidateSca
               : {
                   silent: true,
                   symbol: "none",
-                  label: { formatter: `budget ${formatMacs(budget)}` },
+                  label: { formatter: `budget ${formatMacs(budget)}`, position: "insideEndTop" },
                   lineStyle: { color: "#334155", type: "dashed" },
                   data: [{ xAxis: budget }],
                 },

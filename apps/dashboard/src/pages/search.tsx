@@ -156,15 +156,6 @@ export function SearchPage() {
         )}
       </section>
 
-      <section aria-labelledby="front-title" className="panel">
-        <h2 id="front-title">The front</h2>
-        {pareto.data && pareto.data.length > 0 ? (
-          <FrontTable searchId={id} points={pareto.data} />
-        ) : (
-          <p className="empty">No front yet.</p>
-        )}
-      </section>
-
       <div className="two-up">
         <section aria-labelledby="history-title" className="panel">
           <h2 id="history-title">Front per generation</h2>
@@ -183,6 +174,15 @@ export function SearchPage() {
           )}
         </section>
       </div>
+
+      <section aria-labelledby="front-title" className="panel">
+        <h2 id="front-title">The front</h2>
+        {pareto.data && pareto.data.length > 0 ? (
+          <FrontTable searchId={id} points={pareto.data} />
+        ) : (
+          <p className="empty">No front yet.</p>
+        )}
+      </section>
     </section>
   );
 }
@@ -241,39 +241,41 @@ function FrontTable({ searchId, points }: { searchId: string; points: Point[] })
     setChosen((c) => (c.includes(archId) ? c.filter((x) => x !== archId) : [...c.slice(-1), archId]));
   return (
     <>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Compare</th>
-            <th scope="col">Architecture</th>
-            <th scope="col">Accuracy</th>
-            <th scope="col">MACs</th>
-            <th scope="col">Parameters</th>
-          </tr>
-        </thead>
-        <tbody>
-          {sorted.map((p) => (
-            <tr key={p.id}>
-              <td>
-                <input
-                  type="checkbox"
-                  aria-label={`Compare ${p.id.slice(0, 10)}`}
-                  checked={chosen.includes(p.id)}
-                  onChange={() => toggle(p.id)}
-                />
-              </td>
-              <td>
-                <Link to={`/searches/${searchId}/architectures/${p.id}`}>
-                  <code>{p.id.slice(0, 10)}</code>
-                </Link>
-              </td>
-              <td>{formatAccuracy(p.accuracy)}</td>
-              <td>{formatMacs(p.macs)}</td>
-              <td>{p.params === undefined ? "—" : formatCount(p.params)}</td>
+      <div className="table-scroll">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Compare</th>
+              <th scope="col">Architecture</th>
+              <th scope="col">Accuracy</th>
+              <th scope="col">MACs</th>
+              <th scope="col">Parameters</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {sorted.map((p) => (
+              <tr key={p.id}>
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`Compare ${p.id.slice(0, 10)}`}
+                    checked={chosen.includes(p.id)}
+                    onChange={() => toggle(p.id)}
+                  />
+                </td>
+                <td>
+                  <Link to={`/searches/${searchId}/architectures/${p.id}`}>
+                    <code>{p.id.slice(0, 10)}</code>
+                  </Link>
+                </td>
+                <td>{formatAccuracy(p.accuracy)}</td>
+                <td>{formatMacs(p.macs)}</td>
+                <td>{p.params === undefined ? "—" : formatCount(p.params)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       <p>
         {chosen.length === 2 ? (
           <Link className="button" to={`/searches/${searchId}/compare${query({ a: chosen[0], b: chosen[1] })}`}>

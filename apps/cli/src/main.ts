@@ -1,5 +1,10 @@
-// The `nas` command: one sub-command per file under commands/, each registering itself on the program.
+// The `nas` command: one sub-command per file under commands/, each exporting `register(program, setExit)`.
 import { Command, CommanderError } from "commander";
+
+export type SetExit = (code: number) => void;
+export interface CommandModule {
+  register(program: Command, setExit: SetExit): void;
+}
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("nas")
@@ -7,15 +12,12 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError();
   let exitCode = 0;
-  const setExit = (code: number) => {
+  const setExit: SetExit = (code) => {
     exitCode = code;
   };
-  const commands = await Promise.all([
-    // Each module exports `register(program, setExit)`.
-  ]);
-  for (const mod of commands as { register: (p: Command, setExit: (c: number) => void) => void }[]) {
-    mod.register(program, setExit);
-  }
+  // One line per command file. Commands load heavy dependencies inside their actions, so `nas macs` stays quick.
+  const commands: CommandModule[] = await Promise.all([import("./commands/macs"), import("./commands/validate")]);
+  for (const command of commands) command.register(program, setExit);
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (err) {

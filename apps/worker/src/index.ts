@@ -4,7 +4,7 @@ export * from "./artifact-store";
 export * from "./live-events";
 export * from "./queue";
 export type { SelfTestResult } from "./search-child-protocol";
-export type { SearchRecords, SearchToRun, TrainingMetricRow } from "./search-records";
+export type { SearchRecords, SearchToRun } from "./search-records";
 export {
   type SearchWorker,
   type SearchWorkerOptions,

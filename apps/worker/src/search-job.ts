@@ -10,7 +10,7 @@ import type { WorkerMetrics } from "./metrics";
 import type { SearchJobData } from "./queue";
 import type { SelfTestResult } from "./search-child-protocol";
 import { startSearchProcess } from "./search-process";
-import type { SearchRecords, TrainingMetricRow } from "./search-records";
+import type { SearchRecords } from "./search-records";
 
 export interface SearchJobContext {
   records: SearchRecords;
@@ -36,8 +36,8 @@ export interface RunningSearch {
   stop(reason: StopReason): void;
 }
 
-/** How often the progress snapshot, live events and training metrics are written at most (phase changes and fronts
- * always go through). */
+/** How often progress is written to Postgres (snapshot, event, training metric) and published live, at most; phase
+ * changes, messages and fronts always go through. */
 const SNAPSHOT_EVERY_MS = 1000;
 const LIVE_EVERY_MS = 250;
 
@@ -75,7 +75,7 @@ export async function processSearchJob(
     log.warn("search not found in the database; dropping its job");
     return;
   }
-  if (search.status === "cancelled" || search.status === "succeeded") {
+  if (search.status !== "queued" && search.status !== "running") {
     log.info({ status: search.status }, "search already finished; nothing to run");
     return;
   }
@@ -87,7 +87,10 @@ export async function processSearchJob(
     } as LiveSearchEvent).catch((err: Error) => log.warn({ err }, "could not publish a live event"));
   const status = (value: SearchStatus, error?: string) => live({ type: "status", status: value, error });
 
-  await ctx.records.markRunning(searchId, { worker: ctx.worker, selfTest: ctx.selfTest });
+  if (!(await ctx.records.markRunning(searchId, { worker: ctx.worker, selfTest: ctx.selfTest }))) {
+    log.info("search was cancelled or finished before it started; nothing to run");
+    return;
+  }
   await status("running");
   const workDir = await ctx.store.workDir(searchId);
   const outDir = await ctx.store.outDir(searchId);
@@ -95,11 +98,9 @@ export async function processSearchJob(
 
   const writes = new WriteChain(log);
   let candidates: CandidateRecord[] = [];
-  let metrics: TrainingMetricRow[] = [];
   let lastPhase: string | undefined;
   let lastSnapshot = 0;
   let lastLive = 0;
-  let lastMetric = 0;
   let lastGeneration = -1;
   let evaluated: number | undefined;
   const flushCandidates = () => {
@@ -108,23 +109,13 @@ export async function processSearchJob(
     candidates = [];
     writes.push("candidates", () => ctx.records.upsertCandidates(searchId, batch));
   };
-  const flushMetrics = () => {
-    if (metrics.length === 0) return;
-    const batch = metrics;
-    metrics = [];
-    writes.push("training metrics", () => ctx.records.recordMetrics(searchId, batch));
-  };
 
   const onProgress = (event: ProgressEvent) => {
     const now = Date.now();
     const phaseChanged = event.phase !== lastPhase;
     lastPhase = event.phase;
-    if (event.phase === "supernet" && (event.loss !== undefined || event.imagesPerSec !== undefined)) {
+    if (event.phase === "supernet" && event.imagesPerSec !== undefined) {
       ctx.metrics.recordThroughput(searchId, event.imagesPerSec);
-      if (now - lastMetric >= SNAPSHOT_EVERY_MS || phaseChanged) {
-        lastMetric = now;
-        metrics.push({ epoch: event.epoch, step: event.step, loss: event.loss, imagesPerSec: event.imagesPerSec });
-      }
     } else if (phaseChanged) {
       ctx.metrics.recordThroughput(searchId, undefined);
     }
@@ -146,8 +137,7 @@ export async function processSearchJob(
     const important = phaseChanged || newFront || event.message !== undefined;
     if (important || now - lastSnapshot >= SNAPSHOT_EVERY_MS) {
       lastSnapshot = now;
-      flushMetrics();
-      writes.push("progress", () => ctx.records.saveProgress(searchId, event, important));
+      writes.push("progress", () => ctx.records.saveProgress(searchId, event));
       void job.updateProgress({ phase: event.phase, percent: event.percent }).catch(() => undefined);
     }
     if (important || now - lastLive >= LIVE_EVERY_MS) {
@@ -189,7 +179,6 @@ export async function processSearchJob(
     ctx.metrics.searchesRunning.dec({ worker: ctx.worker });
     ctx.metrics.recordThroughput(searchId, undefined);
     flushCandidates();
-    flushMetrics();
     await writes.drain();
   }
 

@@ -12,21 +12,16 @@ export interface SearchToRun {
   status: SearchStatus;
 }
 
-export interface TrainingMetricRow {
-  epoch?: number;
-  step?: number;
-  loss?: number;
-  imagesPerSec?: number;
-}
-
 export interface SearchRecords {
   load(searchId: string): Promise<SearchToRun | undefined>;
   status(searchId: string): Promise<SearchStatus | undefined>;
-  /** Running on `backend` from now (the start time is kept across resumes). */
-  markRunning(searchId: string, run: { worker: string; selfTest: SelfTestResult }): Promise<void>;
-  /** The latest progress snapshot, plus an event row when `event` is worth keeping in the history. */
-  saveProgress(searchId: string, progress: ProgressEvent, event: boolean): Promise<void>;
-  recordMetrics(searchId: string, rows: TrainingMetricRow[]): Promise<void>;
+  /**
+   * Running on the self-tested backend from now (the start time is kept across resumes); false when the search is
+   * no longer queued or running (cancelled or finished meanwhile).
+   */
+  markRunning(searchId: string, run: { worker: string; selfTest: SelfTestResult }): Promise<boolean>;
+  /** The latest progress snapshot, an event in the history, and a training metric when it carries loss or images/s. */
+  saveProgress(searchId: string, progress: ProgressEvent): Promise<void>;
   /** Idempotent per (search, architecture): a resumed search reporting a candidate again adds no row. */
   upsertCandidates(searchId: string, candidates: CandidateRecord[]): Promise<void>;
   setFront(searchId: string, generation: number, front: FrontPoint[], hypervolume: number | undefined): Promise<void>;

@@ -1,0 +1,59 @@
+// The worker's reads and writes of a search, over @vitnas/db's repositories.
+import type { Db } from "@vitnas/db";
+import type { ProgressEvent } from "@vitnas/pipeline";
+import type { SearchRecords } from "./search-records";
+
+export function dbSearchRecords(db: Db): SearchRecords {
+  const audit = (searchId: string, action: string, details: Record<string, unknown>) =>
+    db.audit.record({ action, actor: "worker", searchId, details });
+  return {
+    async load(searchId) {
+      const search = await db.searches.get(searchId);
+      return search ? { id: search.id, teamId: search.teamId, job: search.job, status: search.status } : undefined;
+    },
+    async status(searchId) {
+      return (await db.searches.get(searchId))?.status;
+    },
+    async markRunning(searchId, { worker, selfTest }) {
+      const running = await db.searches.markRunning(searchId, selfTest.backend);
+      if (!running) return false;
+      const message = `worker ${worker} on ${selfTest.backend} (${selfTest.device}), self-test ${Math.round(selfTest.ms)} ms`;
+      // The event (not the snapshot) carries the self-test, so the history shows every worker that ran the search.
+      const snapshot = running.progress ?? { phase: "dataset", percent: 0 };
+      await db.progress.report(searchId, { ...snapshot, message, worker, selfTest });
+      await audit(searchId, "search.started", { worker, backend: selfTest.backend, device: selfTest.device });
+      return true;
+    },
+    async saveProgress(searchId, progress: ProgressEvent) {
+      await db.progress.report(searchId, { ...progress });
+    },
+    async upsertCandidates(searchId, candidates) {
+      await db.candidates.upsert(searchId, candidates);
+    },
+    async setFront(searchId, generation, front, hypervolume) {
+      await db.fronts.set(searchId, generation, front, hypervolume ?? null);
+    },
+    async recordArtifacts(searchId, artifacts) {
+      for (const artifact of artifacts) {
+        await db.artifacts.record({
+          searchId,
+          archHash: artifact.archHash ?? null,
+          kind: artifact.kind,
+          path: artifact.key,
+          size: artifact.size,
+          sha256: artifact.sha256,
+        });
+      }
+    },
+    async markRequeued(searchId, reason) {
+      await db.searches.transition(searchId, ["running"], "queued");
+      await audit(searchId, "search.requeued", { reason });
+    },
+    async finish(searchId, outcome) {
+      if (outcome.status === "succeeded") await db.searches.markSucceeded(searchId);
+      else if (outcome.status === "failed") await db.searches.markFailed(searchId, outcome.error ?? "failed");
+      // A cancellation was recorded by whoever cancelled; the worker only notes that it stopped.
+      await audit(searchId, `search.${outcome.status}`, outcome.error ? { error: outcome.error } : {});
+    },
+  };
+}

@@ -1,0 +1,44 @@
+// A worker wired to its environment: checks Redis and PostgreSQL, opens the database and the artifact store, and
+// starts consuming. Used by `npm run worker` (main.ts) and by `npm start` next to the API.
+import { createDb } from "@vitnas/db";
+import { LocalArtifactStore } from "./artifact-store";
+import { dbSearchRecords } from "./db-search-records";
+import type { Logger } from "./logger";
+import { type SearchWorker, startSearchWorker } from "./search-worker";
+import { checkPostgres, checkRedis } from "./services";
+import type { WorkerSettings } from "./settings";
+
+export interface WorkerProcess {
+  worker: SearchWorker;
+  /** Requeues the running searches (they checkpoint first) and closes the queue, database and metrics server. */
+  shutdown(): Promise<void>;
+}
+
+export async function startWorkerProcess(
+  settings: WorkerSettings,
+  logger: Logger,
+  modules: { runnerModule?: string; selfTestModule?: string } = {},
+): Promise<WorkerProcess> {
+  await checkRedis(settings.redisUrl);
+  await checkPostgres(settings.databaseUrl);
+  const db = createDb(settings.databaseUrl, { maxConnections: 2 + 2 * settings.concurrency });
+  try {
+    const worker = await startSearchWorker({
+      settings,
+      records: dbSearchRecords(db),
+      store: new LocalArtifactStore(settings.artifactsDir),
+      logger,
+      ...modules,
+    });
+    return {
+      worker,
+      async shutdown() {
+        await worker.shutdown();
+        await db.close();
+      },
+    };
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}

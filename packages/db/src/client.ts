@@ -1,0 +1,58 @@
+// `createDb(url)`: one connection pool shared by the Prisma client (simple reads and writes) and the repositories
+// that need hand-written SQL (batch upserts, keyset pages, downsampling). No module-level state.
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { apiKeysRepository } from "./api-keys";
+import { artifactsRepository } from "./artifacts";
+import { auditRepository } from "./audit";
+import { candidatesRepository } from "./candidates";
+import { frontsRepository } from "./fronts";
+import { PrismaClient } from "./generated/prisma/client";
+import { progressRepository } from "./progress";
+import { searchesRepository } from "./searches";
+import { sessionsRepository } from "./sessions";
+import { teamsRepository } from "./teams";
+
+export interface DbOptions {
+  /** Pool size (default 10). */
+  maxConnections?: number;
+  /** Milliseconds to wait for a connection before failing (default 5000). */
+  connectionTimeoutMs?: number;
+}
+
+export function createDb(databaseUrl: string, options: DbOptions = {}) {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
+  });
+  // An idle client losing its server (database restart) must not crash the process; the next query reconnects.
+  pool.on("error", () => undefined);
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  let closed = false;
+  return {
+    prisma,
+    pool,
+    teams: teamsRepository(prisma),
+    apiKeys: apiKeysRepository(prisma),
+    sessions: sessionsRepository(prisma),
+    searches: searchesRepository(prisma),
+    progress: progressRepository(pool),
+    candidates: candidatesRepository(pool),
+    fronts: frontsRepository(pool),
+    artifacts: artifactsRepository(prisma),
+    audit: auditRepository(prisma),
+    /** Resolves when the database answers a trivial query. */
+    async ping(): Promise<void> {
+      await pool.query("SELECT 1");
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await prisma.$disconnect().catch(() => undefined);
+      await pool.end().catch(() => undefined);
+    },
+  };
+}
+
+export type Db = ReturnType<typeof createDb>;

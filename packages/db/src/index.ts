@@ -1,0 +1,14 @@
+// Public API of the database package: `createDb` and its repositories, migrations, scratch databases for tests.
+export type { ApiKeyRecord, KeyIdentity } from "./api-keys";
+export type { ArtifactInput, ArtifactRecord } from "./artifacts";
+export type { AuditInput, AuditRecord } from "./audit";
+export * from "./candidates";
+export { createDb, type Db, type DbOptions } from "./client";
+export { InvalidCursorError, isUuid } from "./cursor";
+export type { FrontRecord } from "./fronts";
+export { diffSchemas, MIGRATIONS_DIR, migrate, PRISMA_DIR, readMigrations, redactUrl, SCHEMA_PATH } from "./migrate";
+export type { MetricInput, MetricPoint, SearchEventRecord } from "./progress";
+export { adminDatabaseUrl, createScratchDatabase, type ScratchDatabase } from "./scratch-database";
+export * from "./searches";
+export { sha256 } from "./secrets";
+export type { TeamRecord } from "./teams";

@@ -1,0 +1,209 @@
+// Searches: the submitted job, its life-cycle (queued -> running -> succeeded | failed | cancelled, and back to
+// queued on resume) and its latest progress. Every status change is conditional on the current status, so a worker
+// finishing a search that was cancelled meanwhile changes nothing.
+import type { NasSearch } from "@vitnas/formats";
+import { decodeCursor, encodeCursor, InvalidCursorError, isUuid } from "./cursor";
+import type { Prisma, PrismaClient } from "./generated/prisma/client";
+
+export const SEARCH_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
+export type SearchStatus = (typeof SEARCH_STATUSES)[number];
+export const FINISHED_STATUSES: readonly SearchStatus[] = ["succeeded", "failed", "cancelled"];
+
+/** The latest progress event as the pipeline reported it (phase, percent, epoch, generation, ETA ...). */
+export type ProgressSnapshot = { phase: string; percent: number } & Record<string, unknown>;
+
+export interface SearchSummary {
+  id: string;
+  teamId: string;
+  name: string;
+  status: SearchStatus;
+  backend: string | null;
+  seed: number;
+  attempt: number;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  updatedAt: Date;
+  error: string | null;
+  progress: ProgressSnapshot | null;
+  submitter: { keyId: string; keyName: string; keyPrefix: string } | null;
+}
+
+export interface SearchRecord extends SearchSummary {
+  job: NasSearch;
+  idempotencyKey: string | null;
+}
+
+export interface CreateSearchInput {
+  teamId: string;
+  apiKeyId?: string | null;
+  job: NasSearch;
+  idempotencyKey?: string | null;
+}
+
+export interface ListSearchesInput {
+  teamId: string;
+  status?: SearchStatus;
+  limit: number;
+  cursor?: string;
+}
+
+const summaryFields = {
+  id: true,
+  teamId: true,
+  name: true,
+  status: true,
+  backend: true,
+  seed: true,
+  attempt: true,
+  createdAt: true,
+  startedAt: true,
+  finishedAt: true,
+  updatedAt: true,
+  error: true,
+  progress: true,
+  apiKey: { select: { id: true, name: true, prefix: true } },
+} as const satisfies Prisma.SearchSelect;
+
+type SummaryRow = Prisma.SearchGetPayload<{ select: typeof summaryFields }>;
+type FullRow = Prisma.SearchGetPayload<{ select: typeof summaryFields & { job: true; idempotencyKey: true } }>;
+
+function toSummary(row: SummaryRow): SearchSummary {
+  const { apiKey, progress, ...rest } = row;
+  return {
+    ...rest,
+    progress: (progress as ProgressSnapshot | null) ?? null,
+    submitter: apiKey ? { keyId: apiKey.id, keyName: apiKey.name, keyPrefix: apiKey.prefix } : null,
+  };
+}
+
+function toRecord(row: FullRow): SearchRecord {
+  return { ...toSummary(row), job: row.job as unknown as NasSearch, idempotencyKey: row.idempotencyKey };
+}
+
+const fullFields = { ...summaryFields, job: true, idempotencyKey: true } as const;
+
+export function searchesRepository(prisma: PrismaClient) {
+  const get = async (id: string, teamId?: string): Promise<SearchRecord | null> => {
+    if (!isUuid(id)) return null;
+    const row = await prisma.search.findFirst({ where: { id, ...(teamId ? { teamId } : {}) }, select: fullFields });
+    return row ? toRecord(row) : null;
+  };
+
+  /** Moves a search to `to` when its status is one of `from`; returns the updated search, or null if it was not. */
+  const transition = async (
+    id: string,
+    from: readonly SearchStatus[],
+    to: SearchStatus,
+    extra: { teamId?: string; error?: string | null; backend?: string } = {},
+  ): Promise<SearchRecord | null> => {
+    if (!isUuid(id)) return null;
+    const now = new Date();
+    const data: Prisma.SearchUpdateManyMutationInput = { status: to };
+    if (to === "running") data.finishedAt = null;
+    if (FINISHED_STATUSES.includes(to)) data.finishedAt = now;
+    if (to === "queued") {
+      data.finishedAt = null;
+      data.error = null;
+      data.attempt = { increment: 1 };
+    }
+    if (extra.error !== undefined) data.error = extra.error;
+    if (extra.backend !== undefined) data.backend = extra.backend;
+    const where = { id, status: { in: [...from] }, ...(extra.teamId ? { teamId: extra.teamId } : {}) };
+    const out = await prisma.search.updateMany({ where, data });
+    if (out.count === 0) return null;
+    if (to === "running") await prisma.search.updateMany({ where: { id, startedAt: null }, data: { startedAt: now } });
+    return get(id);
+  };
+
+  return {
+    /**
+     * Creates a queued search. With an idempotency key already used by the team, returns the existing search with
+     * `created: false` and whether its job equals this one.
+     */
+    async create(input: CreateSearchInput): Promise<{ search: SearchRecord; created: boolean; sameJob: boolean }> {
+      const data = {
+        teamId: input.teamId,
+        apiKeyId: input.apiKeyId ?? null,
+        name: input.job.name,
+        seed: input.job.seed,
+        job: input.job as unknown as Prisma.InputJsonValue,
+        idempotencyKey: input.idempotencyKey ?? null,
+      };
+      if (input.idempotencyKey) {
+        const key = { teamId: input.teamId, idempotencyKey: input.idempotencyKey };
+        try {
+          const row = await prisma.search.create({ data, select: fullFields });
+          return { search: toRecord(row), created: true, sameJob: true };
+        } catch (error) {
+          if ((error as { code?: string }).code !== "P2002") throw error;
+        }
+        const row = await prisma.search.findUnique({ where: { teamId_idempotencyKey: key }, select: fullFields });
+        if (!row) throw new Error(`idempotency key ${input.idempotencyKey} conflicted but its search is gone`);
+        const same = await prisma.search.count({ where: { id: row.id, job: { equals: data.job } } });
+        return { search: toRecord(row), created: false, sameJob: same === 1 };
+      }
+      const row = await prisma.search.create({ data, select: fullFields });
+      return { search: toRecord(row), created: true, sameJob: true };
+    },
+
+    /** A search by id; with `teamId`, only that team's (another team's search reads as missing). */
+    get,
+
+    /** Newest first, keyset-paged by (createdAt, id). */
+    async list(input: ListSearchesInput): Promise<{ items: SearchSummary[]; nextCursor: string | null }> {
+      const where: Prisma.SearchWhereInput = {
+        teamId: input.teamId,
+        ...(input.status ? { status: input.status } : {}),
+      };
+      if (input.cursor) {
+        const [at, id] = decodeCursor(input.cursor, "string");
+        const createdAt = new Date(at);
+        if (!isUuid(id) || Number.isNaN(createdAt.getTime())) throw new InvalidCursorError();
+        where.OR = [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: id } }];
+      }
+      const rows = await prisma.search.findMany({
+        where,
+        select: summaryFields,
+        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+        take: input.limit + 1,
+      });
+      const page = rows.slice(0, input.limit);
+      const last = page.at(-1);
+      const nextCursor = rows.length > input.limit && last ? encodeCursor(last.createdAt.toISOString(), last.id) : null;
+      return { items: page.map(toSummary), nextCursor };
+    },
+
+    transition,
+    /** queued (or running again, after a worker crash) -> running, noting the backend. */
+    markRunning: (id: string, backend?: string) =>
+      transition(id, ["queued", "running"], "running", backend === undefined ? {} : { backend }),
+    markSucceeded: (id: string) => transition(id, ["running"], "succeeded"),
+    markFailed: (id: string, error: string) => transition(id, ["queued", "running"], "failed", { error }),
+    /** Cancels a queued or running search of the team. */
+    cancel: (id: string, teamId?: string) =>
+      transition(id, ["queued", "running"], "cancelled", teamId ? { teamId } : {}),
+    /** Re-queues a failed or cancelled search of the team; its checkpoints let it resume. */
+    requeue: (id: string, teamId?: string) =>
+      transition(id, ["failed", "cancelled"], "queued", teamId ? { teamId } : {}),
+
+    /** Replaces the latest progress snapshot (no event row; see progress.report for both). */
+    async setProgress(id: string, progress: ProgressSnapshot): Promise<void> {
+      await prisma.search.updateMany({ where: { id }, data: { progress: progress as Prisma.InputJsonValue } });
+    },
+
+    /** Searches in a status across all teams, oldest first (for workers and the admin CLI). */
+    listByStatus: (status: SearchStatus, limit = 100): Promise<SearchSummary[]> =>
+      prisma.search
+        .findMany({ where: { status }, select: summaryFields, orderBy: { createdAt: "asc" }, take: limit })
+        .then((rows) => rows.map(toSummary)),
+
+    /** Count of searches per status (zeros included). */
+    async countByStatus(): Promise<Record<SearchStatus, number>> {
+      const rows = await prisma.search.groupBy({ by: ["status"], _count: { _all: true } });
+      const out = Object.fromEntries(SEARCH_STATUSES.map((s) => [s, 0])) as Record<SearchStatus, number>;
+      for (const row of rows) out[row.status] = row._count._all;
+      return out;
+    },
+  };
+}

@@ -16,7 +16,11 @@ export async function main(argv: string[]): Promise<number> {
     exitCode = code;
   };
   // One line per command file. Commands load heavy dependencies inside their actions, so `nas macs` stays quick.
-  const commands: CommandModule[] = await Promise.all([import("./commands/macs"), import("./commands/validate")]);
+  const commands: CommandModule[] = await Promise.all([
+    import("./commands/macs"),
+    import("./commands/validate"),
+    import("./commands/admin"),
+  ]);
   for (const command of commands) command.register(program, setExit);
   try {
     await program.parseAsync(argv, { from: "user" });

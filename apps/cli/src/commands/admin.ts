@@ -1,0 +1,122 @@
+// `nas admin`: operator commands run against the database directly (no API, no key needed): migrations, teams and
+// API keys. The database is DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/vitnas) or --database-url.
+import type { Command } from "commander";
+import type { SetExit } from "../main";
+
+const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/vitnas";
+/** The database or the request failed (as opposed to 2, bad input). */
+const FAILED = 1;
+
+type Db = import("@vitnas/db").Db;
+
+function databaseUrl(command: Command): string {
+  const options = command.optsWithGlobals() as { databaseUrl?: string };
+  return options.databaseUrl || process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+}
+
+/** Opens the database, runs `use`, closes it; failures become one line on stderr and exit code 1. */
+async function withDb(command: Command, setExit: SetExit, use: (db: Db) => Promise<void>): Promise<void> {
+  const { createDb, redactUrl } = await import("@vitnas/db");
+  const url = databaseUrl(command);
+  const db = createDb(url, { maxConnections: 1 });
+  try {
+    await db.ping().catch((err: Error) => {
+      throw new Error(`cannot reach the database at ${redactUrl(url)}: ${err.message || String(err)}`);
+    });
+    await use(db);
+  } catch (err) {
+    process.stderr.write(`nas admin: ${err instanceof Error ? err.message : String(err)}\n`);
+    setExit(FAILED);
+  } finally {
+    await db.close();
+  }
+}
+
+const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === "P2002";
+
+export function register(program: Command, setExit: SetExit): void {
+  const admin = program
+    .command("admin")
+    .description("operator commands against the database: migrations, teams, API keys")
+    .option("--database-url <url>", "PostgreSQL URL (default: DATABASE_URL, else the local vitnas database)");
+
+  admin
+    .command("migrate")
+    .description("apply the database migrations not applied yet")
+    .action(async (_options: unknown, command: Command) => {
+      const { migrate, redactUrl } = await import("@vitnas/db");
+      const url = databaseUrl(command);
+      try {
+        const applied = await migrate(url);
+        process.stderr.write(
+          applied.length > 0
+            ? `applied ${applied.length} migration(s) to ${redactUrl(url)}: ${applied.join(", ")}\n`
+            : `${redactUrl(url)} is up to date\n`,
+        );
+      } catch (err) {
+        process.stderr.write(`nas admin migrate: ${err instanceof Error ? err.message : String(err)}\n`);
+        setExit(FAILED);
+      }
+    });
+
+  admin
+    .command("create-team")
+    .description("create a team; prints it as one JSON line")
+    .argument("<name>", "team name, unique")
+    .action(async (name: string, _options: unknown, command: Command) => {
+      if (name.trim() === "") {
+        process.stderr.write("nas admin create-team: the team name is empty\n");
+        return setExit(2);
+      }
+      await withDb(command, setExit, async (db) => {
+        try {
+          const team = await db.teams.create(name);
+          await db.audit.record({ action: "team.created", actor: "admin-cli", teamId: team.id, details: { name } });
+          process.stdout.write(`${JSON.stringify({ id: team.id, name: team.name })}\n`);
+        } catch (err) {
+          if (isUniqueViolation(err)) throw new Error(`a team named "${name}" already exists`);
+          throw err;
+        }
+      });
+    });
+
+  admin
+    .command("create-key")
+    .description("create an API key for a team; prints the key alone on stdout, the only time it is shown")
+    .requiredOption("--team <name>", "the team the key acts for")
+    .option("--name <label>", "a label to recognise the key by", "default")
+    .action(async (options: { team: string; name: string }, command: Command) => {
+      await withDb(command, setExit, async (db) => {
+        const team = await db.teams.findByName(options.team);
+        if (!team) {
+          const known = (await db.teams.list()).map((t) => t.name);
+          throw new Error(
+            `no team named "${options.team}"${known.length ? ` (teams: ${known.join(", ")})` : ""}; ` +
+              "create it with `nas admin create-team`",
+          );
+        }
+        const { key, plaintext } = await db.apiKeys.create(team.id, options.name);
+        await db.audit.record({
+          action: "api-key.created",
+          actor: "admin-cli",
+          teamId: team.id,
+          apiKeyId: key.id,
+          details: { name: key.name, prefix: key.prefix },
+        });
+        process.stdout.write(`${plaintext}\n`);
+        process.stderr.write(`key "${key.name}" (${key.prefix}) created for team "${team.name}"; store it now\n`);
+      });
+    });
+
+  admin
+    .command("revoke-key")
+    .description("revoke an API key by id or prefix (its dashboard sessions end too)")
+    .argument("<key>", "key id or prefix")
+    .action(async (key: string, _options: unknown, command: Command) => {
+      await withDb(command, setExit, async (db) => {
+        if (!(await db.apiKeys.revoke(key))) throw new Error(`no live API key with id or prefix "${key}"`);
+        await db.audit.record({ action: "api-key.revoked", actor: "admin-cli", details: { key } });
+        process.stderr.write(`revoked ${key}\n`);
+      });
+    });
+}

@@ -1,11 +1,12 @@
-// A search's live progress from its server-sent events. The API relays the worker's events: `progress` carries
-// the pipeline's progress, `status` a change of status. Bare progress objects are accepted too.
+// A search's live progress from its server-sent events: `progress` events carry the pipeline's progress, `status`
+// events a change of status, `end` closes the stream once the search has finished.
 import { useEffect, useRef } from "react";
 import { type Progress, readProgress, type SearchStatus } from "./types";
 
 export interface SearchEventHandlers {
   onProgress(progress: Progress): void;
-  onStatus(status: SearchStatus | undefined): void;
+  /** Called when the stream reports a status other than the last one it reported. */
+  onStatus(status: SearchStatus): void;
 }
 
 export function useSearchEvents(searchId: string, live: boolean, handlers: SearchEventHandlers): void {
@@ -15,6 +16,12 @@ export function useSearchEvents(searchId: string, live: boolean, handlers: Searc
   useEffect(() => {
     if (!live) return;
     const source = new EventSource(`/v1/searches/${encodeURIComponent(searchId)}/events`);
+    let lastStatus: string | undefined;
+    const statusSeen = (status: unknown) => {
+      if (typeof status !== "string" || status === lastStatus) return;
+      lastStatus = status;
+      handlersRef.current.onStatus(status as SearchStatus);
+    };
     const receive = (event: MessageEvent<string>) => {
       let payload: Record<string, unknown>;
       try {
@@ -23,18 +30,16 @@ export function useSearchEvents(searchId: string, live: boolean, handlers: Searc
         return;
       }
       const kind = typeof payload.type === "string" ? payload.type : event.type;
-      if (kind === "status" || kind === "end" || kind === "done") {
-        handlersRef.current.onStatus(payload.status as SearchStatus | undefined);
-      } else if (payload.progress !== undefined || payload.phase !== undefined) {
+      if (payload.progress !== undefined || payload.phase !== undefined) {
         handlersRef.current.onProgress(readProgress(payload.progress ?? payload));
-        // Some relays carry the status along with each progress event.
-        if (typeof payload.status === "string") handlersRef.current.onStatus(payload.status as SearchStatus);
       }
+      statusSeen(payload.status);
+      // The stream ends with the search; without closing, EventSource would reconnect and replay the end.
+      if (kind === "end") source.close();
     };
-    source.addEventListener("message", receive);
-    source.addEventListener("progress", receive);
-    source.addEventListener("status", receive);
-    source.addEventListener("end", receive);
+    for (const name of ["message", "progress", "status", "end"]) {
+      source.addEventListener(name, receive as EventListener);
+    }
     return () => source.close();
   }, [searchId, live]);
 }

@@ -48,11 +48,14 @@ export interface Scatter {
 
 export interface FrontStep {
   generation: number;
+  hypervolume?: number;
   points: Point[];
 }
 
 export interface MetricSample {
+  /** Milliseconds since the epoch. */
   at: number;
+  step?: number;
   loss?: number;
   imagesPerSec?: number;
 }
@@ -60,7 +63,7 @@ export interface MetricSample {
 export interface ArchitectureDetail {
   id: string;
   arch: VitArch;
-  metrics: Point;
+  metrics: Point & { onFront?: boolean };
 }
 
 export interface Me {
@@ -145,7 +148,11 @@ export function readFronts(raw: unknown): FrontStep[] {
   if (!Array.isArray(list)) return [];
   return list.map((g, i) => {
     const step = obj(g);
-    return { generation: num(step.generation) ?? i, points: points(step.front ?? step.points) };
+    return {
+      generation: num(step.generation) ?? i,
+      hypervolume: num(step.hypervolume),
+      points: points(step.front ?? step.points),
+    };
   });
 }
 
@@ -153,16 +160,22 @@ export function readMetrics(raw: unknown): MetricSample[] {
   const m = obj(raw);
   const list = Array.isArray(raw) ? raw : [m.samples, m.training, m.points, m.items].find(Array.isArray);
   if (!Array.isArray(list)) return [];
-  return list.map((row, i) => {
-    const r = obj(row);
-    const at = num(r.step) ?? num(r.t) ?? (str(r.at) ? Date.parse(String(r.at)) : undefined) ?? num(r.at) ?? i;
-    return { at, loss: num(r.loss), imagesPerSec: num(r.imagesPerSec) ?? num(r.imagesPerSecond) };
-  });
+  return list
+    .map((row) => {
+      const r = obj(row);
+      const at = str(r.at) ? Date.parse(String(r.at)) : (num(r.at) ?? Number.NaN);
+      return { at, step: num(r.step), loss: num(r.loss), imagesPerSec: num(r.imagesPerSec) ?? num(r.imagesPerSecond) };
+    })
+    .filter((sample) => Number.isFinite(sample.at));
 }
 
 export function readArchitecture(raw: unknown, id: string): ArchitectureDetail {
   const a = obj(raw);
-  const metrics = readPoint({ id, ...obj(a.metrics), ...(a.accuracy !== undefined ? { accuracy: a.accuracy } : {}) });
+  const given = obj(a.metrics);
+  const metrics = {
+    ...readPoint({ id, ...given }),
+    onFront: typeof given.onFront === "boolean" ? given.onFront : undefined,
+  };
   return { id, arch: a.arch as VitArch, metrics };
 }
 

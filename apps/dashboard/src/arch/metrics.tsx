@@ -1,7 +1,7 @@
 import type { Point } from "../api/types";
 import { formatAccuracy, formatCount, formatMacs } from "../format";
 
-export function ArchitectureMetrics({ metrics }: { metrics: Point }) {
+export function ArchitectureMetrics({ metrics }: { metrics: Point & { onFront?: boolean } }) {
   return (
     <dl className="facts metrics" data-testid="arch-metrics">
       <div>
@@ -16,6 +16,12 @@ export function ArchitectureMetrics({ metrics }: { metrics: Point }) {
         <dt>Parameters</dt>
         <dd>{metrics.params === undefined ? "—" : formatCount(metrics.params)}</dd>
       </div>
+      {metrics.onFront !== undefined && (
+        <div>
+          <dt>On the front</dt>
+          <dd>{metrics.onFront ? "yes" : "no"}</dd>
+        </div>
+      )}
       {metrics.generation !== undefined && (
         <div>
           <dt>Found in generation</dt>

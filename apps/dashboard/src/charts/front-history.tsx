@@ -31,7 +31,7 @@ export function FrontHistory({ steps }: { steps: FrontStep[] }) {
         const t = last > 0 ? i / last : 1;
         const color = `hsl(218, ${40 + 40 * t}%, ${78 - 48 * t}%)`;
         return {
-          name: `generation ${step.generation}`,
+          name: `generation ${step.generation}${step.hypervolume === undefined ? "" : ` (HV ${step.hypervolume.toPrecision(3)})`}`,
           type: "line",
           step: "end",
           symbolSize: i === last ? 7 : 4,

@@ -10,7 +10,7 @@ export function TrainingCurves({ samples }: { samples: MetricSample[] }) {
       grid: { left: 56, right: 64, top: 40, bottom: 40 },
       legend: { top: 0 },
       tooltip: { trigger: "axis" },
-      xAxis: { type: "value", name: "step", nameLocation: "middle", nameGap: 26, scale: true },
+      xAxis: { type: "time", name: "time", nameLocation: "middle", nameGap: 26 },
       yAxis: [
         { type: "value", name: "loss", scale: true },
         { type: "value", name: "images/s", scale: true, splitLine: { show: false } },
@@ -44,7 +44,7 @@ export function TrainingCurves({ samples }: { samples: MetricSample[] }) {
       height={280}
       replace
       testId="training-curves"
-      label="Training loss and images per second over training steps"
+      label="Training loss and images per second over time"
     />
   );
 }

@@ -40,7 +40,7 @@ export function BudgetPicker({ searchId, minMacs, maxMacs, version, onChange }: 
     // A short pause so dragging the slider sends one request, not one per pixel.
     const timer = setTimeout(() => {
       api<unknown>(
-        `/v1/searches/${encodeURIComponent(searchId)}/candidates${query({ maxMacs: budget, sort: "-accuracy", limit: 1 })}`,
+        `/v1/searches/${encodeURIComponent(searchId)}/candidates${query({ maxMacs: budget, sort: "-accuracy", limit: 1, arch: "false" })}`,
         { signal: controller.signal },
       )
         .then((raw) => {

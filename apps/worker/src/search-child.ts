@@ -46,7 +46,7 @@ async function run(start: StartMessage): Promise<void> {
 }
 
 interface SupernetHealth {
-  initBackend: (options?: { force?: string }) => Promise<unknown>;
+  initBackend: (options?: { force?: string; log?: null }) => Promise<unknown>;
   selfTest: () => Promise<SelfTestResult>;
 }
 
@@ -58,7 +58,7 @@ async function selfTest(request: SelfTestMessage): Promise<void> {
     if (typeof mod.initBackend !== "function" || typeof mod.selfTest !== "function") {
       throw new Error(`${request.module} does not export initBackend and selfTest`);
     }
-    await mod.initBackend(request.backend ? { force: request.backend } : {});
+    await mod.initBackend({ ...(request.backend ? { force: request.backend } : {}), log: null });
     result = await mod.selfTest();
   } catch (err) {
     const ms = performance.now() - started;

@@ -1,6 +1,6 @@
 // Semantic checks on complete documents: what the schema cannot say (shapes that must fit, widths that must grow,
 // a dataset that must match the space). Every problem is reported, each with the path of the field to change.
-import { countArch } from "./counter";
+import { countArch, countBlock, stageGeometry } from "./counter";
 import type {
   AttentionSpec,
   BoundsSpec,
@@ -183,19 +183,17 @@ function largestArch(space: VitSpace): VitArch {
       blocks: [],
     })),
   };
+  // Blocks do not change the token grid, so the geometry is known before the blocks are chosen.
+  const geometry = stageGeometry(arch);
   space.stages.forEach((s, i) => {
-    const stage = arch.stages[i]!;
     const block = (attention: AttentionSpec) => ({
       heads: Math.max(...s.heads),
       mlpHidden: Math.max(...s.mlpHidden),
       attention,
     });
-    const costliest = (attention: AttentionSpec) => {
-      stage.blocks = [block(attention)];
-      return countArch(arch).stages[i]!.macs;
-    };
-    const attention = s.attention.reduce((a, b) => (costliest(b) > costliest(a) ? b : a));
-    stage.blocks = Array.from({ length: Math.max(...s.depth) }, () => block(attention));
+    const cost = (attention: AttentionSpec) => countBlock(block(attention), s.headDim, geometry[i]!).macs;
+    const attention = s.attention.reduce((a, b) => (cost(b) > cost(a) ? b : a));
+    arch.stages[i]!.blocks = Array.from({ length: Math.max(...s.depth) }, () => block(attention));
   });
   return arch;
 }

@@ -1,14 +1,22 @@
-// Two architectures of a search side by side: metrics and diagrams.
+// Two architectures of a search side by side: a table of their differences, then metrics and diagrams.
 import { Link, useParams, useSearchParams } from "react-router";
-import { readArchitecture } from "../api/types";
+import { type ArchitectureDetail, readArchitecture } from "../api/types";
 import { ArchitectureDiagram } from "../arch/diagram";
 import { ArchitectureMetrics } from "../arch/metrics";
-import { useResource } from "../use-resource";
+import { summarise } from "../arch/summary";
+import { type Resource, useResource } from "../use-resource";
+
+const short = (archId: string) => archId.slice(0, 12);
 
 export function ComparePage() {
   const { id = "" } = useParams();
   const [params] = useSearchParams();
-  const ids = [params.get("a"), params.get("b")].filter((x): x is string => !!x);
+  const a = params.get("a") ?? "";
+  const b = params.get("b") ?? "";
+  const pathOf = (archId: string) =>
+    archId ? `/v1/searches/${encodeURIComponent(id)}/architectures/${encodeURIComponent(archId)}` : null;
+  const left = useResource(pathOf(a), (raw) => readArchitecture(raw, a));
+  const right = useResource(pathOf(b), (raw) => readArchitecture(raw, b));
 
   return (
     <section>
@@ -16,27 +24,68 @@ export function ComparePage() {
         <Link to={`/searches/${id}`}>← Back to the search</Link>
       </p>
       <h1>Compare architectures</h1>
-      {ids.length < 2 ? (
+      {!a || !b ? (
         <p className="field-error">Choose two architectures on the search's front table to compare them.</p>
       ) : (
-        <div className="compare">
-          {ids.map((archId) => (
-            <CompareColumn key={archId} searchId={id} archId={archId} />
-          ))}
-        </div>
+        <>
+          {left.data && right.data && <Differences left={left.data} right={right.data} />}
+          <div className="compare">
+            <CompareColumn searchId={id} archId={a} detail={left} />
+            <CompareColumn searchId={id} archId={b} detail={right} />
+          </div>
+        </>
       )}
     </section>
   );
 }
 
-function CompareColumn({ searchId, archId }: { searchId: string; archId: string }) {
-  const path = `/v1/searches/${encodeURIComponent(searchId)}/architectures/${encodeURIComponent(archId)}`;
-  const detail = useResource(path, (raw) => readArchitecture(raw, archId));
+function Differences({ left, right }: { left: ArchitectureDetail; right: ArchitectureDetail }) {
+  const l = summarise(left);
+  const r = summarise(right);
   return (
-    <article className="panel" aria-label={`Architecture ${archId.slice(0, 12)}`}>
+    <table className="differences">
+      <caption className="muted">Rows that differ are marked.</caption>
+      <thead>
+        <tr>
+          <th scope="col">Property</th>
+          <th scope="col">{short(left.id)}</th>
+          <th scope="col">{short(right.id)}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {l.map((row, i) => {
+          const other = r[i]?.value ?? "";
+          const differs = row.value !== other;
+          return (
+            <tr key={row.label} className={differs ? "differs" : undefined}>
+              <th scope="row">
+                {row.label}
+                {differs && <span className="visually-hidden"> (differs)</span>}
+              </th>
+              <td>{row.value}</td>
+              <td>{other}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+function CompareColumn({
+  searchId,
+  archId,
+  detail,
+}: {
+  searchId: string;
+  archId: string;
+  detail: Resource<ArchitectureDetail>;
+}) {
+  return (
+    <article className="panel" aria-label={`Architecture ${short(archId)}`}>
       <h2>
         <Link to={`/searches/${searchId}/architectures/${archId}`}>
-          <code>{archId.slice(0, 12)}</code>
+          <code>{short(archId)}</code>
         </Link>
       </h2>
       {detail.error && <p className="field-error">{detail.error.message}</p>}

@@ -342,6 +342,10 @@ export type FormatName = (typeof FORMATS)[number];
 
 /**
  * Every schema with an `$id`, in an order Fastify's `addSchema` accepts (referenced ones first). Routes refer to
- * them as `{ $ref: "NasSearch#" }`; @fastify/swagger lists them as components.
+ * them as `{ $ref: "NasSearch#" }`; @fastify/swagger lists them as components (its `refResolver` option can name
+ * them by `$id`). Fastify's default Ajv options do not suit them: `removeAdditional` would drop unknown fields
+ * instead of rejecting them, and `useDefaults` with strict mode rejects the defaults inside union alternatives. Use
+ * `ajv: { customOptions: { removeAdditional: false, useDefaults: false } }`, then `validateJob` for the semantic
+ * checks and the complete document.
  */
 export const PUBLIC_SCHEMAS = [AttentionSchema, DatasetSchema, VitArchSchema, VitSpaceSchema, NasSearchSchema] as const;

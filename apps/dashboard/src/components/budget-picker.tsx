@@ -75,7 +75,7 @@ export function BudgetPicker({ searchId, minMacs, maxMacs, version, onChange }: 
         onChange={(e) => setPosition(Number(e.target.value))}
         aria-valuetext={`${formatMacs(budget)} MACs`}
       />
-      <div className="budget-best" aria-live="polite" data-testid="budget-best">
+      <div className="budget-best" aria-live="polite" data-testid="budget-best" data-budget={budget}>
         {error && <span className="field-error">{error}</span>}
         {best === undefined && !error && <span className="muted">No architecture fits under this budget.</span>}
         {best && (

@@ -144,7 +144,14 @@ export function NewSearchPage() {
       }
       setIssues(byField);
       setOtherIssues(other);
-      setFormError(cause.message);
+      // Issues already shown at their fields are not repeated; the sentence says where to look.
+      setFormError(
+        cause.details.length === 0
+          ? cause.message
+          : `The job was not accepted: ${cause.details.length} ${cause.details.length === 1 ? "problem" : "problems"}, shown ${
+              other.length === cause.details.length ? "below" : "at the marked fields"
+            }.`,
+      );
       focusFirstInvalid();
     } finally {
       setBusy(false);

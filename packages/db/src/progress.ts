@@ -81,6 +81,15 @@ export function progressRepository(pool: pg.Pool) {
       return rows;
     },
 
+    /** The id of the search's latest event, or null when it has none. */
+    async latestEventId(searchId: string): Promise<string | null> {
+      const { rows } = await pool.query<{ id: string | null }>(
+        "SELECT max(id)::text AS id FROM search_events WHERE search_id = $1",
+        [searchId],
+      );
+      return rows[0]?.id ?? null;
+    },
+
     recordMetrics,
 
     /** Training metrics in time order, averaged into at most `maxPoints` consecutive buckets. */

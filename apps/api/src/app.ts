@@ -1,0 +1,154 @@
+// `buildApp(options)`: the REST API built from its dependencies (database, queue, live events, artifact store,
+// logger). Nothing happens at import; server.ts listens.
+import { randomUUID } from "node:crypto";
+import { resolve } from "node:path";
+import fastifyCookie from "@fastify/cookie";
+import fastifyRateLimit from "@fastify/rate-limit";
+import fastifySwagger from "@fastify/swagger";
+import fastifySwaggerUi from "@fastify/swagger-ui";
+import type { Db } from "@vitnas/db";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { createAuthenticator } from "./auth";
+import type { ArtifactReader } from "./bundle-archive";
+import { ApiError, registerErrorHandlers } from "./errors";
+import { registerMetrics } from "./metrics";
+import { dashboardRoutes } from "./routes/dashboard";
+import { healthRoutes } from "./routes/health";
+import { resultRoutes } from "./routes/results";
+import { searchRoutes } from "./routes/searches";
+import { sessionRoutes } from "./routes/session";
+import { searchCommands } from "./search-commands";
+import type { LiveEvents, SearchDispatch, WorkerPresence } from "./services";
+
+export interface AppOptions {
+  db: Db;
+  dispatch: SearchDispatch;
+  /** Reads stored artifacts (export bundles). */
+  artifacts: ArtifactReader;
+  /** Wakes event streams when a worker publishes; without it they only poll. */
+  live?: LiveEvents;
+  workers?: WorkerPresence;
+  /** Dependency checks for /readyz besides Postgres (which is always checked), e.g. { redis }. */
+  readiness?: Record<string, () => Promise<unknown>>;
+  readinessTimeoutMs?: number;
+  /** Fastify logger options (pino), or false; ignored when `loggerInstance` is given. */
+  logger?: FastifyServerOptions["logger"];
+  loggerInstance?: FastifyBaseLogger;
+  /** Requests per key (or per address when unauthenticated) per window; false disables. */
+  rateLimit?: { max: number; timeWindowMs: number } | false;
+  /** The dashboard's build (default: apps/dashboard/dist). */
+  dashboardDir?: string;
+  sessionTtlMs?: number;
+  /** Marks the session cookie Secure (serve over HTTPS). */
+  secureCookie?: boolean;
+  /** How long a verified API key is trusted without asking Postgres again (ms). */
+  authCacheMs?: number;
+  eventPollMs?: number;
+  trustProxy?: boolean;
+}
+
+export const DEFAULT_DASHBOARD_DIR = resolve(import.meta.dirname, "../../dashboard/dist");
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? false }),
+    requestIdHeader: "x-request-id",
+    genReqId: () => randomUUID(),
+    bodyLimit: 1024 * 1024,
+    trustProxy: options.trustProxy ?? false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: true } },
+  }) as unknown as FastifyInstance;
+  const { db } = options;
+
+  registerErrorHandlers(app);
+  app.decorateRequest("identity", null);
+  app.addHook("onSend", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+
+  await app.register(fastifyCookie);
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: "ViT NAS service",
+        version: "1.0.0",
+        description:
+          "Submit neural architecture searches for efficient Vision Transformers and read their results. Authenticate with `Authorization: Bearer <api key>`.",
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: "http", scheme: "bearer" },
+          session: { type: "apiKey", in: "cookie", name: "vitnas_session" },
+        },
+      },
+      security: [{ apiKey: [] }, { session: [] }],
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: "/docs", uiConfig: { docExpansion: "list" } });
+  app.get("/openapi.json", { config: { rateLimit: false }, schema: { hide: true } }, async () => app.swagger());
+
+  const authenticate = createAuthenticator({
+    db,
+    ...(options.authCacheMs !== undefined ? { cacheMs: options.authCacheMs } : {}),
+  });
+  const limit = options.rateLimit ?? { max: 600, timeWindowMs: 60_000 };
+  if (limit) {
+    await app.register(fastifyRateLimit, {
+      global: true,
+      max: limit.max,
+      timeWindow: limit.timeWindowMs,
+      // After authentication, so the limit is per API key rather than per address.
+      hook: "preHandler",
+      keyGenerator: (request) => (request.identity ? `key:${request.identity.key.id}` : `ip:${request.ip}`),
+      errorResponseBuilder: (_request, context) =>
+        new ApiError(
+          429,
+          "rate_limited",
+          `rate limit of ${context.max} requests per ${context.after} exceeded; retry in ${context.after}`,
+          {
+            limit: context.max,
+            retryAfter: context.after,
+          },
+        ),
+    });
+  }
+
+  registerMetrics(app, { db, dispatch: options.dispatch, ...(options.workers ? { workers: options.workers } : {}) });
+  await app.register(healthRoutes, {
+    checks: { postgres: () => db.ping(), ...options.readiness },
+    timeoutMs: options.readinessTimeoutMs ?? 1500,
+  });
+
+  const commands = searchCommands(db, options.dispatch, app.log);
+  await app.register(
+    async (v1) => {
+      await v1.register(sessionRoutes, {
+        db,
+        authenticate,
+        ttlMs: options.sessionTtlMs ?? 7 * 24 * 3600 * 1000,
+        secureCookie: options.secureCookie ?? false,
+      });
+      await v1.register(
+        async (searches) => {
+          searches.addHook("onRequest", authenticate);
+          searches.addHook("preHandler", async (request) => {
+            const id = (request.params as { id?: string } | undefined)?.id;
+            if (id) request.log = request.log.child({ searchId: id });
+          });
+          await searches.register(searchRoutes, {
+            db,
+            commands,
+            ...(options.live ? { live: options.live } : {}),
+            eventPollMs: options.eventPollMs ?? 1000,
+          });
+          await searches.register(resultRoutes, { db, artifacts: options.artifacts });
+        },
+        { prefix: "/searches" },
+      );
+    },
+    { prefix: "/v1" },
+  );
+
+  await app.register(dashboardRoutes, { dir: options.dashboardDir ?? DEFAULT_DASHBOARD_DIR });
+  return app;
+}

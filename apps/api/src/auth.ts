@@ -1,0 +1,86 @@
+// Who is asking: an API key (`Authorization: Bearer <key>`) or a dashboard session cookie, resolved to the key and
+// its team. Cookie-authenticated writes must show they come from the dashboard's own origin (CSRF).
+import type { Db, KeyIdentity } from "@vitnas/db";
+import { sha256 } from "@vitnas/db";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { ApiError } from "./errors";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    identity: KeyIdentity | null;
+  }
+}
+
+export const SESSION_COOKIE = "vitnas_session";
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export interface AuthOptions {
+  db: Db;
+  /** How long a verified key is trusted without asking the database again (default 5000 ms; 0 disables). */
+  cacheMs?: number;
+}
+
+/** True when the request names its own origin or carries the header only same-origin scripts can set. */
+export function isSameOrigin(request: FastifyRequest): boolean {
+  if (request.headers["x-requested-with"]) return true;
+  const origin = request.headers.origin;
+  if (!origin) return false;
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+export function createAuthenticator(options: AuthOptions) {
+  const cacheMs = options.cacheMs ?? 5000;
+  const cache = new Map<string, { identity: KeyIdentity; until: number }>();
+
+  async function identifyKey(plaintext: string): Promise<KeyIdentity | null> {
+    const slot = cacheMs > 0 ? sha256(plaintext) : "";
+    const hit = cacheMs > 0 ? cache.get(slot) : undefined;
+    if (hit && hit.until > Date.now()) return hit.identity;
+    const identity = await options.db.apiKeys.findByPlaintext(plaintext);
+    if (identity) {
+      options.db.apiKeys.touch(identity.key.id).catch(() => undefined);
+      if (cacheMs > 0) {
+        if (cache.size >= 10_000) cache.clear();
+        cache.set(slot, { identity, until: Date.now() + cacheMs });
+      }
+    }
+    return identity;
+  }
+
+  /** An onRequest hook: sets `request.identity` or answers 401/403. */
+  return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+    const header = request.headers.authorization;
+    if (header !== undefined) {
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      if (!match) throw new ApiError(401, "unauthorized", "the Authorization header must be 'Bearer <api key>'");
+      const identity = await identifyKey(match[1]!);
+      if (!identity) throw new ApiError(401, "unauthorized", "the API key is not valid (unknown or revoked)");
+      request.identity = identity;
+      return;
+    }
+    const token = request.cookies[SESSION_COOKIE];
+    if (token) {
+      const identity = await options.db.sessions.find(token);
+      if (!identity)
+        throw new ApiError(401, "unauthorized", "the session has expired or was signed out; sign in again");
+      if (!SAFE_METHODS.has(request.method) && !isSameOrigin(request)) {
+        throw new ApiError(
+          403,
+          "csrf",
+          "a cookie-authenticated request that changes state must carry a same-origin Origin or an X-Requested-With header",
+        );
+      }
+      request.identity = identity;
+      return;
+    }
+    throw new ApiError(
+      401,
+      "unauthorized",
+      "authentication required: send 'Authorization: Bearer <api key>' or sign in",
+    );
+  };
+}

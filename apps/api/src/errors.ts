@@ -1,0 +1,91 @@
+// Every error leaves the API as `{ error, message, details }`: a stable code, a sentence for people, and for
+// validation errors the field paths (`details: [{ path, message }]`).
+import { InvalidCursorError } from "@vitnas/db";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  readonly statusCode: number;
+  readonly code: string;
+  readonly details: unknown;
+
+  constructor(statusCode: number, code: string, message: string, details: unknown = []) {
+    super(message);
+    this.name = "ApiError";
+    this.statusCode = statusCode;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export const notFound = (what: string) => new ApiError(404, "not_found", `${what} not found`);
+
+const CODES: Record<number, string> = {
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  405: "method_not_allowed",
+  406: "not_acceptable",
+  409: "conflict",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  429: "rate_limited",
+  503: "unavailable",
+};
+
+/** `/querystring/limit` (Ajv's instancePath) as `querystring.limit`. */
+function fieldPath(context: string | undefined, instancePath: string, missing?: unknown): string {
+  const parts = instancePath.split("/").filter(Boolean);
+  if (typeof missing === "string") parts.push(missing);
+  return [context, ...parts].filter(Boolean).join(".");
+}
+
+export function registerErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | ApiError, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof ApiError) {
+      return reply.status(error.statusCode).send({ error: error.code, message: error.message, details: error.details });
+    }
+    if (error instanceof InvalidCursorError) {
+      return reply
+        .status(400)
+        .send({
+          error: "invalid_cursor",
+          message: error.message,
+          details: [{ path: "querystring.cursor", message: error.message }],
+        });
+    }
+    const fastifyError = error as FastifyError;
+    if (fastifyError.validation) {
+      const context = fastifyError.validationContext;
+      const details: FieldIssue[] = fastifyError.validation.map((v) => ({
+        path: fieldPath(context, v.instancePath, (v.params as { missingProperty?: unknown }).missingProperty),
+        message: v.message ?? "is invalid",
+      }));
+      const message = details.map((d) => `${d.path}: ${d.message}`).join("; ");
+      return reply.status(400).send({ error: "validation_error", message, details });
+    }
+    const status = fastifyError.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return reply
+        .status(status)
+        .send({ error: CODES[status] ?? "bad_request", message: fastifyError.message, details: [] });
+    }
+    request.log.error({ err: error }, "request failed");
+    return reply.status(Math.max(status, 500)).send({
+      error: status === 503 ? "unavailable" : "internal_error",
+      message: status === 503 ? fastifyError.message : "the server failed to answer this request; it has been logged",
+      details: [],
+    });
+  });
+}
+
+export function sendNotFound(request: FastifyRequest, reply: FastifyReply) {
+  return reply
+    .status(404)
+    .send({ error: "not_found", message: `no route ${request.method} ${request.url.split("?")[0]}`, details: [] });
+}

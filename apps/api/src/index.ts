@@ -1,0 +1,5 @@
+// Public API of the API package: the app factory, its service interfaces and their Redis implementation.
+export { type AppOptions, buildApp, DEFAULT_DASHBOARD_DIR } from "./app";
+export { ApiError } from "./errors";
+export * from "./services";
+export { type ApiSettings, apiSettingsFromEnv } from "./settings";

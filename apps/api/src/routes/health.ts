@@ -1,0 +1,46 @@
+// Liveness (the process answers) and readiness (its dependencies answer, each within a short timeout).
+import type { FastifyPluginAsync } from "fastify";
+import { withTimeout } from "../services";
+
+export interface HealthRoutesOptions {
+  /** Named dependency checks, e.g. { postgres, redis }; each resolves when the dependency answers. */
+  checks: Record<string, () => Promise<unknown>>;
+  timeoutMs: number;
+}
+
+export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app, { checks, timeoutMs }) => {
+  const noLimit = { rateLimit: false };
+
+  app.get("/healthz", { config: noLimit, schema: { summary: "The process is alive", tags: ["health"] } }, async () => ({
+    status: "ok",
+  }));
+
+  app.get(
+    "/readyz",
+    { config: noLimit, schema: { summary: "Postgres and Redis answer", tags: ["health"] } },
+    async (_request, reply) => {
+      const results = await Promise.all(
+        Object.entries(checks).map(async ([name, check]) => {
+          const started = performance.now();
+          try {
+            await withTimeout(Promise.resolve().then(check), timeoutMs, name);
+            return [name, { ok: true, ms: Math.round(performance.now() - started) }] as const;
+          } catch (err) {
+            return [
+              name,
+              { ok: false, ms: Math.round(performance.now() - started), error: (err as Error).message || String(err) },
+            ] as const;
+          }
+        }),
+      );
+      const down = results.filter(([, r]) => !r.ok);
+      const report = Object.fromEntries(results);
+      if (down.length === 0) return { status: "ready", checks: report };
+      return reply.status(503).send({
+        error: "unavailable",
+        message: `not ready: ${down.map(([name, r]) => `${name} is unreachable (${"error" in r ? r.error : ""})`).join("; ")}`,
+        details: report,
+      });
+    },
+  );
+};

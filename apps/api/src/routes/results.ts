@@ -1,0 +1,176 @@
+// /v1/searches/:id/...: the front, candidates, scatter, fronts per generation, training metrics, one architecture and
+// its export bundle.
+
+import type { Static } from "@sinclair/typebox";
+import { Type as T } from "@sinclair/typebox";
+import type { Db } from "@vitnas/db";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import { type ArtifactReader, buildBundleArchive } from "../bundle-archive";
+import { ApiError } from "../errors";
+import {
+  Architecture,
+  ArchParams,
+  Candidate,
+  CandidatesQuery,
+  errorResponses,
+  Fronts,
+  IdParams,
+  MetricSeries,
+  MetricsQuery,
+  Page,
+  Point,
+  Scatter,
+  ScatterQuery,
+} from "../schemas";
+import { architecture, currentFront, scatter } from "../search-results";
+
+export interface ResultRoutesOptions {
+  db: Db;
+  artifacts: ArtifactReader;
+}
+
+export const resultRoutes: FastifyPluginAsync<ResultRoutesOptions> = async (app, { db, artifacts }) => {
+  /** The team's search id, or 404. */
+  async function searchOf(request: FastifyRequest<{ Params: { id: string } }>): Promise<string> {
+    const search = await db.searches.get(request.params.id, request.identity!.team.id);
+    if (!search) throw new ApiError(404, "not_found", `search ${request.params.id} not found`);
+    return search.id;
+  }
+
+  app.get<{ Params: Static<typeof IdParams> }>(
+    "/:id/pareto",
+    {
+      schema: {
+        summary: "The Pareto front (accuracy up, MACs down), by increasing MACs",
+        tags: ["results"],
+        params: IdParams,
+        response: { 200: T.Array(Point), ...errorResponses },
+      },
+    },
+    async (request) => currentFront(db, await searchOf(request)),
+  );
+
+  app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof CandidatesQuery> }>(
+    "/:id/candidates",
+    {
+      schema: {
+        summary: "Evaluated candidates, filtered and sorted, keyset-paged",
+        description: "The most accurate architecture under N MACs: `?maxMacs=N&sort=-accuracy&limit=1`.",
+        tags: ["results"],
+        params: IdParams,
+        querystring: CandidatesQuery,
+        response: { 200: Page(Candidate), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const searchId = await searchOf(request);
+      const q = request.query;
+      return db.candidates.query({
+        searchId,
+        limit: q.limit ?? 50,
+        sort: q.sort ?? "-accuracy",
+        withArch: q.arch ?? true,
+        ...(q.maxMacs !== undefined ? { maxMacs: q.maxMacs } : {}),
+        ...(q.minAccuracy !== undefined ? { minAccuracy: q.minAccuracy } : {}),
+        ...(q.maxParams !== undefined ? { maxParams: q.maxParams } : {}),
+        ...(q.cursor ? { cursor: q.cursor } : {}),
+      });
+    },
+  );
+
+  app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof ScatterQuery> }>(
+    "/:id/scatter",
+    {
+      schema: {
+        summary: "Every front point plus a downsampled set of the other candidates, at most maxPoints in all",
+        tags: ["results"],
+        params: IdParams,
+        querystring: ScatterQuery,
+        response: { 200: Scatter, ...errorResponses },
+      },
+    },
+    async (request) => scatter(db, await searchOf(request), request.query.maxPoints ?? 5000),
+  );
+
+  app.get<{ Params: Static<typeof IdParams> }>(
+    "/:id/fronts",
+    {
+      schema: {
+        summary: "The front after each generation, with its hypervolume",
+        tags: ["results"],
+        params: IdParams,
+        response: { 200: Fronts, ...errorResponses },
+      },
+    },
+    async (request) => ({ items: await db.fronts.list(await searchOf(request)) }),
+  );
+
+  app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof MetricsQuery> }>(
+    "/:id/metrics",
+    {
+      schema: {
+        summary: "Training loss and images/s over time, averaged into at most maxPoints points",
+        tags: ["results"],
+        params: IdParams,
+        querystring: MetricsQuery,
+        response: { 200: MetricSeries, ...errorResponses },
+      },
+    },
+    async (request) => ({
+      items: await db.progress.metricSeries(await searchOf(request), request.query.maxPoints ?? 500),
+    }),
+  );
+
+  app.get<{ Params: Static<typeof ArchParams> }>(
+    "/:id/architectures/:archId",
+    {
+      schema: {
+        summary: "One evaluated architecture: its vit-arch/v1 document and figures",
+        tags: ["results"],
+        params: ArchParams,
+        response: { 200: Architecture, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const found = await architecture(db, await searchOf(request), request.params.archId);
+      if (!found)
+        throw new ApiError(404, "not_found", `architecture ${request.params.archId} not found in this search`);
+      return found;
+    },
+  );
+
+  app.get<{ Params: Static<typeof ArchParams> }>(
+    "/:id/architectures/:archId/download",
+    {
+      schema: {
+        summary: "The architecture's export bundle as a .tar.gz, with its SHA-256 in X-Content-SHA256 and Digest",
+        tags: ["results"],
+        params: ArchParams,
+        produces: ["application/gzip"],
+        response: { 404: errorResponses[404], 401: errorResponses[401] },
+      },
+    },
+    async (request, reply) => {
+      const searchId = await searchOf(request);
+      const { archId } = request.params;
+      const files = await db.artifacts.list(searchId, archId);
+      if (files.length === 0) {
+        const known = await db.candidates.get(searchId, archId);
+        throw new ApiError(
+          404,
+          "not_found",
+          known
+            ? `architecture ${archId} has no export bundle (bundles are written for the final front when the search finishes)`
+            : `architecture ${archId} not found in this search`,
+        );
+      }
+      const archive = await buildBundleArchive(artifacts, archId, files);
+      return reply
+        .header("content-type", "application/gzip")
+        .header("content-disposition", `attachment; filename="${archive.fileName}"`)
+        .header("x-content-sha256", archive.sha256)
+        .header("digest", `sha-256=${Buffer.from(archive.sha256, "hex").toString("base64")}`)
+        .send(archive.bytes);
+    },
+  );
+};

@@ -1,0 +1,180 @@
+// Request and response schemas of the REST API: Fastify validates and serialises with them and the OpenAPI document
+// is generated from them. The search job itself is `NasSearchSchema` from @vitnas/formats.
+
+import { Type as T, type TSchema } from "@sinclair/typebox";
+import { CANDIDATE_SORTS, SEARCH_STATUSES } from "@vitnas/db";
+
+const nullable = <S extends TSchema>(schema: S) => T.Union([schema, T.Null()]);
+const literals = <V extends string>(values: readonly V[]) => T.Union(values.map((v) => T.Literal(v)));
+const Timestamp = T.String({ format: "date-time" });
+const FreeObject = T.Object({}, { additionalProperties: true });
+
+export const ErrorBody = T.Object(
+  {
+    error: T.String({ description: "stable error code, e.g. validation_error, not_found, unauthorized" }),
+    message: T.String(),
+    details: T.Unknown({ description: "for validation errors: [{ path, message }]" }),
+  },
+  { $id: "Error" },
+);
+
+export const errorResponses = {
+  400: ErrorBody,
+  401: ErrorBody,
+  404: ErrorBody,
+  429: ErrorBody,
+} as const;
+
+export const SearchStatusSchema = literals(SEARCH_STATUSES);
+export const IdParams = T.Object({ id: T.String({ maxLength: 64 }) });
+export const ArchParams = T.Object({ id: T.String({ maxLength: 64 }), archId: T.String({ maxLength: 200 }) });
+
+export const Progress = nullable(
+  T.Object(
+    {
+      phase: T.String(),
+      percent: T.Number(),
+      epoch: T.Optional(T.Number()),
+      epochs: T.Optional(T.Number()),
+      generation: T.Optional(T.Number()),
+      generations: T.Optional(T.Number()),
+      candidatesEvaluated: T.Optional(T.Number()),
+      etaSeconds: T.Optional(T.Number()),
+    },
+    { additionalProperties: true, description: "the latest progress event of the search's pipeline" },
+  ),
+);
+
+export const Submitter = nullable(
+  T.Object({ keyId: T.String(), name: T.String(), prefix: T.String(), team: T.String() }),
+);
+
+const searchFields = {
+  id: T.String({ format: "uuid" }),
+  name: T.String(),
+  status: SearchStatusSchema,
+  backend: nullable(T.String()),
+  seed: T.Integer(),
+  attempt: T.Integer({ description: "times the search was re-queued" }),
+  progress: Progress,
+  submitter: Submitter,
+  createdAt: Timestamp,
+  startedAt: nullable(Timestamp),
+  finishedAt: nullable(Timestamp),
+  updatedAt: Timestamp,
+  error: nullable(T.String()),
+};
+
+export const SearchSummary = T.Object(searchFields, { $id: "SearchSummary" });
+export const SearchDetail = T.Object(
+  {
+    ...searchFields,
+    job: T.Unsafe<unknown>({
+      type: "object",
+      additionalProperties: true,
+      description: "the nas-search/v1 job with defaults",
+    }),
+  },
+  { $id: "SearchDetail" },
+);
+
+export const SearchRef = T.Object({ id: T.String(), status: SearchStatusSchema });
+
+export const ListSearchesQuery = T.Object(
+  {
+    status: T.Optional(SearchStatusSchema),
+    limit: T.Optional(T.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    cursor: T.Optional(T.String({ maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
+
+export const Page = <S extends TSchema>(item: S) =>
+  T.Object({ items: T.Array(item), nextCursor: nullable(T.String()) });
+
+export const Point = T.Object({
+  id: T.String({ description: "the architecture's canonical hash" }),
+  accuracy: T.Number(),
+  macs: T.Number(),
+  params: T.Number(),
+});
+
+export const Candidate = T.Object({
+  id: T.String(),
+  accuracy: T.Number(),
+  macs: T.Number(),
+  params: T.Number(),
+  generation: T.Integer(),
+  arch: T.Optional(FreeObject),
+});
+
+export const CandidatesQuery = T.Object(
+  {
+    maxMacs: T.Optional(T.Number({ minimum: 0 })),
+    minAccuracy: T.Optional(T.Number()),
+    maxParams: T.Optional(T.Number({ minimum: 0 })),
+    sort: T.Optional(literals(CANDIDATE_SORTS)),
+    limit: T.Optional(T.Integer({ minimum: 1, maximum: 500, default: 50 })),
+    cursor: T.Optional(T.String({ maxLength: 500 })),
+    arch: T.Optional(T.Boolean({ default: true, description: "include each candidate's vit-arch/v1 document" })),
+  },
+  { additionalProperties: false },
+);
+
+export const ScatterQuery = T.Object(
+  { maxPoints: T.Optional(T.Integer({ minimum: 1, maximum: 20_000, default: 5000 })) },
+  { additionalProperties: false },
+);
+
+export const Scatter = T.Object({
+  total: T.Integer({ description: "candidates evaluated" }),
+  downsampled: T.Boolean(),
+  front: T.Array(Point),
+  others: T.Array(
+    T.Object({ ...Point.properties, count: T.Integer({ description: "candidates this point stands for" }) }),
+  ),
+});
+
+export const Fronts = T.Object({
+  items: T.Array(T.Object({ generation: T.Integer(), hypervolume: nullable(T.Number()), points: T.Array(Point) })),
+});
+
+export const MetricsQuery = T.Object(
+  { maxPoints: T.Optional(T.Integer({ minimum: 1, maximum: 10_000, default: 500 })) },
+  { additionalProperties: false },
+);
+
+export const MetricSeries = T.Object({
+  items: T.Array(
+    T.Object({
+      at: Timestamp,
+      epoch: nullable(T.Number()),
+      step: nullable(T.Number()),
+      loss: nullable(T.Number()),
+      imagesPerSec: nullable(T.Number()),
+      count: T.Integer(),
+    }),
+  ),
+});
+
+export const Architecture = T.Object({
+  id: T.String(),
+  arch: FreeObject,
+  metrics: T.Object({
+    accuracy: T.Number(),
+    macs: T.Number(),
+    params: T.Number(),
+    generation: T.Integer(),
+    onFront: T.Boolean(),
+  }),
+});
+
+export const SessionBody = T.Object(
+  { apiKey: T.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false },
+);
+
+export const Me = T.Object({
+  team: T.Object({ id: T.String(), name: T.String() }),
+  key: T.Object({ id: T.String(), name: T.String(), prefix: T.String() }),
+});

@@ -1,0 +1,114 @@
+// Submitting, cancelling and resuming searches: the database change, the queue, and the audit entry, in that order,
+// so a failure part-way leaves a state the user can see and act on (a search that could not be queued is failed
+// with that reason and can be resumed).
+import type { Db, KeyIdentity, SearchRecord } from "@vitnas/db";
+import { type NasSearch, validateJob } from "@vitnas/formats";
+import type { FastifyBaseLogger } from "fastify";
+import { ApiError } from "./errors";
+import type { SearchDispatch } from "./services";
+
+export interface SearchCommands {
+  submit(
+    who: KeyIdentity,
+    body: unknown,
+    idempotencyKey: string | undefined,
+  ): Promise<{ search: SearchRecord; created: boolean }>;
+  cancel(who: KeyIdentity, id: string): Promise<SearchRecord>;
+  resume(who: KeyIdentity, id: string): Promise<SearchRecord>;
+}
+
+export function searchCommands(db: Db, dispatch: SearchDispatch, log: FastifyBaseLogger): SearchCommands {
+  const audit = (who: KeyIdentity, action: string, searchId: string, details?: Record<string, unknown>) =>
+    db.audit
+      .record({ action, teamId: who.team.id, apiKeyId: who.key.id, searchId, ...(details ? { details } : {}) })
+      .catch((err: unknown) => log.error({ err, searchId, action }, "audit entry not written"));
+
+  async function enqueueOrFail(search: SearchRecord): Promise<SearchRecord> {
+    try {
+      await dispatch.enqueue(search.id);
+      return search;
+    } catch (err) {
+      const reason = `could not be queued: ${(err as Error).message}`;
+      log.error({ err, searchId: search.id }, "search not queued");
+      await db.searches.transition(search.id, ["queued"], "failed", { error: reason });
+      throw new ApiError(503, "queue_unavailable", `search ${search.id} was recorded but ${reason}; resume it later`, {
+        id: search.id,
+      });
+    }
+  }
+
+  async function existing(who: KeyIdentity, id: string): Promise<SearchRecord> {
+    const search = await db.searches.get(id, who.team.id);
+    if (!search) throw new ApiError(404, "not_found", `search ${id} not found`);
+    return search;
+  }
+
+  return {
+    async submit(who, body, idempotencyKey) {
+      const result = validateJob(body);
+      if (!result.ok) {
+        const message = result.errors.map((e) => `${e.path || "(body)"}: ${e.message}`).join("; ");
+        throw new ApiError(400, "validation_error", message, result.errors);
+      }
+      const job: NasSearch = result.value;
+      const created = await db.searches.create({
+        teamId: who.team.id,
+        apiKeyId: who.key.id,
+        job,
+        idempotencyKey: idempotencyKey ?? null,
+      });
+      if (!created.created) {
+        if (!created.sameJob) {
+          throw new ApiError(
+            409,
+            "idempotency_conflict",
+            `Idempotency-Key "${idempotencyKey}" was used for a different search`,
+            {
+              id: created.search.id,
+            },
+          );
+        }
+        // The first submission may have stopped before queueing: queueing again is a no-op when it did not.
+        if (created.search.status === "queued") await enqueueOrFail(created.search);
+        return { search: created.search, created: false };
+      }
+      await audit(who, "search.submitted", created.search.id, {
+        name: job.name,
+        idempotencyKey: idempotencyKey ?? null,
+      });
+      return { search: await enqueueOrFail(created.search), created: true };
+    },
+
+    async cancel(who, id) {
+      const cancelled = await db.searches.cancel(id, who.team.id);
+      if (!cancelled) {
+        const search = await existing(who, id);
+        throw new ApiError(
+          409,
+          "conflict",
+          `search ${id} is ${search.status}; only queued or running searches can be cancelled`,
+        );
+      }
+      await audit(who, "search.cancelled", id);
+      // The status is already cancelled, which the worker polls; this only makes it stop sooner.
+      await dispatch
+        .withdraw(id)
+        .catch((err: unknown) => log.warn({ err, searchId: id }, "cancel not signalled to workers"));
+      return cancelled;
+    },
+
+    async resume(who, id) {
+      const requeued = await db.searches.requeue(id, who.team.id);
+      if (!requeued) {
+        const search = await existing(who, id);
+        throw new ApiError(
+          409,
+          "conflict",
+          `search ${id} is ${search.status}; only failed or cancelled searches can be resumed`,
+        );
+      }
+      await audit(who, "search.resumed", id);
+      return enqueueOrFail(requeued);
+    },
+  };
+}

@@ -1,0 +1,45 @@
+// Runs the API: builds it from the environment's services and listens until SIGINT/SIGTERM.
+import { createDb, migrate, redactUrl } from "@vitnas/db";
+import { LocalArtifactStore } from "@vitnas/worker";
+import { buildApp } from "./app";
+import { redisServices } from "./services";
+import { apiSettingsFromEnv } from "./settings";
+
+const settings = apiSettingsFromEnv();
+if (settings.migrateOnStart) {
+  const applied = await migrate(settings.databaseUrl);
+  if (applied.length) console.log(`applied migrations ${applied.join(", ")} to ${redactUrl(settings.databaseUrl)}`);
+}
+const db = createDb(settings.databaseUrl);
+const redis = redisServices({ redisUrl: settings.redisUrl, prefix: settings.queuePrefix });
+const app = await buildApp({
+  db,
+  dispatch: redis.dispatch,
+  live: redis.live,
+  workers: redis.workers,
+  artifacts: new LocalArtifactStore(settings.artifactsDir),
+  readiness: { redis: () => redis.ping() },
+  logger: {
+    level: settings.logLevel,
+    ...(settings.pretty ? { transport: { target: "pino-pretty", options: { translateTime: "SYS:HH:MM:ss.l" } } } : {}),
+  },
+  rateLimit: { max: settings.rateLimitPerMinute, timeWindowMs: 60_000 },
+  secureCookie: settings.secureCookie,
+  trustProxy: settings.trustProxy,
+  ...(settings.dashboardDir ? { dashboardDir: settings.dashboardDir } : {}),
+});
+
+let stopping = false;
+async function stop(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  app.log.info({ signal }, "shutting down");
+  await app.close();
+  await redis.close();
+  await db.close();
+  process.exit(0);
+}
+process.on("SIGINT", () => void stop("SIGINT"));
+process.on("SIGTERM", () => void stop("SIGTERM"));
+
+await app.listen({ host: settings.host, port: settings.port });

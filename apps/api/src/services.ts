@@ -1,0 +1,167 @@
+// What the API needs from outside Postgres, as small interfaces the app is built from, and their implementation over
+// Redis: the search queue (BullMQ, through the worker's queue module), worker cancellation and live events
+// (Redis pub/sub), worker presence (the workers' heartbeat keys).
+import {
+  createSearchQueue,
+  enqueueSearch,
+  type QueueDepth,
+  queueDepth,
+  removeQueuedSearch,
+  requestCancel,
+  searchEventsChannel,
+} from "@vitnas/worker";
+import { Redis } from "ioredis";
+
+export type { QueueDepth };
+
+export interface SearchDispatch {
+  /** Puts a search in the queue (a no-op when it is already waiting or running). */
+  enqueue(searchId: string): Promise<void>;
+  /** Takes a cancelled search out of the queue, and tells the worker running it to stop. */
+  withdraw(searchId: string): Promise<void>;
+  depth(): Promise<QueueDepth>;
+}
+
+export interface LiveEvents {
+  /** Calls `onEvent` whenever a worker publishes about the search; returns the function that unsubscribes. */
+  subscribe(searchId: string, onEvent: () => void): () => void;
+}
+
+export interface WorkerBeat {
+  worker: string;
+  backend?: string;
+  device?: string;
+  running?: string[];
+}
+
+export interface WorkerPresence {
+  /** Workers whose heartbeat key is alive. */
+  list(): Promise<WorkerBeat[]>;
+}
+
+export class TimeoutError extends Error {
+  constructor(what: string, ms: number) {
+    super(`${what} did not answer within ${ms} ms`);
+    this.name = "TimeoutError";
+  }
+}
+
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(what, ms)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface RedisServices {
+  dispatch: SearchDispatch;
+  live: LiveEvents;
+  workers: WorkerPresence;
+  /** Resolves when Redis answers PING. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface RedisServicesOptions {
+  redisUrl: string;
+  /** BullMQ and pub/sub key prefix shared with the workers (default "vitnas"). */
+  prefix?: string;
+  /** How long a queue operation may take before the request fails (default 3000 ms). */
+  timeoutMs?: number;
+}
+
+export function redisServices(options: RedisServicesOptions): RedisServices {
+  const prefix = options.prefix ?? "vitnas";
+  const timeoutMs = options.timeoutMs ?? 3000;
+  const ignore = () => undefined;
+  // ioredis reconnects on its own; errors while Redis is down surface as failed commands and in /readyz.
+  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  redis.on("error", ignore);
+  const queue = createSearchQueue(redis, { prefix });
+  queue.on("error", ignore);
+
+  let subscriber: Redis | undefined;
+  const listeners = new Map<string, Set<() => void>>();
+  const subscriberConnection = (): Redis => {
+    if (subscriber) return subscriber;
+    subscriber = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+    subscriber.on("error", ignore);
+    subscriber.on("message", (channel: string) => {
+      for (const listener of listeners.get(channel) ?? []) listener();
+    });
+    return subscriber;
+  };
+
+  return {
+    dispatch: {
+      enqueue: async (searchId) => {
+        await withTimeout(enqueueSearch(queue, searchId), timeoutMs, "the search queue (Redis)");
+      },
+      withdraw: async (searchId) => {
+        await withTimeout(
+          Promise.all([removeQueuedSearch(queue, searchId), requestCancel(redis, prefix, searchId)]),
+          timeoutMs,
+          "the search queue (Redis)",
+        );
+      },
+      depth: () => withTimeout(queueDepth(queue), timeoutMs, "the search queue (Redis)"),
+    },
+    live: {
+      subscribe(searchId, onEvent) {
+        const channel = searchEventsChannel(prefix, searchId);
+        let set = listeners.get(channel);
+        if (!set) {
+          set = new Set();
+          listeners.set(channel, set);
+          subscriberConnection().subscribe(channel).catch(ignore);
+        }
+        set.add(onEvent);
+        return () => {
+          set.delete(onEvent);
+          if (set.size === 0 && listeners.get(channel) === set) {
+            listeners.delete(channel);
+            subscriber?.unsubscribe(channel).catch(ignore);
+          }
+        };
+      },
+    },
+    workers: {
+      async list() {
+        const keys: string[] = [];
+        let cursor = "0";
+        do {
+          const [next, batch] = await withTimeout(
+            redis.scan(cursor, "MATCH", `${prefix}:workers:*`, "COUNT", 100),
+            timeoutMs,
+            "Redis",
+          );
+          cursor = next;
+          keys.push(...batch);
+        } while (cursor !== "0" && keys.length < 10_000);
+        if (keys.length === 0) return [];
+        const values = await withTimeout(redis.mget(...keys), timeoutMs, "Redis");
+        return values.flatMap((value, i) => {
+          try {
+            const beat = JSON.parse(value ?? "null") as WorkerBeat | null;
+            return beat ? [{ ...beat, worker: beat.worker ?? keys[i] }] : [];
+          } catch {
+            return [];
+          }
+        });
+      },
+    },
+    ping: async () => {
+      await redis.ping();
+    },
+    async close() {
+      await queue.close().catch(ignore);
+      redis.disconnect();
+      subscriber?.disconnect();
+    },
+  };
+}

@@ -1,0 +1,48 @@
+// API settings from the environment, with the defaults a single-machine install needs.
+export interface ApiSettings {
+  host: string;
+  port: number;
+  databaseUrl: string;
+  redisUrl: string;
+  artifactsDir: string;
+  /** BullMQ and pub/sub prefix shared with the workers. */
+  queuePrefix: string;
+  dashboardDir: string | undefined;
+  /** Requests per key per minute. */
+  rateLimitPerMinute: number;
+  secureCookie: boolean;
+  trustProxy: boolean;
+  migrateOnStart: boolean;
+  logLevel: string;
+  pretty: boolean;
+}
+
+function integer(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number, max: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${key} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+const flag = (value: string | undefined) => value === "1" || value === "true";
+
+export function apiSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiSettings {
+  return {
+    host: env.HOST || "0.0.0.0",
+    port: integer(env, "PORT", 3000, 0, 65535),
+    databaseUrl: env.DATABASE_URL || "postgresql://postgres@127.0.0.1:5432/vitnas",
+    redisUrl: env.REDIS_URL || "redis://127.0.0.1:6379",
+    artifactsDir: env.ARTIFACTS_DIR || "./artifacts",
+    queuePrefix: env.QUEUE_PREFIX || "vitnas",
+    dashboardDir: env.DASHBOARD_DIR || undefined,
+    rateLimitPerMinute: integer(env, "RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000),
+    secureCookie: flag(env.SECURE_COOKIE),
+    trustProxy: flag(env.TRUST_PROXY),
+    migrateOnStart: flag(env.MIGRATE_ON_START),
+    logLevel: env.LOG_LEVEL || "info",
+    pretty: env.NODE_ENV === "development",
+  };
+}

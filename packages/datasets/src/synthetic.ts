@@ -1,24 +1,27 @@
-// A generated image-classification task where architecture matters: each image holds two shapes at random
+// A generated image-classification task where architecture matters: each image holds two objects (a disc or a
+// square, the outline is a distractor) filled with two different patterns (solid, stripes, checks, dots...) at random
 // positions, sizes and colours on a textured, noisy background with thin distractor strokes. The class is the
-// (unordered) pair of shapes, and beyond 15 classes also their arrangement (side by side or one above the other).
-// Because positions and colours are random, no single pixel says much about the class: a linear model on raw
-// pixels does poorly, while a model that relates parts of the image (attention) can learn it.
+// unordered pair of patterns and, beyond 15 classes, also their arrangement (side by side or one above the other).
+// Because positions, phases and colours are random, no single pixel says much about the class: a linear model on raw
+// pixels stays near chance, while a model that relates parts of the image (attention over patches) can learn it.
 import { gaussian, randomInt, seededRandom, shuffle, uniform } from "./random";
 import type { RawImages } from "./raw";
 
-export const SHAPES = ["square", "disc", "cross", "ring", "triangle", "diamond"] as const;
-type Shape = (typeof SHAPES)[number];
+export const PATTERNS = ["solid", "hstripes", "vstripes", "checks", "diagonal", "dots"] as const;
+type Pattern = (typeof PATTERNS)[number];
 
-const PAIRS: [Shape, Shape][] = SHAPES.flatMap((a, i) => SHAPES.slice(i + 1).map((b) => [a, b] as [Shape, Shape]));
+const PAIRS: [Pattern, Pattern][] = PATTERNS.flatMap((a, i) =>
+  PATTERNS.slice(i + 1).map((b) => [a, b] as [Pattern, Pattern]),
+);
 const ARRANGEMENTS = ["side-by-side", "stacked"] as const;
 export const MAX_SYNTHETIC_CLASSES = PAIRS.length * ARRANGEMENTS.length;
 
 interface ClassRecipe {
-  pair: [Shape, Shape];
+  pair: [Pattern, Pattern];
   arrangement?: (typeof ARRANGEMENTS)[number];
 }
 
-/** The recipe of every class: shape pairs first; arrangements join the definition only when pairs run out. */
+/** The recipe of every class: pattern pairs first; arrangements join the definition only when pairs run out. */
 export function syntheticRecipes(classes: number): ClassRecipe[] {
   if (classes < 2 || classes > MAX_SYNTHETIC_CLASSES) {
     throw new Error(`dataset.classes: the synthetic dataset has 2 to ${MAX_SYNTHETIC_CLASSES} classes, got ${classes}`);
@@ -33,26 +36,26 @@ export function syntheticClassNames(classes: number): string[] {
   return syntheticRecipes(classes).map((r) => `${r.pair[0]}+${r.pair[1]}${r.arrangement ? `/${r.arrangement}` : ""}`);
 }
 
-/** Is (dx, dy), relative to a shape's centre, inside a shape of radius r? */
-function inside(shape: Shape, dx: number, dy: number, r: number): boolean {
-  const d2 = dx * dx + dy * dy;
-  switch (shape) {
-    case "square":
-      return Math.abs(dx) <= r * 0.8 && Math.abs(dy) <= r * 0.8;
-    case "disc":
-      return d2 <= r * r;
-    case "cross":
-      return (Math.abs(dx) <= r * 0.3 && Math.abs(dy) <= r) || (Math.abs(dy) <= r * 0.3 && Math.abs(dx) <= r);
-    case "ring":
-      return d2 <= r * r && d2 >= (r * 0.5) ** 2;
-    case "triangle":
-      return dy <= r * 0.8 && dy >= -r && Math.abs(dx) <= ((dy + r) / 1.8) * 1.0;
-    case "diamond":
-      return Math.abs(dx) + Math.abs(dy) <= r;
+/** Does pixel (x, y) take the pattern's second colour? `phase` shifts the pattern so its position carries nothing. */
+function patternAt(pattern: Pattern, x: number, y: number, phase: number): boolean {
+  switch (pattern) {
+    case "solid":
+      return false;
+    case "hstripes":
+      return (y + phase) % 2 === 0;
+    case "vstripes":
+      return (x + phase) % 2 === 0;
+    case "checks":
+      return (x + y + phase) % 2 === 0;
+    case "diagonal":
+      return (x + y + phase) % 4 < 2;
+    case "dots":
+      return (x + phase) % 3 === 0 && (y + phase) % 3 === 0;
   }
 }
 
 function randomColour(random: () => number, channels: number, away: number[]): number[] {
+  // Single-channel images cannot use a colour distance across channels; they just need contrast.
   for (;;) {
     const colour = Array.from({ length: channels }, () => random());
     const distance = colour.reduce((sum, v, k) => sum + Math.abs(v - away[k]!), 0) / channels;
@@ -69,8 +72,8 @@ interface Placed {
 /** Two non-overlapping shape centres inside the image, optionally in a required arrangement. */
 function placePair(random: () => number, size: number, arrangement?: ClassRecipe["arrangement"]): [Placed, Placed] {
   for (;;) {
-    const r1 = uniform(random, size * 0.12, size * 0.18);
-    const r2 = uniform(random, size * 0.12, size * 0.18);
+    const r1 = uniform(random, size * 0.15, size * 0.22);
+    const r2 = uniform(random, size * 0.15, size * 0.22);
     const a = { x: uniform(random, r1, size - r1), y: uniform(random, r1, size - r1), r: r1 };
     const b = { x: uniform(random, r2, size - r2), y: uniform(random, r2, size - r2), r: r2 };
     const dx = Math.abs(a.x - b.x);
@@ -117,15 +120,20 @@ function drawImage(
       for (let k = 0; k < channels; k++) out[offset + (y * size + x) * channels + k] = colour[k]!;
     }
   }
-  // The two shapes, in random order so the pair is unordered.
-  const shapes = random() < 0.5 ? recipe.pair : ([recipe.pair[1], recipe.pair[0]] as const);
+  // The two objects, in random order so the pair is unordered.
+  const patterns = random() < 0.5 ? recipe.pair : ([recipe.pair[1], recipe.pair[0]] as const);
   const placed = placePair(random, size, recipe.arrangement);
-  shapes.forEach((shape, i) => {
+  patterns.forEach((pattern, i) => {
     const { x: cx, y: cy, r } = placed[i]!;
-    const colour = randomColour(random, channels, base);
+    const square = random() < 0.5;
+    const first = randomColour(random, channels, base);
+    const second = randomColour(random, channels, first);
+    const phase = randomInt(random, 4);
     for (let y = Math.max(0, Math.floor(cy - r - 1)); y <= Math.min(size - 1, Math.ceil(cy + r + 1)); y++) {
       for (let x = Math.max(0, Math.floor(cx - r - 1)); x <= Math.min(size - 1, Math.ceil(cx + r + 1)); x++) {
-        if (!inside(shape, x + 0.5 - cx, y + 0.5 - cy, r)) continue;
+        const [dx, dy] = [x + 0.5 - cx, y + 0.5 - cy];
+        if (square ? Math.max(Math.abs(dx), Math.abs(dy)) > r * 0.85 : dx * dx + dy * dy > r * r) continue;
+        const colour = patternAt(pattern, x, y, phase) ? second : first;
         for (let k = 0; k < channels; k++) out[offset + (y * size + x) * channels + k] = colour[k]!;
       }
     }

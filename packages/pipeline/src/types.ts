@@ -55,6 +55,8 @@ export interface SearchResult {
   backend: string;
   front: (FrontPoint & { arch: VitArch })[];
   candidatesEvaluated: number;
+  /** Evaluations computed by this call (the rest came from the evaluation cache of an earlier, interrupted run). */
+  evaluatedThisRun?: number;
   outDir: string;
   supernetCheckpoint: string;
 }

@@ -1,0 +1,68 @@
+// The export phase: a bundle per architecture of the front, then pareto.json, written last so that its presence
+// means every bundle it names is complete.
+import { readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { LoadedDataset } from "@vitnas/datasets";
+import type { NasSearch, VitArch } from "@vitnas/formats";
+import type { Candidate } from "@vitnas/search";
+import { extract, type Supernet } from "@vitnas/supernet";
+import { throwIfAborted } from "./abort";
+import { writeJsonAtomic } from "./atomic-file";
+import { writeBundle } from "./bundle";
+import type { ProgressClock } from "./progress";
+import { ensureWritableDir } from "./work-dir";
+
+export interface ParetoEntry {
+  id: string;
+  accuracy: number;
+  macs: number;
+  params: number;
+  arch: VitArch;
+}
+
+export async function exportFront(
+  job: NasSearch,
+  front: readonly Candidate[],
+  supernet: Supernet,
+  data: LoadedDataset,
+  outDir: string,
+  context: { checkpoint: string; backend: string; clock: ProgressClock; signal?: AbortSignal },
+): Promise<ParetoEntry[]> {
+  const archDir = join(outDir, "architectures");
+  await ensureWritableDir(archDir, "output directory");
+  for (const [i, c] of front.entries()) {
+    throwIfAborted(context.signal);
+    const model = extract(supernet, c.arch);
+    try {
+      await writeBundle(join(archDir, c.id), {
+        model,
+        arch: c.arch,
+        id: c.id,
+        searchAccuracy: c.accuracy,
+        macs: c.macs,
+        params: c.params,
+        data,
+        dataset: job.dataset,
+        supernetCheckpoint: context.checkpoint,
+        seed: job.seed,
+        backend: context.backend,
+        job: job.name,
+      });
+    } finally {
+      model.dispose();
+    }
+    context.clock.report("export", (i + 1) / front.length, { backend: context.backend, message: `exported ${c.id}` });
+  }
+  // Bundles left by an earlier export of another front (a search run again into the same directory).
+  const keep = new Set(front.map((c) => c.id));
+  for (const name of await readdir(archDir)) if (!keep.has(name)) await rm(join(archDir, name), { recursive: true });
+  const pareto: ParetoEntry[] = front.map(({ id, accuracy, macs, params, arch }) => ({
+    id,
+    accuracy,
+    macs,
+    params,
+    arch,
+  }));
+  await writeJsonAtomic(join(outDir, "pareto.json"), pareto);
+  return pareto;
+}

@@ -1,0 +1,64 @@
+// The README.md of an export bundle: what the model is, how it was measured, and how to use it.
+import { type AttentionSpec, countArch, type VitArch } from "@vitnas/formats";
+import type { BundleMetrics, Preprocessing } from "./bundle";
+
+function attentionName(a: AttentionSpec): string {
+  const params = Object.entries(a)
+    .filter(([k]) => k !== "type")
+    .map(([k, v]) => `${k}=${v}`);
+  return params.length ? `${a.type}(${params.join(", ")})` : a.type;
+}
+
+export function modelCard(arch: VitArch, m: BundleMetrics, p: Preprocessing): string {
+  const count = countArch(arch);
+  const stages = arch.stages.map((s, i) => {
+    const blocks = s.blocks.map((b) => `${b.heads}h/${b.mlpHidden} ${attentionName(b.attention)}`).join("; ");
+    return `| ${i} | ${s.width} | ${s.headDim} | ${i === 0 ? "-" : s.reduction} | ${s.blocks.length} | ${blocks} |`;
+  });
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  return `# Architecture ${m.id}
+
+A Vision Transformer found by the search \`${m.job}\` on the accuracy/MACs Pareto front.
+
+| | |
+|---|---|
+| validation accuracy (this model) | ${pct(m.accuracy)} |
+| validation accuracy (inherited weights, search fitness) | ${pct(m.searchAccuracy)} |
+| MACs | ${m.macs.toLocaleString("en-US")} |
+| parameters | ${m.params.toLocaleString("en-US")} |
+| input | ${p.imageSize}x${p.imageSize}x${p.channels}, ${p.classNames.length} classes |
+| dataset | ${m.dataset.kind}, validation split of ${m.split.count} images (${m.split.fingerprint}) |
+| super-network checkpoint | ${m.supernetCheckpoint} |
+| seed | ${m.seed} |
+| measured on | tfjs ${m.backend} backend |
+
+## Architecture (vit-arch/v1 in \`arch.json\`)
+
+Stem: ${arch.stem.convs.length} conv(s), patch ${arch.stem.patch.kernel}/${arch.stem.patch.stride}; position
+\`${arch.position}\`; class token ${arch.classToken ? "yes" : "no (mean of tokens)"}.
+
+| stage | width | head dim | reduction | blocks | blocks (heads/MLP attention) |
+|---|---|---|---|---|---|
+${stages.join("\n")}
+
+Counted: ${count.macs.toLocaleString("en-US")} MACs, ${count.params.toLocaleString("en-US")} parameters.
+
+## Weights and limits
+
+The weights are copied from the trained super-network (weight sharing), not trained for this architecture alone.
+They rank architectures well but are not the accuracy a full training would reach: retrain the architecture from
+\`arch.json\` before production use. The validation split was held out of super-network training.
+
+## Use
+
+\`\`\`sh
+nas eval <this directory> --dataset <job.json or dataset.json>   # accuracy on that dataset's validation split
+nas predict <this directory> image.png                         # top-5 classes
+\`\`\`
+
+In code: \`StandaloneModel.load(dir)\` from \`@vitnas/supernet\`; inputs are NHWC images scaled to [0, 1] and
+normalised with \`preprocessing.json\` (per-channel mean ${fmt(p.normalization.mean)}, std ${fmt(p.normalization.std)}).
+`;
+}
+
+const fmt = (xs: number[]) => `[${xs.map((x) => x.toFixed(4)).join(", ")}]`;

@@ -1,0 +1,36 @@
+// Overall percent and ETA across phases. Each phase owns a slice of 0..100; the ETA extrapolates from the progress
+// made by this run only, so a resumed run does not count the work done before it started as instantaneous.
+import type { Phase, ProgressEvent } from "./types";
+
+const SLICES: Record<Phase, [number, number]> = {
+  dataset: [0, 2],
+  supernet: [2, 77],
+  search: [77, 97],
+  export: [97, 100],
+  done: [100, 100],
+};
+
+export class ProgressClock {
+  #startedAt = performance.now();
+  #startPercent: number | undefined;
+
+  constructor(private readonly emit: ((event: ProgressEvent) => void) | undefined) {}
+
+  /** Reports `fraction` (0..1) of `phase` done, with the phase's own details. */
+  report(phase: Phase, fraction: number, details: Omit<ProgressEvent, "phase" | "percent" | "etaSeconds"> = {}) {
+    if (!this.emit) return;
+    const [from, to] = SLICES[phase];
+    const percent = Math.min(100, from + (to - from) * Math.min(1, Math.max(0, fraction)));
+    // The first report of a run anchors the clock: before it, nothing this run did has been measured.
+    if (this.#startPercent === undefined) {
+      this.#startPercent = percent;
+      this.#startedAt = performance.now();
+    }
+    const gained = percent - this.#startPercent;
+    const elapsed = (performance.now() - this.#startedAt) / 1000;
+    const event: ProgressEvent = { phase, percent: Math.round(percent * 100) / 100, ...details };
+    if (phase === "done") event.etaSeconds = 0;
+    else if (gained >= 0.5 && elapsed > 0) event.etaSeconds = Math.round((elapsed * (100 - percent)) / gained);
+    this.emit(event);
+  }
+}

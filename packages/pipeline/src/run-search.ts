@@ -1,0 +1,71 @@
+// `runSearch`: the whole search as one resumable, cancellable library call, used by the CLI, the queue worker and
+// the tests alike: dataset -> super-network training -> evolution -> export of the front.
+
+import { join, resolve } from "node:path";
+import { loadDataset } from "@vitnas/datasets";
+import type { NasSearch } from "@vitnas/formats";
+import { hypervolume } from "@vitnas/search";
+import { initBackend } from "@vitnas/supernet";
+import { throwIfAborted } from "./abort";
+import { exportFront } from "./export-front";
+import { ProgressClock } from "./progress";
+import { runEvolution } from "./search-phase";
+import { trainSupernet } from "./supernet-phase";
+import type { RunSearchOptions, SearchResult } from "./types";
+import { claimWorkDir, ensureWritableDir, workDirLayout } from "./work-dir";
+
+export async function runSearch(job: NasSearch, opts: RunSearchOptions): Promise<SearchResult> {
+  const work = workDirLayout(resolve(opts.workDir));
+  const outDir = resolve(opts.outDir ?? join(work.root, "out"));
+  const clock = new ProgressClock(opts.onProgress);
+  const { signal } = opts;
+  throwIfAborted(signal);
+  await claimWorkDir(work, job);
+  await ensureWritableDir(outDir, "output directory");
+
+  const backendInfo = await initBackend({ ...(opts.backend ? { force: opts.backend } : {}), log: null });
+  const backend = backendInfo.name;
+  clock.report("dataset", 0, { backend, message: `loading the ${job.dataset.kind} dataset on ${backendInfo.device}` });
+  const { input } = job.space;
+  const data = await loadDataset(job.dataset, input);
+  clock.report("dataset", 1, {
+    backend,
+    message: `${data.train.count} training and ${data.val.count} validation images (${data.fingerprint})`,
+  });
+  throwIfAborted(signal);
+
+  const { trainer, checkpoint } = await trainSupernet(job, data.train, work.supernet, clock, { backend }, signal);
+  const supernet = trainer.supernet;
+  try {
+    const { evolution, computed } = await runEvolution(
+      job,
+      supernet,
+      { ...data.val, fingerprint: data.fingerprint },
+      checkpoint,
+      work,
+      clock,
+      { backend, onCandidate: opts.onCandidate, signal },
+    );
+    const front = [...evolution.front];
+    await exportFront(job, front, supernet, data, outDir, { checkpoint, backend, clock, signal });
+    const points = front.map(({ id, accuracy, macs, params }) => ({ id, accuracy, macs, params }));
+    clock.report("done", 1, {
+      backend,
+      candidatesEvaluated: evolution.history.length,
+      front: points,
+      hypervolume: hypervolume(front, evolution.referenceMacs),
+      message: `${evolution.history.length} architectures evaluated (${computed} in this run), ${front.length} on the front`,
+    });
+    return {
+      job,
+      backend,
+      front: front.map(({ id, accuracy, macs, params, arch }) => ({ id, accuracy, macs, params, arch })),
+      candidatesEvaluated: evolution.history.length,
+      evaluatedThisRun: computed,
+      outDir,
+      supernetCheckpoint: checkpoint,
+    };
+  } finally {
+    supernet.dispose();
+  }
+}

@@ -1,0 +1,87 @@
+// The evolutionary search over the trained super-network: every proposed architecture is evaluated with inherited
+// weights on the held-out split, through the evaluation cache; the evolution state is saved after every generation.
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import type { ImageSplit } from "@vitnas/datasets";
+import { archHash, countArch, type NasSearch, type VitArch } from "@vitnas/formats";
+import {
+  type Candidate,
+  Evolution,
+  type EvolutionState,
+  evaluateOnce,
+  FileEvaluationCache,
+  hypervolume,
+} from "@vitnas/search";
+import { Evaluator, type Supernet } from "@vitnas/supernet";
+import { abortError } from "./abort";
+import { writeJsonAtomic } from "./atomic-file";
+import type { ProgressClock } from "./progress";
+import type { CandidateRecord, FrontPoint } from "./types";
+import type { WorkDir } from "./work-dir";
+
+export interface SearchPhaseResult {
+  evolution: Evolution;
+  /** Evaluations this run actually computed (cache misses). */
+  computed: number;
+}
+
+const frontPoints = (front: readonly Candidate[]): FrontPoint[] =>
+  front.map(({ id, accuracy, macs, params }) => ({ id, accuracy, macs, params }));
+
+export async function runEvolution(
+  job: NasSearch,
+  supernet: Supernet,
+  val: ImageSplit & { fingerprint: string },
+  checkpoint: string,
+  work: WorkDir,
+  clock: ProgressClock,
+  hooks: { backend: string; onCandidate?: (c: CandidateRecord) => void; signal?: AbortSignal },
+): Promise<SearchPhaseResult> {
+  const evolution = existsSync(work.evolution)
+    ? Evolution.restore(JSON.parse(await readFile(work.evolution, "utf8")) as EvolutionState)
+    : Evolution.create(job.space, job.search, job.seed);
+  const cache = await FileEvaluationCache.open(work.evaluations);
+  const evaluator = new Evaluator(supernet, val);
+  const generations = job.search.generations + 1;
+  let computed = 0;
+  const report = (generation: number, inGeneration: number, generationSize: number) => {
+    const fraction = (generation + inGeneration / Math.max(1, generationSize)) / generations;
+    clock.report("search", evolution.done ? 1 : fraction, {
+      backend: hooks.backend,
+      generation: Math.min(generation, job.search.generations),
+      generations: job.search.generations,
+      candidatesEvaluated: evolution.history.length,
+      front: frontPoints(evolution.front),
+      hypervolume: hypervolume(evolution.front, evolution.referenceMacs),
+    });
+  };
+  try {
+    report(Math.min(evolution.generation, generations), 0, 1);
+    while (!evolution.done) {
+      const proposed: VitArch[] = evolution.proposeGeneration();
+      if (proposed.length === 0) break;
+      for (const [i, arch] of proposed.entries()) {
+        if (hooks.signal?.aborted) throw abortError("the search was aborted between two evaluations");
+        const id = archHash(arch);
+        const { evaluation, cached } = await evaluateOnce(
+          cache,
+          { archId: id, checkpoint, split: val.fingerprint },
+          async () => {
+            const { macs, params } = countArch(arch);
+            return { accuracy: await evaluator.accuracy(arch), macs, params };
+          },
+        );
+        if (!cached) computed++;
+        const generation = evolution.generation;
+        evolution.record([{ arch, ...evaluation }]);
+        hooks.onCandidate?.({ id, arch, generation, ...evaluation });
+        report(generation, i + 1, proposed.length);
+      }
+      await writeJsonAtomic(work.evolution, evolution.state);
+    }
+    await writeJsonAtomic(work.evolution, evolution.state);
+  } finally {
+    evaluator.dispose();
+  }
+  return { evolution, computed };
+}

@@ -1,0 +1,62 @@
+// Super-network training, resumable: continue from the checkpoint in the work directory when there is one, save one
+// every `checkpointEverySteps` steps, at each epoch's end, and when aborted.
+
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { ImageSplit } from "@vitnas/datasets";
+import type { NasSearch } from "@vitnas/formats";
+import { hasCheckpoint, loadCheckpoint, Supernet, saveCheckpoint, Trainer } from "@vitnas/supernet";
+import { abortError, isAbortError } from "./abort";
+import type { ProgressClock } from "./progress";
+
+export async function trainSupernet(
+  job: NasSearch,
+  train: ImageSplit,
+  dir: string,
+  clock: ProgressClock,
+  base: { backend: string },
+  signal?: AbortSignal,
+): Promise<{ trainer: Trainer; checkpoint: string; resumedAtStep: number }> {
+  const trainer = (await hasCheckpoint(dir))
+    ? await loadCheckpoint(dir, train)
+    : new Trainer(Supernet.create(job.space, { seed: job.seed }), train, job.supernet, { seed: job.seed });
+  const resumedAtStep = trainer.step;
+  const every = job.supernet.checkpointEverySteps;
+  const { totalSteps, stepsPerEpoch } = trainer.position;
+  const report = (details: Parameters<ProgressClock["report"]>[2]) =>
+    clock.report("supernet", trainer.step / totalSteps, {
+      ...base,
+      epoch: trainer.epoch,
+      epochs: job.supernet.epochs,
+      step: trainer.step,
+      steps: totalSteps,
+      ...details,
+    });
+  report({ message: resumedAtStep > 0 ? `resuming super-network training at step ${resumedAtStep}` : undefined });
+  while (!trainer.done) {
+    // Up to the next multiple of `every` or the end of the epoch, whichever comes first.
+    const chunk = Math.min(every - (trainer.step % every), stepsPerEpoch - (trainer.step % stepsPerEpoch));
+    try {
+      await trainer.trainSteps(chunk, {
+        signal,
+        onStep: (s) => report({ loss: s.loss, imagesPerSec: Math.round(s.imagesPerSec) }),
+      });
+    } catch (err) {
+      if (!isAbortError(err)) throw err;
+      await saveCheckpoint(trainer, dir);
+      throw abortError(`the search was aborted during super-network training (checkpoint at step ${trainer.step})`);
+    }
+    await saveCheckpoint(trainer, dir);
+  }
+  if (!(await hasCheckpoint(dir))) await saveCheckpoint(trainer, dir);
+  return { trainer, checkpoint: await checkpointId(dir), resumedAtStep };
+}
+
+/** Names the trained weights: the step and the checksum the checkpoint manifest records for its tensors. */
+async function checkpointId(dir: string): Promise<string> {
+  const manifest = JSON.parse(await readFile(join(dir, "checkpoint.json"), "utf8")) as {
+    trainer: { step: number };
+    tensors: { sha256: string };
+  };
+  return `step${manifest.trainer.step}-${manifest.tensors.sha256.slice(0, 16)}`;
+}

@@ -349,3 +349,7 @@ export type FormatName = (typeof FORMATS)[number];
  * checks and the complete document.
  */
 export const PUBLIC_SCHEMAS = [AttentionSchema, DatasetSchema, VitArchSchema, VitSpaceSchema, NasSearchSchema] as const;
+
+/** The public schemas as plain JSON objects (TypeBox's symbol-keyed markers dropped), e.g. to publish as files. */
+export const publicJsonSchemas = (): Record<string, unknown>[] =>
+  PUBLIC_SCHEMAS.map((schema) => JSON.parse(JSON.stringify(schema)));

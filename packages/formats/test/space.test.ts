@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   archHash,
   canonicalArch,
+  canonicalArchJson,
   canonicalJson,
   createRng,
   crossoverArch,
@@ -232,6 +233,10 @@ describe("archHash", () => {
         const doc = rewrite(a, rng);
         expect(validateArch(doc).ok).toBe(true);
         expect(archHash(doc as VitArch)).toBe(id);
+        // The field-by-field writer of complete architectures and the generic one agree.
+        const generic = canonicalJson(canonicalArch(doc as VitArch));
+        expect(canonicalArchJson(a)).toBe(generic);
+        expect(canonicalArchJson(doc as VitArch)).toBe(generic);
       }),
       { numRuns: 60 },
     );

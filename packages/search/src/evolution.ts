@@ -26,7 +26,7 @@ import {
   type VitSpace,
 } from "@vitnas/formats";
 import { hypervolume, ParetoFront } from "./front";
-import { selectBest } from "./ranking";
+import { compareQuality, qualityOrder, selectBest } from "./ranking";
 import { referenceMacs } from "./reference";
 
 export type Origin = "random" | "mutation" | "crossover";
@@ -103,6 +103,10 @@ export class Evolution {
   #history: Candidate[];
   #summaries: GenerationSummary[];
   #seen = new Set<string>();
+  /** History indices in the ranking's quality order, kept up to date as results arrive. */
+  #order: number[];
+  /** Ids of the proposed architecture objects, so recording the very objects handed out needs no hashing. */
+  #idOf = new WeakMap<VitArch, string>();
   #front = new ParetoFront<Candidate>();
 
   private constructor(state: EvolutionState) {
@@ -120,7 +124,11 @@ export class Evolution {
       this.#seen.add(c.id);
       this.#front.insert(c);
     }
-    for (const id of this.#pending?.keys() ?? []) this.#seen.add(id);
+    this.#order = qualityOrder(this.#history);
+    for (const p of this.#pending?.values() ?? []) {
+      this.#seen.add(p.id);
+      this.#idOf.set(p.arch, p.id);
+    }
   }
 
   /** A new search of `space` with the complete search settings of a `nas-search/v1` job. */
@@ -227,7 +235,7 @@ export class Evolution {
   /** Records evaluated architectures of the pending generation; the generation ends when all are recorded. */
   record(results: readonly EvaluationResult[]): void {
     for (const r of results) {
-      const id = archHash(r.arch);
+      const id = this.#idOf.get(r.arch) ?? archHash(r.arch);
       const proposal = this.#pending?.get(id);
       if (!proposal) {
         const why = this.#seen.has(id) ? "was already recorded" : "was not proposed by this search";
@@ -253,8 +261,20 @@ export class Evolution {
       this.#pending!.delete(id);
       this.#history.push(candidate);
       this.#front.insert(candidate);
+      this.#insertInOrder(this.#history.length - 1);
     }
     if (this.#pending?.size === 0) this.#endGeneration();
+  }
+
+  #insertInOrder(index: number) {
+    let lo = 0;
+    let hi = this.#order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareQuality(this.#history, this.#order[mid]!, index) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    this.#order.splice(lo, 0, index);
   }
 
   #endGeneration() {
@@ -290,6 +310,7 @@ export class Evolution {
     const id = archHash(fitted);
     if (this.#seen.has(id)) return false;
     this.#seen.add(id);
+    this.#idOf.set(fitted, id);
     out.push({ id, arch: fitted, origin });
     return true;
   }
@@ -309,7 +330,7 @@ export class Evolution {
 
   #offspring(): Proposal[] {
     const points = this.#history;
-    const parents = selectBest(points, this.search.parents).map((i) => points[i]!);
+    const parents = selectBest(points, this.search.parents, this.#order).map((i) => points[i]!);
     const out: Proposal[] = [];
     const failures: { last?: ConstraintError } = {};
     const wanted = parents.length;

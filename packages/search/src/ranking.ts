@@ -2,34 +2,48 @@
 // the front once rank 0 is removed, ...) and crowding distance within a front. With two objectives the sorting takes
 // O(n log n): after sorting by accuracy (best first), a point joins the first front whose cheapest member so far
 // does not dominate it, found by binary search since fronts only get worse.
-import { dominates, type Objectives } from "./objectives";
+import type { Objectives } from "./objectives";
 
-/** Order of points by accuracy descending, then MACs ascending, then index (stable and deterministic). */
-function byQuality(points: readonly Objectives[]): number[] {
-  const order = points.map((_, i) => i);
-  order.sort((i, j) => {
-    const a = points[i]!;
-    const b = points[j]!;
-    return b.accuracy - a.accuracy || a.macs - b.macs || i - j;
-  });
-  return order;
+/** Sorting order of the ranking: accuracy descending, then MACs ascending, then index (stable, deterministic). */
+export function compareQuality(points: readonly Objectives[], i: number, j: number): number {
+  const a = points[i]!;
+  const b = points[j]!;
+  return b.accuracy - a.accuracy || a.macs - b.macs || i - j;
 }
 
-/** The non-domination rank of every point (0 = not dominated by any other point). */
-export function nonDominatedRanks(points: readonly Objectives[]): number[] {
-  const ranks = new Array<number>(points.length).fill(0);
-  // Last (cheapest) member of each front so far; points arrive from most to least accurate.
-  const tails: Objectives[] = [];
-  for (const i of byQuality(points)) {
+/** Indices of the points in `compareQuality` order. */
+export function qualityOrder(points: readonly Objectives[]): number[] {
+  const accuracy = Float64Array.from(points, (p) => p.accuracy);
+  const macs = Float64Array.from(points, (p) => p.macs);
+  const order = points.map((_, i) => i);
+  return order.sort((i, j) => accuracy[j]! - accuracy[i]! || macs[i]! - macs[j]! || i - j);
+}
+
+/**
+ * The non-domination rank of every point (0 = not dominated by any other point). `order` may be given when the
+ * caller keeps the points' `qualityOrder` up to date.
+ */
+export function nonDominatedRanks(points: readonly Objectives[], order = qualityOrder(points)): Int32Array {
+  const ranks = new Int32Array(points.length);
+  // Accuracy and MACs of the last (cheapest) member of each front so far; points arrive from most to least
+  // accurate, so a front's last member dominates the point exactly when some member of that front does.
+  const tailAccuracy: number[] = [];
+  const tailMacs: number[] = [];
+  for (const i of order) {
     const p = points[i]!;
+    const acc = p.accuracy;
+    const macs = p.macs;
     let lo = 0;
-    let hi = tails.length;
+    let hi = tailMacs.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (dominates(tails[mid]!, p)) lo = mid + 1;
+      const tm = tailMacs[mid]!;
+      const dominated = tm < macs || (tm === macs && tailAccuracy[mid]! > acc);
+      if (dominated) lo = mid + 1;
       else hi = mid;
     }
-    tails[lo] = p;
+    tailAccuracy[lo] = acc;
+    tailMacs[lo] = macs;
     ranks[i] = lo;
   }
   return ranks;
@@ -62,8 +76,8 @@ export function crowdingDistances(points: readonly Objectives[], front: readonly
  * The indices of the best `count` points by NSGA-II: whole fronts in rank order, and from the front that does not
  * fit entirely, its most isolated members (largest crowding distance first, then lowest index).
  */
-export function selectBest(points: readonly Objectives[], count: number): number[] {
-  const ranks = nonDominatedRanks(points);
+export function selectBest(points: readonly Objectives[], count: number, order?: number[]): number[] {
+  const ranks = nonDominatedRanks(points, order);
   const fronts: number[][] = [];
   ranks.forEach((r, i) => {
     const front = fronts[r];

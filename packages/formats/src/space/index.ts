@@ -1,6 +1,6 @@
 // Search-space operations: sampling, mutation, crossover, shrinking to constraints, canonical ids, size, membership.
 export { crossoverArch } from "./crossover";
-export { archHash, canonicalArch, canonicalJson } from "./hash";
+export { archHash, canonicalArch, canonicalArchJson, canonicalJson } from "./hash";
 export { isInSpace, outsideSpace } from "./membership";
 export { mutateArch } from "./mutate";
 export { chance, createRng, pick, type Rng, randomIndex, restoreRng } from "./random";

@@ -38,6 +38,16 @@ export function attentionKey(attention: AttentionSpec): string {
   return JSON.stringify(entries);
 }
 
+/** Whether two complete attention specs are the same (same type, same parameters). */
+export function sameAttention(a: AttentionSpec, b: AttentionSpec): boolean {
+  if (a.type !== b.type) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  for (const k in x) if (x[k] !== y[k]) return false;
+  for (const k in y) if (!(k in x)) return false;
+  return true;
+}
+
 const distinct = <T>(items: readonly T[]) => [...new Set(items)];
 
 /** Whether a stage with this width and reduction may follow one of width `prevWidth` on a `grid` x `grid` tokens. */

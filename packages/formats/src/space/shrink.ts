@@ -5,9 +5,9 @@
 // The violation falls strictly at each step, so the walk ends: inside the bounds, or stuck, which is an error.
 import { countArch } from "../counter";
 import type { BoundsSpec, ReductionKind, VitArch, VitSpace } from "../types";
-import { attentionKey, macroValid, type PreparedSpace, prepareSpace } from "./prepared";
+import { macroValid, type PreparedSpace, prepareSpace, sameAttention } from "./prepared";
 import { createRng, type Rng, randomIndex } from "./random";
-import { assembleArch, randomBlock } from "./sample";
+import { assembleArch } from "./sample";
 
 export interface Constraints {
   macs?: BoundsSpec;
@@ -82,7 +82,7 @@ const setter =
   };
 
 /** One-step size changes in direction `dir`: they move MACs and parameters the same way. */
-function sizeMoves(p: PreparedSpace, arch: VitArch, dir: 1 | -1, rng: Rng): Move[] {
+function sizeMoves(p: PreparedSpace, arch: VitArch, dir: 1 | -1): Move[] {
   const moves: Move[] = [];
   const widths = arch.stages.map((s) => s.width);
   const reductions = arch.stages.map((s) => s.reduction);
@@ -99,7 +99,11 @@ function sizeMoves(p: PreparedSpace, arch: VitArch, dir: 1 | -1, rng: Rng): Move
       moves.push(() => {
         const old = stage.blocks;
         stage.blocks = old.slice(0, d);
-        while (stage.blocks.length < d) stage.blocks.push(randomBlock(c, rng));
+        // Deepening repeats the last block, so growing never brings in a costlier block type than the stage has.
+        while (stage.blocks.length < d) {
+          const last = stage.blocks.at(-1)!;
+          stage.blocks.push({ ...last, attention: { ...last.attention } });
+        }
         return () => {
           stage.blocks = old;
         };
@@ -132,10 +136,8 @@ function swapMoves(p: PreparedSpace, arch: VitArch): Move[] {
       }
     }
     for (const block of stage.blocks) {
-      const current = attentionKey(block.attention);
-      c.attention.forEach((a, k) => {
-        if (c.attentionKeys[k] !== current) moves.push(setter(block, "attention", { ...a }));
-      });
+      for (const a of c.attention)
+        if (!sameAttention(a, block.attention)) moves.push(setter(block, "attention", { ...a }));
     }
   });
   return moves;
@@ -163,10 +165,10 @@ export function shrinkArch(space: VitSpace, arch: VitArch, constraints: Constrai
       const max = constraints[k]?.max;
       return max !== undefined && count[k] > max;
     });
-    const tiers = [shuffle(sizeMoves(p, work, over ? -1 : 1, rng), rng), shuffle(swapMoves(p, work), rng)];
+    const tiers = [() => sizeMoves(p, work, over ? -1 : 1), () => swapMoves(p, work)];
     let improved = false;
-    for (const moves of tiers) {
-      for (const move of moves) {
+    for (const tier of tiers) {
+      for (const move of shuffle(tier(), rng)) {
         const undo = move();
         const next = countArch(work);
         const nv = violation(next, constraints);

@@ -20,6 +20,9 @@ export async function main(argv: string[]): Promise<number> {
     import("./commands/macs"),
     import("./commands/validate"),
     import("./commands/admin"),
+    import("./commands/search"),
+    import("./commands/eval"),
+    import("./commands/predict"),
   ]);
   for (const command of commands) command.register(program, setExit);
   try {

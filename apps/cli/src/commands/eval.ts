@@ -1,0 +1,93 @@
+// `nas eval <bundle> --dataset <file>`: the accuracy of an exported model, loaded alone, on a dataset's validation
+// split (the same split a search of that dataset holds out). Prints {"accuracy": <number>}.
+import { formatIssues, type NasSearchInput, type VitArch, type VitSpaceInput, validateJob } from "@vitnas/formats";
+import type { Command } from "commander";
+import type { SetExit } from "../main";
+import { backendProblem, datasetProblem } from "./search";
+import { BAD_INPUT, readJsonDocument } from "./validate";
+
+/** The space holding exactly `arch`: lets a bare dataset object take its defaults from the model's input. */
+function spaceOf(arch: VitArch): VitSpaceInput {
+  const unique = <T>(xs: T[]) => [...new Map(xs.map((x) => [JSON.stringify(x), x])).values()];
+  return {
+    format: "vit-space/v1",
+    input: arch.input,
+    stem: arch.stem,
+    position: [arch.position],
+    classToken: arch.classToken,
+    stages: arch.stages.map((s) => ({
+      widths: [s.width],
+      headDim: s.headDim,
+      depth: [s.blocks.length],
+      heads: unique(s.blocks.map((b) => b.heads)),
+      mlpHidden: unique(s.blocks.map((b) => b.mlpHidden)),
+      attention: unique(s.blocks.map((b) => b.attention)),
+      reduction: [s.reduction],
+    })),
+  };
+}
+
+export function register(program: Command, setExit: SetExit): void {
+  program
+    .command("eval")
+    .description('print {"accuracy": <number>} of an exported model on a dataset\'s validation split')
+    .argument("<bundle-dir>", "an exported architecture directory (out/architectures/<id>)")
+    .requiredOption("--dataset <file>", "a nas-search/v1 job, or a JSON object with its `dataset` section")
+    .option("--backend <name>", "tfjs backend: tensorflow, wasm or cpu (default: the best available)")
+    .action(async (dir: string, opts: { dataset: string; backend?: string }) => {
+      const fail = (message: string) => {
+        process.stderr.write(`${message}\n`);
+        setExit(BAD_INPUT);
+      };
+      const backend = backendProblem(opts.backend);
+      if (backend) return fail(backend);
+      const read = await readJsonDocument(opts.dataset);
+      if ("error" in read) return fail(read.error);
+      const { loadBundle, standaloneAccuracy } = await import("@vitnas/pipeline");
+      let bundle: Awaited<ReturnType<typeof loadBundle>>;
+      try {
+        bundle = await loadBundle(dir);
+      } catch (err) {
+        return fail((err as Error).message);
+      }
+      try {
+        const doc = read.doc as Record<string, unknown> | null;
+        const isJob = doc !== null && typeof doc === "object" && doc.format === "nas-search/v1";
+        const dataset = isJob ? doc.dataset : doc && typeof doc === "object" && "dataset" in doc ? doc.dataset : doc;
+        const job = { format: "nas-search/v1", space: spaceOf(bundle.model.arch), dataset } as NasSearchInput;
+        const result = validateJob(isJob ? doc : job);
+        if (!result.ok) return fail(`${opts.dataset}: invalid dataset\n${formatIssues(result.errors)}`);
+        const spec = result.value.dataset;
+        const problem = datasetProblem(spec);
+        if (problem) return fail(problem);
+        const { initBackend } = await import("@vitnas/supernet");
+        await initBackend({ ...(opts.backend ? { force: opts.backend } : {}), log: null });
+        const { loadDataset } = await import("@vitnas/datasets");
+        let data: Awaited<ReturnType<typeof loadDataset>>;
+        try {
+          data = await loadDataset(spec, bundle.model.arch.input);
+        } catch (err) {
+          return fail((err as Error).message);
+        }
+        const val = renormalized(data.val, data.normalization, bundle.preprocessing.normalization);
+        const accuracy = await standaloneAccuracy(bundle.model, val);
+        process.stdout.write(`${JSON.stringify({ accuracy })}\n`);
+      } finally {
+        bundle.model.dispose();
+      }
+    });
+}
+
+type Norm = { mean: number[]; std: number[] };
+
+/** The split as the model expects it: the dataset was normalised with its own statistics, the model with its own. */
+function renormalized<S extends { images: Float32Array }>(split: S, from: Norm, to: Norm): S {
+  const same = from.mean.every((m, k) => m === to.mean[k] && from.std[k] === to.std[k]);
+  if (same) return split;
+  const c = to.mean.length;
+  const images = split.images.map((v, i) => {
+    const k = i % c;
+    return (v * from.std[k]! + from.mean[k]! - to.mean[k]!) / to.std[k]!;
+  });
+  return { ...split, images };
+}

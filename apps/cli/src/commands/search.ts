@@ -1,0 +1,199 @@
+// `nas search <job.json> --out <dir>`: runs a nas-search/v1 job in this process: progress bars on a terminal, one
+// JSON object per line otherwise, the front as a table at the end. Ctrl-C checkpoints and exits 130; the same command
+// resumes from the work directory.
+import { existsSync, statSync } from "node:fs";
+import { access, constants, mkdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { type DatasetSpec, formatIssues, type NasSearch, validateJob } from "@vitnas/formats";
+import type { CandidateRecord, FrontPoint, ProgressEvent, SearchResult } from "@vitnas/pipeline";
+import type { Command } from "commander";
+import type { SetExit } from "../main";
+import { BAD_INPUT, readJsonDocument } from "./validate";
+
+export const ABORTED = 130;
+const BACKENDS = ["tensorflow", "wasm", "cpu"];
+
+/** Why a dataset cannot be read, before any work starts; undefined when it looks readable. */
+export function datasetProblem(dataset: DatasetSpec): string | undefined {
+  if (dataset.kind === "synthetic") return undefined;
+  if (!existsSync(dataset.path)) return `dataset.path: ${dataset.path} does not exist`;
+  if (!statSync(dataset.path).isDirectory()) return `dataset.path: ${dataset.path} is not a directory`;
+  return undefined;
+}
+
+export function backendProblem(name: string | undefined): string | undefined {
+  return name === undefined || BACKENDS.includes(name)
+    ? undefined
+    : `--backend: "${name}" is not one of ${BACKENDS.join(", ")}`;
+}
+
+async function writableProblem(dir: string, what: string): Promise<string | undefined> {
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+    return undefined;
+  } catch (err) {
+    return `${what} ${dir} cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+  }
+}
+
+/** The job of `file`, complete, or a message naming what is wrong. */
+export async function readJob(file: string): Promise<{ job: NasSearch } | { error: string }> {
+  const read = await readJsonDocument(file);
+  if ("error" in read) return read;
+  const result = validateJob(read.doc);
+  if (!result.ok) return { error: `${file}: invalid nas-search/v1 job\n${formatIssues(result.errors)}` };
+  return { job: result.value };
+}
+
+export function frontTable(front: FrontPoint[]): string {
+  const rows = [["id", "accuracy", "MACs", "params"]];
+  for (const p of [...front].sort((a, b) => a.macs - b.macs)) {
+    rows.push([
+      p.id,
+      `${(100 * p.accuracy).toFixed(2)}%`,
+      p.macs.toLocaleString("en-US"),
+      p.params.toLocaleString("en-US"),
+    ]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) =>
+    r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
+  return [line(rows[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...rows.slice(1).map(line)].join("\n");
+}
+
+interface Display {
+  progress(event: ProgressEvent): void;
+  candidate(candidate: CandidateRecord): void;
+  finish(result: SearchResult): void;
+  stop(): void;
+}
+
+function jsonDisplay(): Display {
+  const line = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
+  return {
+    progress: (event) => line({ type: "progress", ...event }),
+    candidate: ({ arch: _arch, ...c }) => line({ type: "candidate", ...c }),
+    finish: (r) =>
+      line({
+        type: "result",
+        backend: r.backend,
+        outDir: r.outDir,
+        candidatesEvaluated: r.candidatesEvaluated,
+        supernetCheckpoint: r.supernetCheckpoint,
+        front: r.front.map(({ arch: _arch, ...p }) => p),
+      }),
+    stop: () => {},
+  };
+}
+
+async function barDisplay(): Promise<Display> {
+  const { MultiBar, Presets } = await import("cli-progress");
+  const bars = new MultiBar(
+    {
+      format: "{phase} |{bar}| {value}/{total} {info}",
+      hideCursor: true,
+      clearOnComplete: false,
+      stopOnComplete: false,
+      barsize: 30,
+    },
+    Presets.shades_classic,
+  );
+  const byPhase = new Map<string, ReturnType<typeof bars.create>>();
+  const bar = (phase: string, total: number) => {
+    let b = byPhase.get(phase);
+    if (!b) {
+      b = bars.create(total, 0, { phase: phase.padEnd(8), info: "" });
+      byPhase.set(phase, b);
+    }
+    b.setTotal(total);
+    return b;
+  };
+  const eta = (e: ProgressEvent) =>
+    e.etaSeconds === undefined ? "" : ` | ${e.percent.toFixed(0)}% ETA ${e.etaSeconds}s`;
+  return {
+    progress(e) {
+      if (e.phase === "supernet" && e.steps) {
+        const info = `epoch ${(e.epoch ?? 0) + 1 > (e.epochs ?? 1) ? e.epochs : (e.epoch ?? 0) + 1}/${e.epochs} loss ${e.loss?.toFixed(3) ?? "-"} ${e.imagesPerSec ?? "-"} img/s${eta(e)}`;
+        bar("supernet", e.steps).update(e.step ?? 0, { info });
+      } else if (e.phase === "search" && e.generations !== undefined) {
+        const info = `gen ${e.generation}/${e.generations} evaluated ${e.candidatesEvaluated} front ${e.front?.length ?? 0} HV ${e.hypervolume?.toFixed(4) ?? "-"}${eta(e)}`;
+        bar("search", 100).update(Math.round(((e.percent - 77) / 20) * 100), { info });
+      } else if (e.phase === "export") {
+        bar("export", 100).update(Math.round(((e.percent - 97) / 3) * 100), { info: e.message ?? "" });
+      } else if (e.message) {
+        bars.log(`${e.message}\n`);
+      }
+    },
+    candidate: () => {},
+    finish(r) {
+      bars.stop();
+      process.stdout.write(
+        `\n${r.candidatesEvaluated} architectures evaluated on ${r.backend}; front (${r.front.length}):\n${frontTable(r.front)}\n` +
+          `bundles and pareto.json in ${r.outDir}\n`,
+      );
+    },
+    stop: () => bars.stop(),
+  };
+}
+
+export function register(program: Command, setExit: SetExit): void {
+  program
+    .command("search")
+    .description("run a nas-search/v1 job: train the super-network, search, export the front")
+    .argument("<job.json>", "nas-search/v1 job")
+    .requiredOption("--out <dir>", "where the bundles and pareto.json go")
+    .option("--work <dir>", "checkpoints and search state; running again resumes (default <out>/work)")
+    .option("--json", "one JSON object per line (the default when stdout is not a terminal)")
+    .option("--backend <name>", "tfjs backend: tensorflow, wasm or cpu (default: the best available)")
+    .action(async (file: string, opts: { out: string; work?: string; json?: boolean; backend?: string }) => {
+      const fail = (message: string) => {
+        process.stderr.write(`${message}\n`);
+        setExit(BAD_INPUT);
+      };
+      const read = await readJob(file);
+      if ("error" in read) return fail(read.error);
+      const { job } = read;
+      const out = resolve(opts.out);
+      const work = resolve(opts.work ?? join(out, "work"));
+      const problem =
+        datasetProblem(job.dataset) ??
+        backendProblem(opts.backend) ??
+        (await writableProblem(out, "output directory")) ??
+        (await writableProblem(work, "work directory"));
+      if (problem) return fail(problem);
+
+      const { runSearch, isAbortError } = await import("@vitnas/pipeline");
+      const display = opts.json || !process.stdout.isTTY ? jsonDisplay() : await barDisplay();
+      const controller = new AbortController();
+      const onSigint = () => {
+        if (controller.signal.aborted) process.exit(ABORTED);
+        process.stderr.write("\ninterrupted: saving a checkpoint (Ctrl-C again to quit at once)\n");
+        controller.abort();
+      };
+      process.on("SIGINT", onSigint);
+      try {
+        const result = await runSearch(job, {
+          workDir: work,
+          outDir: out,
+          signal: controller.signal,
+          ...(opts.backend ? { backend: opts.backend } : {}),
+          onProgress: (e) => display.progress(e),
+          onCandidate: (c) => display.candidate(c),
+        });
+        display.finish(result);
+      } catch (err) {
+        display.stop();
+        if (isAbortError(err)) {
+          process.stderr.write(`${(err as Error).message}; run the same command to resume (work directory ${work})\n`);
+          return setExit(ABORTED);
+        }
+        const message = (err as Error).message;
+        process.stderr.write(`search failed: ${message}\n`);
+        // Problems with the data or the directories are bad input, found once the dataset is read.
+        setExit(/^(dataset|work directory|output directory)/.test(message) ? BAD_INPUT : 1);
+      } finally {
+        process.off("SIGINT", onSigint);
+      }
+    });
+}

@@ -2,7 +2,16 @@
 
 export type { AttentionContext, AttentionDims, AttentionModule } from "./attention";
 export { attentionModule, attentionRegistry } from "./attention";
+export { type BackendInfo, type BackendName, currentBackend, type InitBackendOptions, initBackend } from "./backend";
+export { CHECKPOINT_FORMAT, hasCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint";
+export { type EvaluateOptions, Evaluator, evaluate } from "./evaluate";
+export { extract } from "./extract";
 export { archForward, type ForwardOptions } from "./model";
+export { ArchSampler, largestArch, type SamplerState, smallestArch } from "./sampler";
+export { candidateCount, castlingBranchWeight, learningRate } from "./schedule";
+export { type SelfTestResult, selfTest } from "./self-test";
 export { reachableGrids, supernetWeights } from "./space";
+export { StandaloneModel, WEIGHTS_FORMAT } from "./standalone";
 export { Supernet, type SupernetOptions } from "./supernet";
+export { type StepReport, type TrainConfig, Trainer, type TrainerOptions, type TrainRunOptions } from "./trainer";
 export type { WeightSource, WeightSpec } from "./weights";

@@ -104,14 +104,17 @@ function reduce(arch: VitArch, s: number, w: WeightSource, x: tf.Tensor3D, from:
   const pooled = tf.mean(tf.reshape(grid(x), [b, rows / 2, 2, cols / 2, 2, cin]), [2, 4]);
   let skip: tf.Tensor3D = tf.reshape(pooled, [b, to.rows * to.cols, cin]);
   if (cls) skip = tf.concat([tf.slice(x, [0, 0, 0], [b, 1, cin]), skip], 1);
-  // Main path: LayerNorm, 3x3 stride-2 conv on the patches, Linear on the class token, the stage's positions.
+  // Main path: LayerNorm, 3x3 stride-2 conv (with bias) on the patches, Linear on the class token.
   const normed = layerNorm(w, `red.${s}.ln`, x, cin) as tf.Tensor3D;
   const kernel = tf.reshape(w.get(`red.${s}.conv.w`, [9, cin, cout]), [9 * cin, cout]);
-  let main: tf.Tensor3D = tf.reshape(conv(grid(normed), kernel, 3, 2, 1), [b, to.rows * to.cols, cout]);
+  const patches = to.rows * to.cols;
+  let main: tf.Tensor3D = tf.reshape(conv(grid(normed), kernel, 3, 2, 1), [b, patches, cout]);
+  main = tf.add(main, w.get(`red.${s}.conv.b`, [cout]));
+  // The stage's new positions go to the patch tokens only (docs/model-conventions.md).
+  if (arch.position === "learned") main = tf.add(main, w.get(`pos.${s}`, [patches, cout]));
   if (cls) {
     const token = linear(w, `red.${s}.cls`, tf.slice(normed, [0, 0, 0], [b, 1, cin]), cin, cout) as tf.Tensor3D;
     main = tf.concat([token, main], 1);
   }
-  if (arch.position === "learned") main = tf.add(main, w.get(`pos.${s}`, [to.tokens, cout]));
   return tf.add(main, padChannels(skip)) as tf.Tensor3D;
 }

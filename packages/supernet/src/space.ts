@@ -84,14 +84,16 @@ export function supernetWeights(space: VitSpace): WeightSpec[] {
           trainable: true,
           decay: true,
         });
+        specs.push({ name: `red.${s}.conv.b`, shape: [d], init: { kind: "zeros" }, trainable: true, decay: false });
         if (cls) specs.push(...linearWeights(`red.${s}.cls`, cin, d));
       }
       if (grows) specs.push(...linearWeights(`red.${s}.lin`, cin, d));
     }
+    // Stage 0's positions cover the class token too; a residual reduction's only the patch tokens.
     if (learned && (s === 0 || stage.reduction.includes("residual"))) {
       specs.push({
         name: `pos.${s}`,
-        shape: [n, d],
+        shape: [s === 0 ? n : grids[s]![0]! ** 2, d],
         init: { kind: "normal", std: 0.02 },
         trainable: true,
         decay: false,

@@ -18,8 +18,13 @@ export const BATCH_NORM_MOMENTUM = 0.1;
 export function stemConvs(stem: StemSpec): { name: string; spec: StemConvSpec; group?: number }[] {
   const out: { name: string; spec: StemConvSpec; group?: number }[] = [];
   stem.convs.forEach((entry, i) => {
-    if ("residual" in entry) entry.residual.forEach((spec, j) => out.push({ name: `stem.${i}.${j}`, spec, group: i }));
-    else out.push({ name: `stem.${i}`, spec: entry });
+    if (!("residual" in entry)) {
+      out.push({ name: `stem.${i}`, spec: entry });
+      return;
+    }
+    entry.residual.forEach((spec, j) => {
+      out.push({ name: `stem.${i}.${j}`, spec, group: i });
+    });
   });
   return out;
 }

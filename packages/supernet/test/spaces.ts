@@ -78,3 +78,42 @@ export function tinyArch(
     ],
   };
 }
+
+/** A space with one option per choice (so training runs one known architecture): 2 stages of 1 block. */
+export function fixedSpace(attention: AttentionSpec): VitSpace {
+  return tinySpace([attention], {
+    classToken: false,
+    position: ["learned"],
+    stages: [
+      {
+        widths: [16],
+        headDim: 8,
+        depth: [1],
+        heads: [2],
+        mlpHidden: [32],
+        attention: [attention],
+        reduction: ["none"],
+      },
+      {
+        widths: [24],
+        headDim: 8,
+        depth: [1],
+        heads: [3],
+        mlpHidden: [48],
+        attention: [attention],
+        reduction: ["residual"],
+      },
+    ],
+  });
+}
+
+export const TRAIN_CONFIG = {
+  epochs: 100,
+  batchSize: 4,
+  archsPerStep: 1,
+  learningRate: 3e-3,
+  weightDecay: 0.01,
+  warmupEpochs: 0,
+  candidateWarmupEpochs: 0,
+  labelSmoothing: 0,
+};

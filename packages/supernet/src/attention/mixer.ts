@@ -2,11 +2,9 @@
 // x [B, N, D] -> [B*D, N] -> [B*D, h] -> [B*D, N] -> [B, N, D]. Core MACs 2*N*h*D.
 // Weights sized for the stage's largest N and h; a sub-network uses the leading N tokens and h hidden units.
 import * as tf from "@tensorflow/tfjs";
-import type { MixerAttn } from "@vitnas/formats";
+import { type MixerAttn, mixerHidden } from "@vitnas/formats";
 import { gelu } from "../layers";
 import type { AttentionModule } from "./types";
-
-export const mixerHidden = (expansion: number, tokens: number) => Math.max(1, Math.floor(expansion * tokens));
 
 export const mixer: AttentionModule<MixerAttn> = {
   type: "mixer",

@@ -1,0 +1,145 @@
+// Multi-architecture sampling (ViT-ResNAS): every choice draws from its own balanced bank (each allowed option once
+// per round, in a shuffled order), so every option trains equally often; numeric choices are listed largest first
+// and limited by the candidate warm-up. Attention type, positions and reductions have no "largest" and are
+// available from the start.
+import type { AttentionSpec, BlockSpec, ReductionKind, StageSpec, VitArch, VitSpace } from "@vitnas/formats";
+import { Random } from "./random";
+import { candidateCount } from "./schedule";
+import { firstGrid } from "./space";
+
+export interface SamplerState {
+  rng: number[];
+  banks: Record<string, { allowed: number; left: number[] }>;
+}
+
+const descending = (xs: number[]) => [...new Set(xs)].sort((a, b) => b - a);
+
+export class ArchSampler {
+  private rng: Random;
+  private banks: SamplerState["banks"] = {};
+
+  constructor(
+    readonly space: VitSpace,
+    seed: number,
+    private warmupEpochs = 0,
+  ) {
+    this.rng = new Random(seed, 0x5a4d);
+  }
+
+  state(): SamplerState {
+    return { rng: this.rng.state(), banks: structuredClone(this.banks) };
+  }
+
+  restore(state: SamplerState) {
+    this.rng = Random.fromState(state.rng);
+    this.banks = structuredClone(state.banks);
+  }
+
+  /** One architecture for a step of `epoch`. */
+  sample(epoch: number): VitArch {
+    const { space } = this;
+    const warm = (k: number) => candidateCount(epoch, k, this.warmupEpochs);
+    const position = space.position[this.draw("position", space.position.length, space.position.length)]!;
+    let grid = firstGrid(space);
+    let prevWidth = 0;
+    const stages: StageSpec[] = space.stages.map((stage, s) => {
+      let reduction: ReductionKind = "none";
+      if (s > 0) {
+        const ok = (r: ReductionKind) => r === "none" || (grid % 2 === 0 && grid >= 2);
+        const at = this.draw(`s${s}.reduction`, stage.reduction.length, stage.reduction.length, (i) =>
+          ok(stage.reduction[i]!),
+        );
+        if (at < 0) throw new Error(`stages[${s}].reduction: none of [${stage.reduction}] fits a ${grid}x${grid} grid`);
+        reduction = stage.reduction[at]!;
+        if (reduction === "residual") grid /= 2;
+      }
+      const widths = descending(stage.widths);
+      const wi = this.draw(`s${s}.width`, widths.length, warm(widths.length), (i) => widths[i]! >= prevWidth);
+      if (wi < 0) throw new Error(`stages[${s}].widths: none reaches the previous stage's width ${prevWidth}`);
+      const width = widths[wi]!;
+      prevWidth = width;
+      const depths = descending(stage.depth);
+      const depth = depths[this.draw(`s${s}.depth`, depths.length, warm(depths.length))]!;
+      const heads = descending(stage.heads);
+      const mlps = descending(stage.mlpHidden);
+      const blocks: BlockSpec[] = [];
+      for (let j = 0; j < depth; j++) {
+        const attention: AttentionSpec =
+          stage.attention[this.draw(`s${s}.b${j}.attention`, stage.attention.length, stage.attention.length)]!;
+        blocks.push({
+          heads: heads[this.draw(`s${s}.b${j}.heads`, heads.length, warm(heads.length))]!,
+          mlpHidden: mlps[this.draw(`s${s}.b${j}.mlp`, mlps.length, warm(mlps.length))]!,
+          attention,
+        });
+      }
+      return { width, headDim: stage.headDim, reduction, blocks };
+    });
+    return {
+      format: "vit-arch/v1",
+      input: space.input,
+      stem: space.stem,
+      position,
+      classToken: space.classToken,
+      stages,
+    };
+  }
+
+  /**
+   * Next option index of a choice with `count` options of which the first `allowed` may be drawn. An option the
+   * constraint rejects stays in the bank for a later draw; when none in the bank fits, the largest valid option of
+   * all is taken (-1: none at all).
+   */
+  private draw(key: string, count: number, allowed: number, valid: (i: number) => boolean = () => true): number {
+    let bank = this.banks[key];
+    if (!bank || bank.allowed !== allowed || bank.left.length === 0) {
+      bank = { allowed, left: this.rng.shuffle(Array.from({ length: allowed }, (_, i) => i)) };
+      this.banks[key] = bank;
+    }
+    const at = bank.left.findIndex(valid);
+    if (at >= 0) return bank.left.splice(at, 1)[0]!;
+    for (let i = 0; i < count; i++) if (valid(i)) return i;
+    return -1;
+  }
+}
+
+/** The architecture with every largest choice (the first reduction listed; widths never shrink). */
+export function largestArch(space: VitSpace, position = space.position[0]!): VitArch {
+  return pickArch(space, position, Math.max, (stage) => stage.reduction[0]!);
+}
+
+/** The architecture with every smallest choice that is valid. */
+export function smallestArch(space: VitSpace, position = space.position[0]!): VitArch {
+  return pickArch(space, position, Math.min, (stage) => stage.reduction[0]!);
+}
+
+function pickArch(
+  space: VitSpace,
+  position: VitArch["position"],
+  pick: (...xs: number[]) => number,
+  reduction: (stage: VitSpace["stages"][number]) => ReductionKind,
+): VitArch {
+  let prev = 0;
+  return {
+    format: "vit-arch/v1",
+    input: space.input,
+    stem: space.stem,
+    position,
+    classToken: space.classToken,
+    stages: space.stages.map((stage, s) => {
+      const width = Math.max(prev, pick(...stage.widths.filter((w) => w >= prev)));
+      prev = width;
+      const heads = pick(...stage.heads);
+      const mlpHidden = pick(...stage.mlpHidden);
+      return {
+        width,
+        headDim: stage.headDim,
+        reduction: s === 0 ? "none" : reduction(stage),
+        blocks: Array.from({ length: pick(...stage.depth) }, () => ({
+          heads,
+          mlpHidden,
+          attention: stage.attention[0]!,
+        })),
+      };
+    }),
+  };
+}

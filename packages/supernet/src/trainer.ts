@@ -1,0 +1,224 @@
+// Super-network training: each step samples `archsPerStep` sub-networks, splits the batch between them, runs them
+// in one forward pass with one loss (mean label-smoothed cross-entropy over the whole batch), one backward pass and
+// one AdamW step. Data order, augmentation and sampling are seeded, so a run on `cpu` is reproducible, and resuming
+// from a checkpoint continues exactly where it stopped.
+import * as tf from "@tensorflow/tfjs";
+import type { ImageSplit } from "@vitnas/datasets";
+import type { VitArch } from "@vitnas/formats";
+import { AdamW } from "./adamw";
+import { augmentBatch } from "./augment";
+import { Random } from "./random";
+import { ArchSampler } from "./sampler";
+import { castlingBranchWeight, learningRate } from "./schedule";
+import { BATCH_NORM_MOMENTUM, type BatchStats } from "./stem";
+import type { Supernet } from "./supernet";
+
+/** The training recipe: the `supernet` section of a `nas-search/v1` job (SupernetSpec), minus checkpointing. */
+export interface TrainConfig {
+  epochs: number;
+  batchSize: number;
+  archsPerStep: number;
+  learningRate: number;
+  weightDecay: number;
+  warmupEpochs: number;
+  candidateWarmupEpochs: number;
+  labelSmoothing: number;
+}
+
+export interface TrainerOptions {
+  /** Seeds data order, augmentation and architecture sampling. */
+  seed: number;
+  /** Random crop + flip (default true). */
+  augment?: boolean;
+}
+
+export interface StepReport {
+  /** Steps done so far (1 after the first step). */
+  step: number;
+  totalSteps: number;
+  /** Epoch (0-based) the step belonged to. */
+  epoch: number;
+  epochs: number;
+  loss: number;
+  imagesPerSec: number;
+  learningRate: number;
+  archs: VitArch[];
+}
+
+export interface TrainRunOptions {
+  onStep?: (report: StepReport) => void;
+  /** Checked before every step: training stops within one step and rejects with an AbortError. */
+  signal?: AbortSignal;
+}
+
+export class Trainer {
+  readonly optimizer = new AdamW();
+  readonly sampler: ArchSampler;
+  readonly stepsPerEpoch: number;
+  /** Steps done. */
+  step = 0;
+  private order?: { epoch: number; items: number[] };
+
+  constructor(
+    readonly supernet: Supernet,
+    readonly data: ImageSplit,
+    readonly config: TrainConfig,
+    readonly options: TrainerOptions,
+  ) {
+    const { space } = supernet;
+    if (data.imageSize !== space.input.imageSize || data.channels !== space.input.channels) {
+      throw new Error(
+        `data are ${data.imageSize}px x ${data.channels} channels, the space wants ${space.input.imageSize}px x ${space.input.channels}`,
+      );
+    }
+    if (data.classes > space.input.classes)
+      throw new Error(`data have ${data.classes} classes, the space ${space.input.classes}`);
+    if (config.batchSize < 1 || config.archsPerStep < 1 || config.epochs < 1) {
+      throw new Error("batchSize, archsPerStep and epochs must be at least 1");
+    }
+    this.stepsPerEpoch = Math.floor(data.count / config.batchSize);
+    if (this.stepsPerEpoch < 1)
+      throw new Error(`batchSize ${config.batchSize} exceeds the ${data.count} training images`);
+    this.sampler = new ArchSampler(space, options.seed, config.candidateWarmupEpochs);
+  }
+
+  get totalSteps(): number {
+    return this.stepsPerEpoch * this.config.epochs;
+  }
+
+  get epoch(): number {
+    return Math.floor(this.step / this.stepsPerEpoch);
+  }
+
+  get done(): boolean {
+    return this.step >= this.totalSteps;
+  }
+
+  get position() {
+    return {
+      step: this.step,
+      epoch: this.epoch,
+      stepInEpoch: this.step % this.stepsPerEpoch,
+      stepsPerEpoch: this.stepsPerEpoch,
+      totalSteps: this.totalSteps,
+    };
+  }
+
+  /** Up to `count` steps (fewer when training ends). */
+  async trainSteps(count: number, run: TrainRunOptions = {}): Promise<StepReport[]> {
+    const reports: StepReport[] = [];
+    for (let i = 0; i < count && !this.done; i++) {
+      throwIfAborted(run.signal);
+      const report = await this.trainStep();
+      reports.push(report);
+      run.onStep?.(report);
+    }
+    return reports;
+  }
+
+  /** The rest of the current epoch. */
+  async trainEpoch(run: TrainRunOptions = {}): Promise<StepReport[]> {
+    return this.trainSteps(this.stepsPerEpoch - (this.step % this.stepsPerEpoch), run);
+  }
+
+  /** One optimizer step. */
+  async trainStep(): Promise<StepReport> {
+    if (this.done) throw new Error("training is complete");
+    const started = performance.now();
+    const { config, supernet } = this;
+    const step = this.step;
+    const epoch = this.epoch;
+    const b = config.batchSize;
+    const indices = this.batchIndices(step);
+    const s = this.data.imageSize;
+    const pixels =
+      this.options.augment === false
+        ? augmentBatch(this.data, indices, new Random(this.options.seed, 2, step), 0)
+        : augmentBatch(this.data, indices, new Random(this.options.seed, 2, step), Math.max(1, Math.round(s / 8)));
+    const archs = Array.from({ length: Math.min(config.archsPerStep, b) }, () => this.sampler.sample(epoch));
+    const sizes = archs.map((_, i) => Math.floor(b / archs.length) + (i < b % archs.length ? 1 : 0));
+    const targets = smoothedTargets(this.data.labels, indices, supernet.space.input.classes, config.labelSmoothing);
+    const lr = learningRate(
+      step,
+      config.learningRate,
+      Math.round(config.warmupEpochs * this.stepsPerEpoch),
+      this.totalSteps,
+    );
+    const names = new Map(supernet.trainableVariables().map((v) => [v.name, v]));
+    const weightName = new Map([...supernet.variables].map(([n, v]) => [v.name, n]));
+
+    let stats: BatchStats[] = [];
+    const images = tf.tensor4d(pixels, [b, s, s, this.data.channels]);
+    const target = tf.tensor2d(targets, [b, supernet.space.input.classes]);
+    const { value, grads } = tf.variableGrads(() => {
+      const out = supernet.forward(archs, images, sizes, {
+        training: true,
+        castlingBranch: castlingBranchWeight(step, this.totalSteps),
+      });
+      stats = out.stats.map((st) => ({ name: st.name, mean: tf.keep(st.mean), variance: tf.keep(st.variance) }));
+      return tf.neg(tf.mean(tf.sum(tf.mul(target, tf.logSoftmax(out.logits)), 1))) as tf.Scalar;
+    }, [...names.values()]);
+    images.dispose();
+    target.dispose();
+
+    const byWeight = new Map(Object.entries(grads).map(([varName, g]) => [weightName.get(varName)!, g]));
+    this.optimizer.apply(supernet.variables, byWeight, lr, (name) =>
+      supernet.specs.get(name)!.decay ? config.weightDecay : 0,
+    );
+    supernet.updateBatchNorm(stats, BATCH_NORM_MOMENTUM);
+    for (const st of stats) {
+      st.mean.dispose();
+      st.variance.dispose();
+    }
+    for (const g of Object.values(grads)) g.dispose();
+    const loss = (await value.data())[0]!;
+    value.dispose();
+    if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step + 1}: loss ${loss}`);
+    this.step += 1;
+    const seconds = (performance.now() - started) / 1000;
+    return {
+      step: this.step,
+      totalSteps: this.totalSteps,
+      epoch,
+      epochs: config.epochs,
+      loss,
+      imagesPerSec: b / seconds,
+      learningRate: lr,
+      archs,
+    };
+  }
+
+  /** Images of a step: a seeded permutation per epoch, batches in order, the remainder dropped. */
+  private batchIndices(step: number): Int32Array {
+    const epoch = Math.floor(step / this.stepsPerEpoch);
+    if (this.order?.epoch !== epoch) {
+      const items = new Random(this.options.seed, 1, epoch).shuffle(
+        Array.from({ length: this.data.count }, (_, i) => i),
+      );
+      this.order = { epoch, items };
+    }
+    const order = this.order.items;
+    const from = (step % this.stepsPerEpoch) * this.config.batchSize;
+    return Int32Array.from(order.slice(from, from + this.config.batchSize));
+  }
+
+  dispose() {
+    this.optimizer.dispose();
+  }
+}
+
+/** One-hot targets with label smoothing: (1 - e) on the label plus e / classes everywhere. */
+function smoothedTargets(labels: Int32Array, indices: Int32Array, classes: number, smoothing: number): Float32Array {
+  const out = new Float32Array(indices.length * classes).fill(smoothing / classes);
+  for (let n = 0; n < indices.length; n++) {
+    const label = labels[indices[n]!]!;
+    if (label < 0 || label >= classes)
+      throw new Error(`label ${label} of image ${indices[n]} is outside 0..${classes - 1}`);
+    out[n * classes + label]! += 1 - smoothing;
+  }
+  return out;
+}
+
+export function throwIfAborted(signal?: AbortSignal) {
+  if (signal?.aborted) throw new DOMException("training was aborted", "AbortError");
+}

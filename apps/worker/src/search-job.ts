@@ -41,13 +41,14 @@ export interface RunningSearch {
 const SNAPSHOT_EVERY_MS = 1000;
 const LIVE_EVERY_MS = 250;
 
-/** Classifies an output file: bundles live in a folder named by the architecture hash. */
+/**
+ * Classifies an output file by the pipeline's layout: `architectures/<archHash>/...` are export bundles,
+ * `pareto.json` the front.
+ */
 export function artifactKind(searchId: string, artifact: StoredArtifact): { kind: string; archHash?: string } {
-  const rel = artifact.key.slice(`searches/${searchId}/out/`.length);
-  const parts = rel.split("/");
-  if (parts.length === 1) return { kind: rel === "pareto.json" ? "front" : "file" };
-  const folder = parts[parts.length - 2]!;
-  if (/^[0-9a-f]{16,64}$/.test(folder)) return { kind: "bundle", archHash: folder };
+  const parts = artifact.key.slice(`searches/${searchId}/out/`.length).split("/");
+  if (parts.length >= 3 && parts[0] === "architectures") return { kind: "bundle", archHash: parts[1]! };
+  if (parts.length === 1 && parts[0] === "pareto.json") return { kind: "pareto" };
   return { kind: "file" };
 }
 
@@ -101,13 +102,29 @@ export async function processSearchJob(
   let lastPhase: string | undefined;
   let lastSnapshot = 0;
   let lastLive = 0;
-  let lastGeneration = -1;
+  // The front of the generation in progress: the search reports it after every evaluation; it is written when the
+  // generation ends (the next one starts), now and then meanwhile, and at the end.
+  let front: { generation: number; points: FrontPoint[]; hypervolume: number | undefined } | undefined;
+  let frontDirty = false;
+  let lastFrontWrite = 0;
+  let frontsWritten = 0;
   let evaluated: number | undefined;
   const flushCandidates = () => {
     if (candidates.length === 0) return;
     const batch = candidates;
     candidates = [];
     writes.push("candidates", () => ctx.records.upsertCandidates(searchId, batch));
+  };
+
+  const writeFront = () => {
+    if (!front || !frontDirty) return;
+    const { generation, points, hypervolume } = front;
+    frontDirty = false;
+    lastFrontWrite = Date.now();
+    frontsWritten++;
+    // Members must be candidates before the front names them.
+    flushCandidates();
+    writes.push("front", () => ctx.records.setFront(searchId, generation, points, hypervolume));
   };
 
   const onProgress = (event: ProgressEvent) => {
@@ -126,15 +143,19 @@ export async function processSearchJob(
       }
       evaluated = event.candidatesEvaluated;
     }
-    const newFront = event.front !== undefined && event.generation !== undefined && event.generation !== lastGeneration;
-    if (newFront) {
-      lastGeneration = event.generation!;
-      flushCandidates();
-      const front: FrontPoint[] = event.front!;
-      const generation = event.generation!;
-      writes.push("front", () => ctx.records.setFront(searchId, generation, front, event.hypervolume));
+    let generationEnded = false;
+    if (event.front !== undefined) {
+      // The final report (phase "done") carries the front without a generation: it is the last generation's.
+      const generation = event.generation ?? front?.generation ?? search.job.search.generations;
+      if (front && generation !== front.generation) {
+        writeFront();
+        generationEnded = true;
+      }
+      front = { generation, points: event.front, hypervolume: event.hypervolume };
+      frontDirty = true;
+      if (generationEnded || now - lastFrontWrite >= SNAPSHOT_EVERY_MS) writeFront();
     }
-    const important = phaseChanged || newFront || event.message !== undefined;
+    const important = phaseChanged || generationEnded || event.message !== undefined;
     if (important || now - lastSnapshot >= SNAPSHOT_EVERY_MS) {
       lastSnapshot = now;
       writes.push("progress", () => ctx.records.saveProgress(searchId, event));
@@ -178,12 +199,13 @@ export async function processSearchJob(
     ctx.running.delete(searchId);
     ctx.metrics.searchesRunning.dec({ worker: ctx.worker });
     ctx.metrics.recordThroughput(searchId, undefined);
+    writeFront();
     flushCandidates();
     await writes.drain();
   }
 
   if (result) {
-    await recordResult(ctx, searchId, result, lastGeneration, search.job.search.generations);
+    await recordResult(ctx, searchId, result, frontsWritten > 0, search.job.search.generations);
     await ctx.records.finish(searchId, { status: "succeeded" });
     await status("succeeded");
     ctx.metrics.searchesFinished.inc({ worker: ctx.worker, outcome: "succeeded" });
@@ -223,18 +245,17 @@ async function recordResult(
   ctx: SearchJobContext,
   searchId: string,
   result: SearchResult,
-  lastGeneration: number,
+  frontRecorded: boolean,
   generations: number,
 ): Promise<void> {
-  // A search resumed past its last generation reported no front in this process: record the final one, whose
-  // candidates were reported by an earlier run (adding them again is a no-op).
-  if (lastGeneration < 0) {
-    const generation = Math.max(generations - 1, 0);
+  // A run that reported no front (an older pipeline, or one resumed past its search) still records the final one;
+  // its candidates were reported by an earlier run, and adding them again is a no-op.
+  if (!frontRecorded) {
     await ctx.records.upsertCandidates(
       searchId,
-      result.front.map((point) => ({ ...point, generation })),
+      result.front.map((point) => ({ ...point, generation: generations })),
     );
-    await ctx.records.setFront(searchId, generation, result.front, undefined);
+    await ctx.records.setFront(searchId, generations, result.front, undefined);
   }
   await ctx.store.saveWorkDir(searchId);
   const artifacts = await ctx.store.publishOutputs(searchId);

@@ -40,7 +40,7 @@ describe("search child process", () => {
     expect(result.front).toHaveLength(6);
     expect(candidates.map((c) => c.id).sort()).toEqual(result.front.map((p) => p.id).sort());
     expect(progress.at(-1)).toMatchObject({ phase: "done", percent: 100 });
-    expect(progress.filter((p) => p.front).map((p) => p.generation)).toEqual([0, 1]);
+    expect(progress.filter((p) => p.front).map((p) => p.generation)).toEqual([0, 0, 0, 1, 1, 1]);
   });
 
   it("aborts with an AbortError after a checkpoint, and a second run resumes from it", async () => {

@@ -54,7 +54,7 @@ describe("search worker", () => {
       const artifacts = await h.db.artifacts.list(search.id);
       expect(artifacts).toHaveLength(7);
       const pareto = artifacts.find((a) => a.path.endsWith("/out/pareto.json"))!;
-      expect(pareto).toMatchObject({ kind: "front", archHash: null });
+      expect(pareto).toMatchObject({ kind: "pareto", archHash: null });
       expect(pareto.sha256).toMatch(/^[0-9a-f]{64}$/);
       expect(artifacts.filter((a) => a.kind === "bundle").map((a) => a.archHash)).toHaveLength(6);
       const events = await h.db.progress.eventsAfter(search.id, null, 1000);

@@ -26,7 +26,7 @@ import {
   type VitSpace,
 } from "@vitnas/formats";
 import { hypervolume, ParetoFront } from "./front";
-import { compareQuality, qualityOrder, selectBest } from "./ranking";
+import { RankedPopulation } from "./ranking";
 import { referenceMacs } from "./reference";
 
 export type Origin = "random" | "mutation" | "crossover";
@@ -103,8 +103,8 @@ export class Evolution {
   #history: Candidate[];
   #summaries: GenerationSummary[];
   #seen = new Set<string>();
-  /** History indices in the ranking's quality order, kept up to date as results arrive. */
-  #order: number[];
+  /** The history's objectives, ranked for parent selection; its indices are the history's. */
+  #ranked = new RankedPopulation();
   /** Ids of the proposed architecture objects, so recording the very objects handed out needs no hashing. */
   #idOf = new WeakMap<VitArch, string>();
   #front = new ParetoFront<Candidate>();
@@ -124,7 +124,7 @@ export class Evolution {
       this.#seen.add(c.id);
       this.#front.insert(c);
     }
-    this.#order = qualityOrder(this.#history);
+    for (const c of this.#history) this.#ranked.add(c);
     for (const p of this.#pending?.values() ?? []) {
       this.#seen.add(p.id);
       this.#idOf.set(p.arch, p.id);
@@ -261,20 +261,9 @@ export class Evolution {
       this.#pending!.delete(id);
       this.#history.push(candidate);
       this.#front.insert(candidate);
-      this.#insertInOrder(this.#history.length - 1);
+      this.#ranked.add(candidate);
     }
     if (this.#pending?.size === 0) this.#endGeneration();
-  }
-
-  #insertInOrder(index: number) {
-    let lo = 0;
-    let hi = this.#order.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareQuality(this.#history, this.#order[mid]!, index) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    this.#order.splice(lo, 0, index);
   }
 
   #endGeneration() {
@@ -330,7 +319,7 @@ export class Evolution {
 
   #offspring(): Proposal[] {
     const points = this.#history;
-    const parents = selectBest(points, this.search.parents, this.#order).map((i) => points[i]!);
+    const parents = this.#ranked.selectBest(this.search.parents).map((i) => points[i]!);
     const out: Proposal[] = [];
     const failures: { last?: ConstraintError } = {};
     const wanted = parents.length;

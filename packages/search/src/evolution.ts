@@ -203,6 +203,11 @@ export class Evolution {
     return this.#front.points;
   }
 
+  /** Hypervolume of the current front against (referenceMacs, accuracy 0); see `hypervolume`. */
+  get hypervolume(): number {
+    return hypervolume(this.#front.points, this.referenceMacs);
+  }
+
   get history(): readonly Candidate[] {
     return this.#history;
   }

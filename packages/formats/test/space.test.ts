@@ -80,6 +80,15 @@ describe("sampleArch, mutateArch, crossoverArch", () => {
     );
   });
 
+  it("refuse an architecture with another number of stages than the space", () => {
+    const s = space(fixture("tiny-space"));
+    const rng = createRng(1);
+    const a = sampleArch(s, rng);
+    const short = { ...a, stages: a.stages.slice(0, 1) };
+    expect(() => mutateArch(s, short, 0.5, rng)).toThrow(/mutateArch: the architecture has 1 stages, the space 2/);
+    expect(() => crossoverArch(s, a, short, 0.5, rng)).toThrow(/crossoverArch: the architecture has 1 stages/);
+  });
+
   it("are deterministic for a seed, and resume from a saved generator state", () => {
     const s = space(fixture("tiny-space"));
     const run = (rng: ReturnType<typeof createRng>) => {

@@ -3,7 +3,7 @@
 // the deeper parent has is copied from it. Widths and reductions are chosen stage by stage among the values that
 // still leave a valid way to finish the remaining stages; if neither parent's value does, a valid one is drawn.
 import type { BlockSpec, ReductionKind, VitArch, VitSpace } from "../types";
-import { gridAfter, type PreparedSpace, prepareSpace, transitionAllowed } from "./prepared";
+import { gridAfter, type PreparedSpace, prepareSpace, requireStagesOf, transitionAllowed } from "./prepared";
 import { chance, pick, type Rng } from "./random";
 import { assembleArch } from "./sample";
 
@@ -25,6 +25,8 @@ function completable(
 
 export function crossoverArch(space: VitSpace, a: VitArch, b: VitArch, prob: number, rng: Rng): VitArch {
   const p = prepareSpace(space);
+  requireStagesOf(p, a, "crossoverArch");
+  requireStagesOf(p, b, "crossoverArch");
   const from = <T>(va: T, vb: T) => (chance(rng, prob) ? vb : va);
   const position = from(a.position, b.position);
   let prevWidth = 0;

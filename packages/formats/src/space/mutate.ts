@@ -2,7 +2,7 @@
 // re-drawn uniformly from its candidates with probability `prob`. Widths and reductions are re-drawn only among the
 // values that keep the stages valid, so a mutant of a valid architecture is always valid.
 import type { BlockSpec, ReductionKind, VitArch, VitSpace } from "../types";
-import { macroValid, type PreparedSpace, prepareSpace } from "./prepared";
+import { macroValid, type PreparedSpace, prepareSpace, requireStagesOf } from "./prepared";
 import { chance, pick, type Rng } from "./random";
 import { assembleArch, randomBlock } from "./sample";
 
@@ -27,6 +27,7 @@ export function macroAlternatives<T extends number | ReductionKind>(
 
 export function mutateArch(space: VitSpace, arch: VitArch, prob: number, rng: Rng): VitArch {
   const p = prepareSpace(space);
+  requireStagesOf(p, arch, "mutateArch");
   const position = chance(rng, prob) ? pick(rng, p.positions) : arch.position;
   const widths = arch.stages.map((s) => s.width);
   const reductions = arch.stages.map((s, i) => (i === 0 ? "none" : s.reduction));

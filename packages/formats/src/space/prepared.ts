@@ -142,3 +142,13 @@ export function macroValid(p: PreparedSpace, widths: readonly number[], reductio
   }
   return true;
 }
+
+/** Mutation, crossover and shrinking take architectures of the space; a different stage count cannot be one. */
+export function requireStagesOf(p: PreparedSpace, arch: VitArch, operation: string): void {
+  if (arch.stages?.length !== p.stages.length) {
+    throw new Error(
+      `${operation}: the architecture has ${arch.stages?.length} stages, the space ${p.stages.length}; ` +
+        "it must be an architecture of the space",
+    );
+  }
+}

@@ -5,7 +5,7 @@
 // The violation falls strictly at each step, so the walk ends: inside the bounds, or stuck, which is an error.
 import { countArch } from "../counter";
 import type { BoundsSpec, ReductionKind, VitArch, VitSpace } from "../types";
-import { macroValid, type PreparedSpace, prepareSpace, sameAttention } from "./prepared";
+import { macroValid, type PreparedSpace, prepareSpace, requireStagesOf, sameAttention } from "./prepared";
 import { createRng, type Rng, randomIndex } from "./random";
 import { assembleArch } from "./sample";
 
@@ -149,6 +149,7 @@ function swapMoves(p: PreparedSpace, arch: VitArch): Move[] {
  */
 export function shrinkArch(space: VitSpace, arch: VitArch, constraints: Constraints, rng: Rng = createRng(0)): VitArch {
   const p = prepareSpace(space);
+  requireStagesOf(p, arch, "shrinkArch");
   const work = assembleArch(
     p,
     arch.position,

@@ -17,7 +17,7 @@ afterAll(async () => {
 // Long enough to be caught in the middle of training (a few seconds of steps), small enough for a test.
 const job = () =>
   tinyJob((j) => {
-    j.dataset = { ...j.dataset, train: 1536 } as typeof j.dataset;
+    j.dataset = { ...j.dataset, train: 1024 } as typeof j.dataset;
   });
 const checkpointEvery = () => job().supernet.checkpointEverySteps;
 
@@ -104,7 +104,7 @@ describe("worker processes", () => {
     await waitFor("the search to succeed", async () => (await statusOf(id)) === "succeeded", 240_000);
     const resumed = await stepsReportedBy(id, "term-b");
     // An abort checkpoints within one step: nothing is lost.
-    expect(resumed[0]!).toBeGreaterThan(seen);
+    expect(resumed[0]!).toBeGreaterThanOrEqual(seen);
     await expectCompleteResult(id);
     await waitFor("the worker's log", async () => second.output().includes("search succeeded"));
     second.child.kill("SIGTERM");

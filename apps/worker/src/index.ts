@@ -2,6 +2,7 @@
 // artifact store, and the worker itself.
 export * from "./artifact-store";
 export * from "./live-events";
+export { createLogger, type Logger } from "./logger";
 export * from "./queue";
 export type { SelfTestResult } from "./search-child-protocol";
 export type { SearchRecords, SearchToRun } from "./search-records";
@@ -12,4 +13,6 @@ export {
   startSearchWorker,
   workerHeartbeatKey,
 } from "./search-worker";
+export { checkPostgres, checkRedis } from "./services";
 export * from "./settings";
+export { startWorkerProcess, type WorkerProcess } from "./worker-process";

@@ -123,8 +123,8 @@ export class Evolution {
     for (const c of this.#history) {
       this.#seen.add(c.id);
       this.#front.insert(c);
+      this.#ranked.add(c);
     }
-    for (const c of this.#history) this.#ranked.add(c);
     for (const p of this.#pending?.values() ?? []) {
       this.#seen.add(p.id);
       this.#idOf.set(p.arch, p.id);
@@ -284,13 +284,12 @@ export class Evolution {
     this.#generation++;
   }
 
-  get #constraints(): Constraints {
-    return this.search.constraints;
-  }
-
-  /** `arch` shrunk to the constraints and new to this search, or undefined. Remembers its id when new. */
+  /**
+   * Adds `arch`, shrunk to the constraints, to `out` if no architecture with its id was proposed before in this
+   * search; returns whether it did. A constraint it cannot meet is noted in `failures`.
+   */
   #admit(arch: VitArch, origin: Origin, out: Proposal[], failures: { last?: ConstraintError }): boolean {
-    const c = this.#constraints;
+    const c: Constraints = this.search.constraints;
     let fitted = arch;
     if (c.macs || c.params) {
       try {

@@ -49,12 +49,15 @@ export interface Candidate {
   params: number;
   generation: number;
   origin: Origin;
+  /** Ids of the parents a mutant or crossover came from (none for random ones). */
+  parents: string[];
 }
 
 export interface Proposal {
   id: string;
   arch: VitArch;
   origin: Origin;
+  parents: string[];
 }
 
 export interface GenerationSummary {
@@ -262,6 +265,7 @@ export class Evolution {
         params: r.params,
         generation: this.#generation,
         origin: proposal.origin,
+        parents: proposal.parents,
       };
       this.#pending!.delete(id);
       this.#history.push(candidate);
@@ -288,7 +292,13 @@ export class Evolution {
    * Adds `arch`, shrunk to the constraints, to `out` if no architecture with its id was proposed before in this
    * search; returns whether it did. A constraint it cannot meet is noted in `failures`.
    */
-  #admit(arch: VitArch, origin: Origin, out: Proposal[], failures: { last?: ConstraintError }): boolean {
+  #admit(
+    arch: VitArch,
+    origin: Origin,
+    parents: string[],
+    out: Proposal[],
+    failures: { last?: ConstraintError },
+  ): boolean {
     const c: Constraints = this.search.constraints;
     let fitted = arch;
     if (c.macs || c.params) {
@@ -304,7 +314,7 @@ export class Evolution {
     if (this.#seen.has(id)) return false;
     this.#seen.add(id);
     this.#idOf.set(fitted, id);
-    out.push({ id, arch: fitted, origin });
+    out.push({ id, arch: fitted, origin, parents });
     return true;
   }
 
@@ -313,7 +323,7 @@ export class Evolution {
     const failures: { last?: ConstraintError } = {};
     const wanted = this.search.population;
     for (let attempt = 0; out.length < wanted && attempt < wanted * ATTEMPTS_PER_CANDIDATE; attempt++) {
-      this.#admit(sampleArch(this.space, this.#rng), "random", out, failures);
+      this.#admit(sampleArch(this.space, this.#rng), "random", [], out, failures);
     }
     if (out.length === 0 && failures.last) {
       throw new Error(`no architecture of the space could be made to meet the constraints: ${failures.last.message}`);
@@ -331,7 +341,8 @@ export class Evolution {
     let made = 0;
     for (let attempt = 0; made < wanted && attempt < wanted * ATTEMPTS_PER_CANDIDATE; attempt++) {
       const parent = pick(this.#rng, parents);
-      if (this.#admit(mutateArch(this.space, parent.arch, mutationProb, this.#rng), "mutation", out, failures)) made++;
+      const child = mutateArch(this.space, parent.arch, mutationProb, this.#rng);
+      if (this.#admit(child, "mutation", [parent.id], out, failures)) made++;
     }
     if (parents.length < 2) return out;
     made = 0;
@@ -339,7 +350,7 @@ export class Evolution {
       const i = randomIndex(this.#rng, parents.length);
       const j = (i + 1 + randomIndex(this.#rng, parents.length - 1)) % parents.length;
       const child = crossoverArch(this.space, parents[i]!.arch, parents[j]!.arch, crossoverProb, this.#rng);
-      if (this.#admit(child, "crossover", out, failures)) made++;
+      if (this.#admit(child, "crossover", [parents[i]!.id, parents[j]!.id], out, failures)) made++;
     }
     return out;
   }

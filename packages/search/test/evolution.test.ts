@@ -9,7 +9,7 @@ import {
   validateSpace,
 } from "@vitnas/formats";
 import { describe, expect, it } from "vitest";
-import { dominates, Evolution, type EvolutionState, hypervolume } from "../src";
+import { dominates, Evolution, type EvolutionState, hypervolume, selectBest } from "../src";
 
 function space(doc: unknown): VitSpace {
   const r = validateSpace(doc);
@@ -91,6 +91,22 @@ describe("Evolution", () => {
     expect(origins.filter((o) => o === "3:mutation").length).toBe(8);
     expect(origins.filter((o) => o === "3:crossover").length).toBe(8);
     expect(evo.proposeGeneration()).toEqual([]);
+  });
+
+  it("breeds each generation from the NSGA-II best of everything evaluated before it", () => {
+    const { evo } = run(Evolution.create(SPACE, search({ generations: 4 }), 13));
+    for (let g = 1; g <= 4; g++) {
+      const before = evo.history.filter((c) => c.generation < g);
+      const best = new Set(selectBest(before, 8).map((i) => before[i]!.id));
+      const children = evo.history.filter((c) => c.generation === g);
+      expect(children.length).toBeGreaterThan(0);
+      for (const c of children) {
+        expect(c.parents.length).toBe(c.origin === "mutation" ? 1 : 2);
+        for (const p of c.parents) expect(best.has(p)).toBe(true);
+        if (c.origin === "crossover") expect(c.parents[0]).not.toBe(c.parents[1]);
+      }
+    }
+    expect(evo.history.filter((c) => c.generation === 0).every((c) => c.parents.length === 0)).toBe(true);
   });
 
   it("never proposes an architecture twice, and proposes only valid ones inside the space", () => {

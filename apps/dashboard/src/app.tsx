@@ -1,6 +1,7 @@
 // Routes and the page frame: a header with navigation and the signed-in team, then the page.
 import { lazy, Suspense } from "react";
 import { BrowserRouter, Link, Navigate, NavLink, Outlet, Route, Routes, useLocation } from "react-router";
+import { PageBoundary } from "./components/page-boundary";
 import { ArchitecturePage } from "./pages/architecture";
 import { ComparePage } from "./pages/compare";
 import { NewSearchPage } from "./pages/new-search";
@@ -65,9 +66,11 @@ function SignedInFrame() {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        <Suspense fallback={<p className="page-status">Loading…</p>}>
-          <Outlet />
-        </Suspense>
+        <PageBoundary key={location.pathname}>
+          <Suspense fallback={<p className="page-status">Loading…</p>}>
+            <Outlet />
+          </Suspense>
+        </PageBoundary>
       </main>
     </>
   );

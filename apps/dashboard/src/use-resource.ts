@@ -13,7 +13,7 @@ export interface Resource<T> {
 export function useResource<T>(
   path: string | null,
   read: (raw: unknown) => T,
-  options: { intervalMs?: number } = {},
+  options: { intervalMs?: number /** Reloads when it changes. */; version?: unknown } = {},
 ): Resource<T> {
   const { expired } = useSession();
   const [data, setData] = useState<T>();
@@ -43,7 +43,7 @@ export function useResource<T>(
         if (!controller.signal.aborted) setLoading(false);
       });
     return () => controller.abort();
-  }, [path, tick, expired]);
+  }, [path, tick, expired, options.version]);
 
   useEffect(() => {
     if (!options.intervalMs || path === null) return;

@@ -6,7 +6,7 @@ import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./chromium";
 import { type Stack, startStack } from "./stack";
 
@@ -46,6 +46,13 @@ beforeAll(async () => {
   page = await context.newPage();
   page.on("pageerror", (error) => pageErrors.push(error.message));
 }, 180_000);
+
+afterEach(async (context) => {
+  // A failing step leaves a picture of the page it failed on.
+  if (context.task.result?.state === "fail" && page) {
+    await shot(`failed-${context.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60)}`).catch(() => undefined);
+  }
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -94,6 +101,7 @@ describe("the dashboard", () => {
   });
 
   it("submits a tiny search and follows it live until it succeeds", async () => {
+    await page.goto(`${stack.url}/searches/new`);
     await page.locator("summary", { hasText: "Paste or upload a job" }).click();
     await page.getByLabel("Job (nas-search/v1 JSON)").fill(TINY_JOB);
     await page.getByRole("button", { name: "Use this job" }).click();

@@ -31,6 +31,9 @@ function stemText(entry: StemEntry): string {
 }
 
 export function ArchitectureDiagram({ arch, title }: { arch: VitArch; title?: string }) {
+  if (!Array.isArray(arch?.stages) || !arch.stem?.patch || !arch.input) {
+    return <p className="field-error">This architecture is not a complete vit-arch/v1 document; see its JSON below.</p>;
+  }
   const tokensPerSide = Math.floor(
     (arch.input.imageSize + 2 * (arch.stem.patch.padding ?? 0) - arch.stem.patch.kernel) / arch.stem.patch.stride + 1,
   );

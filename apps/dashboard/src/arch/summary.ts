@@ -17,7 +17,8 @@ function attentionMix(arch: VitArch): string {
 }
 
 export function summarise(detail: ArchitectureDetail): SummaryRow[] {
-  const { arch, metrics } = detail;
+  const { metrics } = detail;
+  const arch: VitArch = Array.isArray(detail.arch?.stages) ? detail.arch : { ...detail.arch, stages: [] };
   return [
     { label: "Accuracy", value: formatAccuracy(metrics.accuracy) },
     { label: "MACs", value: formatMacs(metrics.macs) },

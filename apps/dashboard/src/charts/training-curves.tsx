@@ -4,13 +4,18 @@ import type { MetricSample } from "../api/types";
 import { EChart } from "./echart";
 
 export function TrainingCurves({ samples }: { samples: MetricSample[] }) {
-  const option = useMemo(
-    () => ({
+  const option = useMemo(() => {
+    // Training steps when every sample has one: metrics recorded in one batch can share a timestamp.
+    const bySteps = samples.length > 0 && samples.every((s) => s.step !== undefined);
+    const x = (s: MetricSample) => (bySteps ? s.step! : s.at);
+    return {
       animation: false,
       grid: { left: 56, right: 64, top: 40, bottom: 40 },
       legend: { top: 0 },
       tooltip: { trigger: "axis" },
-      xAxis: { type: "time", name: "time", nameLocation: "middle", nameGap: 26 },
+      xAxis: bySteps
+        ? { type: "value", name: "training step", nameLocation: "middle", nameGap: 26, scale: true }
+        : { type: "time", name: "time", nameLocation: "middle", nameGap: 26 },
       yAxis: [
         { type: "value", name: "loss", scale: true },
         { type: "value", name: "images/s", scale: true, splitLine: { show: false } },
@@ -20,24 +25,23 @@ export function TrainingCurves({ samples }: { samples: MetricSample[] }) {
         {
           name: "training loss",
           type: "line",
-          showSymbol: false,
+          showSymbol: samples.length < 50,
           sampling: "lttb",
           itemStyle: { color: "#b91c1c" },
-          data: samples.filter((s) => s.loss !== undefined).map((s) => [s.at, s.loss]),
+          data: samples.filter((s) => s.loss !== undefined).map((s) => [x(s), s.loss]),
         },
         {
           name: "images/s",
           type: "line",
           yAxisIndex: 1,
-          showSymbol: false,
+          showSymbol: samples.length < 50,
           sampling: "lttb",
           itemStyle: { color: "#1d4ed8" },
-          data: samples.filter((s) => s.imagesPerSec !== undefined).map((s) => [s.at, s.imagesPerSec]),
+          data: samples.filter((s) => s.imagesPerSec !== undefined).map((s) => [x(s), s.imagesPerSec]),
         },
       ],
-    }),
-    [samples],
-  );
+    };
+  }, [samples]);
   return (
     <EChart
       option={option}

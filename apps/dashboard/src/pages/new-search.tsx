@@ -25,7 +25,7 @@ const SCALAR_FIELDS: ScalarField[] = [
   { path: "search.constraints.macs.max", label: "MACs budget (max)", kind: "integer", hint: "empty: no budget" },
 ];
 const JSON_FIELDS = [
-  { path: "dataset", label: "Dataset (JSON)", rows: 4 },
+  { path: "dataset", label: "Dataset (JSON)", rows: 8 },
   { path: "space", label: "Search space (vit-space/v1 JSON)", rows: 18 },
 ] as const;
 const FIELD_PATHS = [...SCALAR_FIELDS.map((f) => f.path), ...JSON_FIELDS.map((f) => f.path)];

@@ -33,7 +33,7 @@ export function SearchPage() {
   const status = search.data?.status;
   const live = status === "queued" || status === "running";
   // While the search runs, its results grow: reload them every few seconds, and once more when it ends.
-  const resultInterval = live ? 4000 : undefined;
+  const resultOptions = { intervalMs: live ? 4000 : undefined, version: status };
 
   const reloadSearch = search.reload;
   useSearchEvents(id, live, {
@@ -41,16 +41,10 @@ export function SearchPage() {
     onStatus: () => reloadSearch(),
   });
 
-  const metrics = useResource(`${base}/metrics${query({ maxPoints: 1000 })}`, readMetrics, {
-    intervalMs: resultInterval,
-  });
-  const scatter = useResource(`${base}/scatter${query({ maxPoints: SCATTER_POINTS })}`, readScatter, {
-    intervalMs: resultInterval,
-  });
-  const fronts = useResource(`${base}/fronts`, readFronts, { intervalMs: resultInterval });
-  const pareto = useResource(`${base}/pareto`, (raw) => readPage(raw).items.map(readPoint), {
-    intervalMs: resultInterval,
-  });
+  const metrics = useResource(`${base}/metrics${query({ maxPoints: 1000 })}`, readMetrics, resultOptions);
+  const scatter = useResource(`${base}/scatter${query({ maxPoints: SCATTER_POINTS })}`, readScatter, resultOptions);
+  const fronts = useResource(`${base}/fronts`, readFronts, resultOptions);
+  const pareto = useResource(`${base}/pareto`, (raw) => readPage(raw).items.map(readPoint), resultOptions);
 
   const [budgetPick, setBudgetPick] = useState<{ budget: number; best: Point | undefined }>();
   const onBudget = useCallback((budget: number, best: Point | undefined) => setBudgetPick({ budget, best }), []);

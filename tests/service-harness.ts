@@ -12,7 +12,9 @@ import { createSearchQueue, enqueueSearch, type SearchQueue } from "@vitnas/work
 import { Redis } from "ioredis";
 
 export const ROOT = resolve(import.meta.dirname, "..");
-export const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
+// REDIS_URL and NAS_BACKEND (default wasm) may point the tests elsewhere.
+const { REDIS_URL: redisFromEnv, NAS_BACKEND: backendFromEnv } = process.env;
+export const REDIS_URL = redisFromEnv || "redis://127.0.0.1:6379";
 
 export function tinyJob(overrides: (job: NasSearch) => void = () => {}): NasSearch {
   const doc = JSON.parse(readFileSync(join(import.meta.dirname, "fixtures", "tiny-search.json"), "utf8"));
@@ -79,7 +81,7 @@ export async function createService(): Promise<Service> {
     WORKER_LOCK_MS: "3000",
     WORKER_STALLED_INTERVAL_MS: "1000",
     WORKER_CANCEL_POLL_MS: "500",
-    NAS_BACKEND: process.env.NAS_BACKEND || "wasm",
+    NAS_BACKEND: backendFromEnv || "wasm",
   };
   const procs: WorkerProc[] = [];
   return {

@@ -4,11 +4,27 @@
 import * as tf from "@tensorflow/tfjs";
 import type { WeightSource } from "./weights";
 
+/**
+ * a [M, K] @ b [K, N] whose gradients are also plain matmuls (after explicit 2-D transposes): the wasm backend
+ * runs only untransposed matmuls through XNNPACK, transposed ones 10-30x slower.
+ */
+export const matMul = tf.customGrad(((...args: unknown[]) => {
+  const [a, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+  save([a, b]);
+  return {
+    value: tf.matMul(a, b),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
+      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dy as tf.Tensor2D)];
+    },
+  };
+}) as Parameters<typeof tf.customGrad>[0]) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor2D;
+
 /** x [..., in] -> [..., out], weight `${name}.w` [in, out], bias `${name}.b` [out]. */
 export function linear(w: WeightSource, name: string, x: tf.Tensor, inDim: number, outDim: number): tf.Tensor {
   const lead = x.shape.slice(0, -1);
   const y = tf.add(
-    tf.matMul(tf.reshape(x, [-1, inDim]), w.get(`${name}.w`, [inDim, outDim])),
+    matMul(tf.reshape(x, [-1, inDim]), w.get(`${name}.w`, [inDim, outDim])),
     w.get(`${name}.b`, [outDim]),
   );
   return tf.reshape(y, [...lead, outDim]);
@@ -76,7 +92,7 @@ export function conv(x: tf.Tensor4D, weight: tf.Tensor, kernel: number, stride: 
   const cols = im2col(x, kernel, stride, padding);
   const [b, ho, wo, kc] = cols.shape;
   const out = weight.shape[1]!;
-  return tf.reshape(tf.matMul(tf.reshape(cols, [-1, kc]), weight), [b, ho, wo, out]);
+  return tf.reshape(matMul(tf.reshape(cols, [-1, kc]), weight), [b, ho, wo, out]);
 }
 
 /** Depthwise conv along tokens, one filter per head: v [B, H, N, d], taps [H, r] (r odd) -> [B, H, N, d]. */

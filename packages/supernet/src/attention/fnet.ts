@@ -5,6 +5,7 @@
 // Core MACs 2*N*N*D + 2*N*D*D.
 import * as tf from "@tensorflow/tfjs";
 import type { FNetAttn } from "@vitnas/formats";
+import { matMul } from "../layers";
 import { cachedConstant } from "./constants";
 import type { AttentionModule } from "./types";
 
@@ -16,9 +17,9 @@ export const fnet: AttentionModule<FNetAttn> = {
     const { batch: b, tokens: n, width: d } = ctx;
     const channelDft = cachedConstant(`dft-channels:${d}`, () => dft(d, 1, 1 / Math.sqrt(d)));
     const tokenDft = cachedConstant(`dft-tokens:${n}`, () => dft(n, -1, 1 / Math.sqrt(n)));
-    const xcs = tf.matMul(tf.reshape(x, [b * n, d]), channelDft); // [B*N, 2D]: X C_D | X S_D
+    const xcs = matMul(tf.reshape(x, [b * n, d]), channelDft); // [B*N, 2D]: X C_D | X S_D
     const stacked = tf.reshape(tf.transpose(tf.reshape(xcs, [b, n, 2, d]), [2, 1, 0, 3]), [2 * n, b * d]);
-    const y = tf.matMul(tokenDft, stacked); // [N, B*D]
+    const y = matMul(tokenDft, stacked); // [N, B*D]
     return tf.transpose(tf.reshape(y, [n, b, d]), [1, 0, 2]) as tf.Tensor3D;
   },
 };

@@ -3,6 +3,7 @@
 // The features W [m, d] are fixed (not trained): a buffer, shared by every head of the block.
 import * as tf from "@tensorflow/tfjs";
 import type { PerformerAttn } from "@vitnas/formats";
+import { matMul } from "../layers";
 import { projectOut, projectQKV } from "./qkv";
 import type { AttentionModule } from "./types";
 
@@ -16,11 +17,11 @@ export const performer: AttentionModule<PerformerAttn> = {
     const { batch: b, tokens: n, heads: h, headDim: d } = ctx;
     const m = ctx.spec.features;
     const { q, k, v } = projectQKV(x, ctx);
-    const features = ctx.w.get(`${ctx.prefix}.performer.features`, [m, d]);
+    const featuresT = tf.transpose(ctx.w.get(`${ctx.prefix}.performer.features`, [m, d]));
     const scale = d ** -0.25;
     const phi = (t: tf.Tensor4D, query: boolean) => {
       const s = tf.mul(t, scale);
-      const proj = tf.reshape(tf.matMul(tf.reshape(s, [b * h * n, d]), features, false, true), [b, h, n, m]);
+      const proj = tf.reshape(matMul(tf.reshape(s, [b * h * n, d]), featuresT), [b, h, n, m]);
       const logits = tf.sub(proj, tf.mul(tf.sum(tf.square(s), -1, true), 0.5));
       // Stabilisers cancel in the ratio below: per token for queries, per (image, head) for keys.
       const stab = query ? tf.max(logits, -1, true) : tf.max(logits, [2, 3], true);

@@ -1,6 +1,7 @@
 // The q/k/v and output projections shared by every attention type that has them (one weight set per block: the
 // first A rows of each third are the active heads), and the rotary positions applied to q and k.
 import * as tf from "@tensorflow/tfjs";
+import { matMul } from "../layers";
 import type { AttentionContext } from "./types";
 
 /** x [B, N, D] -> q, k, v [B, H, N, d] each; q and k rotated when positions are rotary. */
@@ -9,18 +10,17 @@ export function projectQKV(x: tf.Tensor3D, ctx: AttentionContext): { q: tf.Tenso
   const a = h * d;
   const weight = tf.reshape(w.get(`${prefix}.qkv.w`, [dm, 3, a]), [dm, 3 * a]);
   const bias = tf.reshape(w.get(`${prefix}.qkv.b`, [3, a]), [3 * a]);
-  const y = tf.add(tf.matMul(tf.reshape(x, [b * n, dm]), weight), bias);
-  // One transpose for all three: [B, N, 3, H, d] -> [3, B, H, N, d].
-  const t = tf.transpose(tf.reshape(y, [b, n, 3, h, d]), [2, 0, 3, 1, 4]);
-  let qk = tf.slice(t, [0, 0, 0, 0, 0], [2, b, h, n, d]);
-  if (ctx.rope) qk = rotate(qk, ctx.rope.cos, ctx.rope.sin);
-  const [q, k] = tf.split(qk, 2, 0);
-  const shape: [number, number, number, number] = [b, h, n, d];
-  return {
-    q: tf.reshape(q!, shape),
-    k: tf.reshape(k!, shape),
-    v: tf.reshape(tf.slice(t, [2, 0, 0, 0, 0], [1, b, h, n, d]), shape),
-  };
+  const y = tf.add(matMul(tf.reshape(x, [b * n, dm]), weight), bias); // [B*N, 3A]
+  // Three 4-D transposes: the wasm backend's 5-D transpose is a slow generic loop.
+  const heads = (i: number) =>
+    tf.transpose(tf.reshape(tf.slice(y, [0, i * a], [b * n, a]), [b, n, h, d]), [0, 2, 1, 3]) as tf.Tensor4D;
+  let q = heads(0);
+  let k = heads(1);
+  if (ctx.rope) {
+    q = rotate(q, ctx.rope.cos, ctx.rope.sin) as tf.Tensor4D;
+    k = rotate(k, ctx.rope.cos, ctx.rope.sin) as tf.Tensor4D;
+  }
+  return { q, k, v: heads(2) };
 }
 
 /** o [B, H, N, d] -> [B, N, D] through the output projection. */
@@ -28,7 +28,7 @@ export function projectOut(o: tf.Tensor4D, ctx: AttentionContext): tf.Tensor3D {
   const { batch: b, tokens: n, width: dm, heads: h, headDim: d, w, prefix } = ctx;
   const a = h * d;
   const merged = tf.reshape(tf.transpose(o, [0, 2, 1, 3]), [b * n, a]);
-  const y = tf.add(tf.matMul(merged, w.get(`${prefix}.proj.w`, [a, dm])), w.get(`${prefix}.proj.b`, [dm]));
+  const y = tf.add(matMul(merged, w.get(`${prefix}.proj.w`, [a, dm])), w.get(`${prefix}.proj.b`, [dm]));
   return tf.reshape(y, [b, n, dm]);
 }
 
@@ -66,5 +66,5 @@ export function mixTokens(m: tf.Tensor, x: tf.Tensor4D): tf.Tensor4D {
   const [b, h, n, d] = x.shape;
   const k = m.shape[0]!;
   const flat = tf.reshape(tf.transpose(x, [2, 0, 1, 3]), [n, b * h * d]);
-  return tf.transpose(tf.reshape(tf.matMul(m, flat), [k, b, h, d]), [1, 2, 0, 3]);
+  return tf.transpose(tf.reshape(matMul(m, flat), [k, b, h, d]), [1, 2, 0, 3]);
 }

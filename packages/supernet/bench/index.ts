@@ -1,0 +1,161 @@
+// Supernet benchmarks on `wasm`, every ratio measured side by side in one run:
+// - training throughput of a reference super-network and its FLOP efficiency: achieved FLOP/s (2 x MACs x 3 for
+//   forward + backward, MACs from the counter) over the same backend's dense 512x512 matmul FLOP/s;
+// - cost of a step with archsPerStep = 4 vs 1 at the same batch size (same architecture, so only the split costs);
+// - peak tensor bytes of forward + backward at 1024 patch tokens, per attention type, relative to softmax.
+import * as tf from "@tensorflow/tfjs";
+import type { AttentionSpec, VitArch, VitSpace } from "@vitnas/formats";
+import { countArch } from "@vitnas/formats";
+import type { BenchSection } from "../../../bench/run";
+import { initBackend, largestArch, Supernet, Trainer } from "../src";
+import { Random } from "../src/random";
+
+const STEPS = Number(process.env.SUPERNET_BENCH_STEPS ?? 6);
+
+function syntheticSplit(count: number, imageSize: number, classes: number) {
+  const rng = new Random(1);
+  const images = Float32Array.from({ length: count * imageSize * imageSize * 3 }, () => rng.normal());
+  const labels = Int32Array.from({ length: count }, (_, i) => i % classes);
+  return { images, labels, count, imageSize, channels: 3, classes };
+}
+
+/** 32px images, patch 4 (65 tokens), width 64, 4 blocks of 4 heads of 16, MLP 256: the ENVIRONMENT.md step. */
+function referenceSpace(fixed: boolean): VitSpace {
+  return {
+    format: "vit-space/v1",
+    input: { imageSize: 32, channels: 3, classes: 10 },
+    stem: { convs: [], patch: { kernel: 4, stride: 4, padding: 0 } },
+    position: ["learned"],
+    classToken: true,
+    stages: [
+      {
+        widths: fixed ? [64] : [48, 64],
+        headDim: 16,
+        depth: fixed ? [4] : [3, 4],
+        heads: fixed ? [4] : [3, 4],
+        mlpHidden: fixed ? [256] : [192, 256],
+        attention: [{ type: "softmax" }],
+        reduction: ["none"],
+      },
+    ],
+  };
+}
+
+async function matmulFlops(): Promise<number> {
+  const a = tf.randomNormal([512, 512]);
+  const b = tf.randomNormal([512, 512]);
+  for (let i = 0; i < 3; i++) tf.tidy(() => tf.matMul(a, b)).dispose();
+  const reps = 20;
+  const started = performance.now();
+  let last: tf.Tensor | undefined;
+  for (let i = 0; i < reps; i++) {
+    last?.dispose();
+    last = tf.matMul(a, b);
+  }
+  await last!.data();
+  const seconds = (performance.now() - started) / 1000;
+  tf.dispose([a, b, last!]);
+  return (reps * 2 * 512 ** 3) / seconds;
+}
+
+async function trainingRun(space: VitSpace, archsPerStep: number, batchSize: number) {
+  const data = syntheticSplit(batchSize * (STEPS + 2), 32, 10);
+  const net = Supernet.create(space, { seed: 1 });
+  const trainer = new Trainer(
+    net,
+    data,
+    {
+      epochs: 1,
+      batchSize,
+      archsPerStep,
+      learningRate: 1e-3,
+      weightDecay: 0.05,
+      warmupEpochs: 0,
+      candidateWarmupEpochs: 0,
+      labelSmoothing: 0.1,
+    },
+    { seed: 1 },
+  );
+  await trainer.trainSteps(2);
+  let seconds = 0;
+  let flops = 0;
+  for (const r of await trainer.trainSteps(STEPS)) {
+    seconds += batchSize / r.imagesPerSec;
+    const sizes = r.archs.map(
+      (_, i) => Math.floor(batchSize / r.archs.length) + (i < batchSize % r.archs.length ? 1 : 0),
+    );
+    r.archs.forEach((arch, i) => {
+      flops += 2 * 3 * countArch(arch).macs * sizes[i]!;
+    });
+  }
+  trainer.dispose();
+  net.dispose();
+  return { imagesPerSec: (STEPS * batchSize) / seconds, flopsPerSec: flops / seconds, secondsPerStep: seconds / STEPS };
+}
+
+const MEMORY_TYPES: AttentionSpec[] = [
+  { type: "softmax" },
+  { type: "performer", features: 44 },
+  { type: "linformer", k: 64, shareKV: true },
+  { type: "nystrom", landmarks: 64, iterations: 6, convKernel: 33 },
+  { type: "fnet" },
+  { type: "mixer", expansion: 0.5 },
+  { type: "castling", convKernel: 9 },
+  { type: "xnorm" },
+];
+
+/** Peak bytes of one forward + backward pass at 32x32 patch-1 tokens (1024 + class token), width 64, 4 heads. */
+async function peakBytes(spec: AttentionSpec): Promise<number> {
+  const space: VitSpace = {
+    format: "vit-space/v1",
+    input: { imageSize: 32, channels: 3, classes: 10 },
+    stem: { convs: [], patch: { kernel: 1, stride: 1, padding: 0 } },
+    position: ["learned"],
+    classToken: true,
+    stages: [
+      { widths: [64], headDim: 16, depth: [1], heads: [4], mlpHidden: [128], attention: [spec], reduction: ["none"] },
+    ],
+  };
+  const net = Supernet.create(space, { seed: 1 });
+  const arch: VitArch = largestArch(space);
+  const images = tf.randomNormal([2, 32, 32, 3]) as tf.Tensor4D;
+  const info = await tf.profile(() => {
+    const { value, grads } = tf.variableGrads(
+      // castling at the end of its schedule: the training-only branch is faded out
+      () =>
+        tf.mean(tf.square(net.forward([arch], images, [2], { training: true, castlingBranch: 0 }).logits)) as tf.Scalar,
+      net.trainableVariables(),
+    );
+    tf.dispose([value, ...Object.values(grads)]);
+  });
+  images.dispose();
+  net.dispose();
+  return info.peakBytes - info.kernels.length * 0; // peak over the pass, tensors alive before it excluded by design
+}
+
+export async function bench(): Promise<BenchSection> {
+  const backend = await initBackend({ force: "wasm", log: null });
+  const figures: BenchSection["figures"] = { backend: `${backend.name} (${backend.device})` };
+  const matmul = await matmulFlops();
+  figures["matmul 512x512 GFLOP/s"] = +(matmul / 1e9).toFixed(2);
+
+  const reference = await trainingRun(referenceSpace(false), 1, 32);
+  figures["reference train images/s (batch 32, archsPerStep 1)"] = +reference.imagesPerSec.toFixed(1);
+  figures["reference train GFLOP/s (2*MACs*3)"] = +(reference.flopsPerSec / 1e9).toFixed(2);
+  figures["FLOP efficiency vs matmul (target >= 0.35)"] = +(reference.flopsPerSec / matmul).toFixed(3);
+
+  const one = await trainingRun(referenceSpace(true), 1, 32);
+  const four = await trainingRun(referenceSpace(true), 4, 32);
+  figures["step s, archsPerStep 1 (batch 32, one arch)"] = +one.secondsPerStep.toFixed(3);
+  figures["step s, archsPerStep 4 (batch 32, same arch)"] = +four.secondsPerStep.toFixed(3);
+  figures["archsPerStep 4 / 1 step cost (target <= 1.15)"] = +(four.secondsPerStep / one.secondsPerStep).toFixed(3);
+
+  const softmax = await peakBytes(MEMORY_TYPES[0]!);
+  figures["peak MB fwd+bwd, 1024 tokens, softmax"] = +(softmax / 2 ** 20).toFixed(1);
+  for (const spec of MEMORY_TYPES.slice(1)) {
+    figures[`peak bytes ${spec.type} / softmax (linear target <= 0.25)`] = +((await peakBytes(spec)) / softmax).toFixed(
+      3,
+    );
+  }
+  return { name: "supernet", figures };
+}

@@ -119,7 +119,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     timeoutMs: options.readinessTimeoutMs ?? 1500,
   });
 
-  const commands = searchCommands(db, options.dispatch, app.log);
+  const commands = searchCommands(db, options.dispatch, options.live, app.log);
   await app.register(
     async (v1) => {
       await v1.register(sessionRoutes, {

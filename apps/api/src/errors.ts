@@ -51,13 +51,11 @@ export function registerErrorHandlers(app: FastifyInstance): void {
       return reply.status(error.statusCode).send({ error: error.code, message: error.message, details: error.details });
     }
     if (error instanceof InvalidCursorError) {
-      return reply
-        .status(400)
-        .send({
-          error: "invalid_cursor",
-          message: error.message,
-          details: [{ path: "querystring.cursor", message: error.message }],
-        });
+      return reply.status(400).send({
+        error: "invalid_cursor",
+        message: error.message,
+        details: [{ path: "querystring.cursor", message: error.message }],
+      });
     }
     const fastifyError = error as FastifyError;
     if (fastifyError.validation) {

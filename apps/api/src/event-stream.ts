@@ -29,6 +29,20 @@ export async function streamSearchEvents(
     typeof lastEventHeader === "string" && /^\d{1,19}$/.test(lastEventHeader) ? lastEventHeader : null;
   const replaying = lastId !== null;
 
+  let closed = false;
+  let wake: (() => void) | undefined;
+  // A publication that arrives while the loop is reading is kept, not lost, and skips the next wait.
+  let pending = false;
+  const wakeUp = () => {
+    pending = true;
+    wake?.();
+  };
+  // Subscribed before the first read, so nothing published after that read is missed. Without Redis, polling alone.
+  const unsubscribe = await options.live?.subscribe(searchId, wakeUp).catch((err: unknown) => {
+    request.log.warn({ err, searchId }, "live events unavailable; polling only");
+    return undefined;
+  });
+
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
@@ -44,14 +58,10 @@ export async function streamSearchEvents(
     lastWrite = Date.now();
   };
 
-  let closed = false;
-  let wake: (() => void) | undefined;
-  const wakeUp = () => wake?.();
   request.raw.on("close", () => {
     closed = true;
     wakeUp();
   });
-  const unsubscribe = options.live?.subscribe(searchId, wakeUp);
   const heartbeatMs = options.heartbeatMs ?? 15_000;
 
   try {
@@ -86,14 +96,17 @@ export async function streamSearchEvents(
         send("end", { type: "end", status });
         break;
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, options.pollMs);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = undefined;
+      if (!pending) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, options.pollMs);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = undefined;
+      }
+      pending = false;
       if (!closed && Date.now() - lastWrite >= heartbeatMs) {
         res.write(": keep-alive\n\n");
         lastWrite = Date.now();

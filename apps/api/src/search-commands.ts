@@ -5,7 +5,7 @@ import type { Db, KeyIdentity, SearchRecord } from "@vitnas/db";
 import { type NasSearch, validateJob } from "@vitnas/formats";
 import type { FastifyBaseLogger } from "fastify";
 import { ApiError } from "./errors";
-import type { SearchDispatch } from "./services";
+import type { LiveEvents, SearchDispatch } from "./services";
 
 export interface SearchCommands {
   submit(
@@ -17,7 +17,18 @@ export interface SearchCommands {
   resume(who: KeyIdentity, id: string): Promise<SearchRecord>;
 }
 
-export function searchCommands(db: Db, dispatch: SearchDispatch, log: FastifyBaseLogger): SearchCommands {
+export function searchCommands(
+  db: Db,
+  dispatch: SearchDispatch,
+  live: LiveEvents | undefined,
+  log: FastifyBaseLogger,
+): SearchCommands {
+  // Event streams poll anyway; the publication only makes them notice at once.
+  const announce = (search: SearchRecord) =>
+    live
+      ?.publishStatus(search.id, search.status)
+      .catch((err: unknown) => log.warn({ err, searchId: search.id }, "status not published"));
+
   const audit = (who: KeyIdentity, action: string, searchId: string, details?: Record<string, unknown>) =>
     db.audit
       .record({ action, teamId: who.team.id, apiKeyId: who.key.id, searchId, ...(details ? { details } : {}) })
@@ -94,6 +105,7 @@ export function searchCommands(db: Db, dispatch: SearchDispatch, log: FastifyBas
       await dispatch
         .withdraw(id)
         .catch((err: unknown) => log.warn({ err, searchId: id }, "cancel not signalled to workers"));
+      await announce(cancelled);
       return cancelled;
     },
 
@@ -108,7 +120,9 @@ export function searchCommands(db: Db, dispatch: SearchDispatch, log: FastifyBas
         );
       }
       await audit(who, "search.resumed", id);
-      return enqueueOrFail(requeued);
+      const queued = await enqueueOrFail(requeued);
+      await announce(queued);
+      return queued;
     },
   };
 }

@@ -11,7 +11,8 @@ export async function currentFront(db: Db, searchId: string): Promise<CandidateP
 /** Every front point (evenly thinned if the front alone exceeds the budget) plus downsampled other candidates. */
 export async function scatter(db: Db, searchId: string, maxPoints: number) {
   let front = await currentFront(db, searchId);
-  if (front.length > maxPoints) {
+  const thinned = front.length > maxPoints;
+  if (thinned) {
     const step = front.length / maxPoints;
     front = Array.from({ length: maxPoints }, (_, i) => front[Math.floor(i * step)]!);
   }
@@ -23,7 +24,7 @@ export async function scatter(db: Db, searchId: string, maxPoints: number) {
       front.map((p) => p.id),
     ),
   ]);
-  const downsampled = front.length + others.reduce((n, p) => n + p.count, 0) < total;
+  const downsampled = thinned || others.some((p) => p.count > 1);
   return { total, downsampled, front, others };
 }
 

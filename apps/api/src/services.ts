@@ -1,9 +1,12 @@
 // What the API needs from outside Postgres, as small interfaces the app is built from, and their implementation over
 // Redis: the search queue (BullMQ, through the worker's queue module), worker cancellation and live events
 // (Redis pub/sub), worker presence (the workers' heartbeat keys).
+
+import type { SearchStatus } from "@vitnas/db";
 import {
   createSearchQueue,
   enqueueSearch,
+  publishSearchEvent,
   type QueueDepth,
   queueDepth,
   removeQueuedSearch,
@@ -23,8 +26,13 @@ export interface SearchDispatch {
 }
 
 export interface LiveEvents {
-  /** Calls `onEvent` whenever a worker publishes about the search; returns the function that unsubscribes. */
-  subscribe(searchId: string, onEvent: () => void): () => void;
+  /**
+   * Calls `onEvent` whenever a worker publishes about the search; resolves, once the subscription is in place, to the
+   * function that unsubscribes.
+   */
+  subscribe(searchId: string, onEvent: () => void): Promise<() => void>;
+  /** Tells the search's listeners that its status changed (a cancel or resume through the API). */
+  publishStatus(searchId: string, status: SearchStatus): Promise<void>;
 }
 
 export interface WorkerBeat {
@@ -87,6 +95,7 @@ export function redisServices(options: RedisServicesOptions): RedisServices {
 
   let subscriber: Redis | undefined;
   const listeners = new Map<string, Set<() => void>>();
+  const subscribed = new Map<string, Promise<unknown>>();
   const subscriberConnection = (): Redis => {
     if (subscriber) return subscriber;
     subscriber = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
@@ -112,22 +121,34 @@ export function redisServices(options: RedisServicesOptions): RedisServices {
       depth: () => withTimeout(queueDepth(queue), timeoutMs, "the search queue (Redis)"),
     },
     live: {
-      subscribe(searchId, onEvent) {
+      async subscribe(searchId, onEvent) {
         const channel = searchEventsChannel(prefix, searchId);
         let set = listeners.get(channel);
         if (!set) {
           set = new Set();
           listeners.set(channel, set);
-          subscriberConnection().subscribe(channel).catch(ignore);
+          subscribed.set(channel, subscriberConnection().subscribe(channel));
         }
         set.add(onEvent);
-        return () => {
+        const unsubscribe = () => {
           set.delete(onEvent);
           if (set.size === 0 && listeners.get(channel) === set) {
             listeners.delete(channel);
+            subscribed.delete(channel);
             subscriber?.unsubscribe(channel).catch(ignore);
           }
         };
+        try {
+          await withTimeout(subscribed.get(channel) ?? Promise.resolve(), timeoutMs, "Redis");
+        } catch (err) {
+          unsubscribe();
+          throw err;
+        }
+        return unsubscribe;
+      },
+      publishStatus: async (searchId, status) => {
+        const event = { type: "status" as const, searchId, at: new Date().toISOString(), status };
+        await withTimeout(publishSearchEvent(redis, prefix, event), timeoutMs, "Redis");
       },
     },
     workers: {

@@ -98,13 +98,14 @@ describe("listing", () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await h.app.inject({
-        method: "GET",
-        url: `/v1/searches?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
-        headers: team.auth,
-      });
+      const res: { statusCode: number; json(): { items: { id: string }[]; nextCursor: string | null } } =
+        await h.app.inject({
+          method: "GET",
+          url: `/v1/searches?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+          headers: team.auth,
+        });
       expect(res.statusCode).toBe(200);
-      const page = res.json();
+      const page: { items: { id: string }[]; nextCursor: string | null } = res.json();
       expect(page.items.length).toBeLessThanOrEqual(2);
       seen.push(...page.items.map((s: { id: string }) => s.id));
       cursor = page.nextCursor;

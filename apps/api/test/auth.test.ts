@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness, tinyJob } from "./harness";
+
+let h: Harness;
+let team: Awaited<ReturnType<Harness["team"]>>;
+
+beforeAll(async () => {
+  h = await startHarness({ rateLimit: { max: 5, timeWindowMs: 60_000 } });
+  team = await h.team("auth-team");
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const get = (url: string, headers: Record<string, string> = {}) => h.app.inject({ method: "GET", url, headers });
+
+describe("API keys", () => {
+  it("answers 401 without credentials, with a malformed header and with an unknown or revoked key", async () => {
+    const other = await h.team();
+    const cases: Record<string, string>[] = [
+      {},
+      { authorization: "Basic abc" },
+      { authorization: "Bearer vnk_AAAAAAAA_notarealkeynotarealkeynotarealkey" },
+      { authorization: `Bearer ${other.key}x` },
+    ];
+    for (const headers of cases) {
+      const res = await get("/v1/searches", headers);
+      expect(res.statusCode, JSON.stringify(headers)).toBe(401);
+      expect(res.json()).toMatchObject({ error: "unauthorized", message: expect.any(String) });
+    }
+    expect((await get("/v1/me", other.auth)).statusCode).toBe(200);
+    await h.db.apiKeys.revoke(other.key.slice(0, 12));
+    expect((await get("/v1/me", other.auth)).statusCode).toBe(401);
+  });
+
+  it("limits each key separately (429 with the error format)", async () => {
+    const a = await h.team();
+    const b = await h.team();
+    const codes: number[] = [];
+    for (let i = 0; i < 7; i++) codes.push((await get("/v1/searches", a.auth)).statusCode);
+    expect(codes.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+    expect(codes.slice(5)).toEqual([429, 429]);
+    const limited = await get("/v1/searches", a.auth);
+    expect(limited.json()).toMatchObject({ error: "rate_limited" });
+    expect(limited.headers["retry-after"]).toBeDefined();
+    expect((await get("/v1/searches", b.auth)).statusCode).toBe(200);
+    // Health checks are never limited.
+    for (let i = 0; i < 7; i++) expect((await get("/healthz")).statusCode).toBe(200);
+  });
+});
+
+describe("dashboard sessions", () => {
+  const cookieOf = (setCookie: string | string[] | undefined) => {
+    const line = [setCookie ?? []].flat()[0] ?? "";
+    return { line, pair: line.split(";")[0] ?? "" };
+  };
+
+  it("exchanges a key for an httpOnly SameSite=Strict cookie and guards cookie writes against CSRF", async () => {
+    const crossSite = await h.app.inject({
+      method: "POST",
+      url: "/v1/session",
+      headers: { origin: "https://evil.example" },
+      payload: { apiKey: team.key },
+    });
+    expect(crossSite.statusCode).toBe(403);
+    const wrong = await h.app.inject({
+      method: "POST",
+      url: "/v1/session",
+      headers: { "x-requested-with": "fetch" },
+      payload: { apiKey: "vnk_nope" },
+    });
+    expect(wrong.statusCode).toBe(401);
+
+    const signIn = await h.app.inject({
+      method: "POST",
+      url: "/v1/session",
+      headers: { "x-requested-with": "fetch" },
+      payload: { apiKey: team.key },
+    });
+    expect(signIn.statusCode).toBe(200);
+    const { line, pair } = cookieOf(signIn.headers["set-cookie"]);
+    expect(line).toMatch(/HttpOnly/i);
+    expect(line).toMatch(/SameSite=Strict/i);
+    expect(line).not.toContain(team.key);
+    const cookie = { cookie: pair };
+
+    const me = await get("/v1/me", cookie);
+    expect(me.json()).toMatchObject({ team: { name: "auth-team" }, key: { name: "test key" } });
+
+    const noHeader = await h.app.inject({ method: "POST", url: "/v1/searches", headers: cookie, payload: tinyJob() });
+    expect(noHeader.statusCode).toBe(403);
+    expect(noHeader.json().error).toBe("csrf");
+    const otherOrigin = await h.app.inject({
+      method: "POST",
+      url: "/v1/searches",
+      headers: { ...cookie, origin: "https://evil.example", host: "nas.example" },
+      payload: tinyJob(),
+    });
+    expect(otherOrigin.statusCode).toBe(403);
+    const sameOrigin = await h.app.inject({
+      method: "POST",
+      url: "/v1/searches",
+      headers: { ...cookie, origin: "https://nas.example", host: "nas.example" },
+      payload: tinyJob(),
+    });
+    expect(sameOrigin.statusCode).toBe(201);
+
+    const signOut = await h.app.inject({
+      method: "DELETE",
+      url: "/v1/session",
+      headers: { ...cookie, "x-requested-with": "fetch" },
+    });
+    expect(signOut.statusCode).toBe(204);
+    expect((await get("/v1/me", cookie)).statusCode).toBe(401);
+  });
+});

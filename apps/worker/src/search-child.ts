@@ -81,6 +81,11 @@ process.on("message", (message: ParentMessage) => {
   else if (message.type === "abort") controller.abort(new Error(message.reason));
 });
 
+// Ctrl-C in a terminal and some supervisors signal the whole process group. The worker decides what a signal means
+// (checkpoint and requeue) and tells this process over IPC; dying here on the spot would lose the step in flight.
+process.on("SIGINT", () => undefined);
+process.on("SIGTERM", () => undefined);
+
 // The worker was killed: checkpoint (abort does) and go, so the next worker to take the job up is not racing a
 // leftover trainer on the same work directory.
 process.on("disconnect", () => {

@@ -65,6 +65,22 @@ describe("search child process", () => {
     expect(second.progress.find((p) => p.step !== undefined)?.step).toBe(stoppedAt + 1);
   });
 
+  it("leaves signals to the worker: a SIGINT or SIGTERM sent to the whole process group does not kill the search", async () => {
+    const { proc, progress } = start(dir);
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if ((progress.at(-1)?.step ?? 0) >= 2) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 5);
+    });
+    process.kill(proc.pid!, "SIGINT");
+    process.kill(proc.pid!, "SIGTERM");
+    const result = await proc.done;
+    expect(result.front).toHaveLength(6);
+  });
+
   it("rejects with the runner's own error message", async () => {
     process.env.COUNTING_RUNNER_FAIL_AT = "3";
     try {

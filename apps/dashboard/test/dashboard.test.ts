@@ -12,7 +12,8 @@ import { type Stack, startStack } from "./stack";
 
 const REPO = resolve(import.meta.dirname, "../../..");
 const SCREENSHOTS = join(REPO, "test-results", "screenshots");
-const TINY_JOB = readFileSync(join(REPO, "tests", "fixtures", "tiny-search.json"), "utf8");
+const TINY_JOB_PATH = join(REPO, "tests", "fixtures", "tiny-search.json");
+const TINY_JOB = readFileSync(TINY_JOB_PATH, "utf8");
 
 let stack: Stack;
 let browser: Browser;
@@ -103,8 +104,8 @@ describe("the dashboard", () => {
   it("submits a tiny search and follows it live until it succeeds", async () => {
     await page.goto(`${stack.url}/searches/new`);
     await page.locator("summary", { hasText: "Paste or upload a job" }).click();
-    await page.getByLabel("Job (nas-search/v1 JSON)").fill(TINY_JOB);
-    await page.getByRole("button", { name: "Use this job" }).click();
+    await page.getByLabel("Upload a job file").setInputFiles(TINY_JOB_PATH);
+    expect(await page.getByLabel("Job (nas-search/v1 JSON)").inputValue()).toBe(TINY_JOB);
     expect(await page.getByLabel("Name").inputValue()).toBe("tiny-service-test");
     await page.getByRole("button", { name: "Submit search" }).click();
     await page.waitForURL(/\/searches\/[0-9a-f-]{36}$/);
@@ -219,6 +220,25 @@ describe("the dashboard", () => {
     await page.locator(".compare .arch").nth(1).waitFor();
     expect(await page.locator("table.differences tbody tr").count()).toBeGreaterThan(3);
     await shot("compare");
+  });
+
+  it("cancels a running search from a preset and resumes it", async () => {
+    await page.goto(`${stack.url}/searches/new`);
+    await page.getByRole("radio", { name: /Demo/ }).check();
+    await page.getByRole("button", { name: "Submit search" }).click();
+    await page.waitForURL(/\/searches\/[0-9a-f-]{36}$/);
+    const badge = page.locator("h1 .badge");
+    await badge.waitFor();
+    expect(["queued", "running"]).toContain(await badge.textContent());
+
+    await page.getByRole("button", { name: "Cancel search" }).click();
+    await expect.poll(() => badge.textContent(), { timeout: 30_000 }).toBe("cancelled");
+    await shot("search-cancelled");
+    await page.getByRole("button", { name: "Resume search" }).click();
+    await expect.poll(() => badge.textContent(), { timeout: 30_000 }).toMatch(/^(queued|running)$/);
+    // Stop it again: the demo search is not this test's subject and would keep the worker busy.
+    await page.getByRole("button", { name: "Cancel search" }).click();
+    await expect.poll(() => badge.textContent(), { timeout: 30_000 }).toBe("cancelled");
   });
 
   it("signs out: the cookie no longer opens the API", async () => {

@@ -108,7 +108,10 @@ function BlockCard({ index, block, headDim }: { index: number; block: BlockSpec;
       <span className="attn-type">{block.attention.type}</span>
       {detail && <span className="muted"> ({detail})</span>}
       <span className="arch-block-sizes">
-        {mixesTokensOnly ? "" : `${block.heads} heads × ${headDim} = ${block.heads * headDim} · `}MLP {block.mlpHidden}
+        {mixesTokensOnly
+          ? ""
+          : `${block.heads} ${block.heads === 1 ? "head" : "heads"} × ${headDim} = ${block.heads * headDim} · `}
+        MLP {block.mlpHidden}
       </span>
     </li>
   );

@@ -57,8 +57,9 @@ export function CandidateScatter({ scatter, budget, best, onPick }: CandidateSca
           type: "scatter",
           large: true,
           largeThreshold: 2000,
-          symbolSize: 5,
-          itemStyle: { color: "rgba(71, 105, 158, 0.45)" },
+          // Big dots while they are few; small, translucent ones when they are many and overlap.
+          symbolSize: scatter.others.length > 2000 ? 4 : 8,
+          itemStyle: { color: scatter.others.length > 2000 ? "rgba(71, 105, 158, 0.45)" : "rgba(71, 105, 158, 0.8)" },
           data: scatter.others.map(row),
           z: 1,
         },

@@ -28,6 +28,7 @@ COPY apps/api/package.json apps/api/
 COPY apps/worker/package.json apps/worker/
 COPY apps/cli/package.json apps/cli/
 COPY apps/dashboard/package.json apps/dashboard/
+COPY apps/server/package.json apps/server/
 
 # --ignore-scripts: native code comes as prebuilt optional packages (sharp, esbuild, msgpackr), so no dependency
 # needs its install script here, and the ones that download at install time (tfjs-node-gpu's libtensorflow,

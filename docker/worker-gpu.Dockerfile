@@ -45,6 +45,7 @@ COPY apps/api/package.json apps/api/
 COPY apps/worker/package.json apps/worker/
 COPY apps/cli/package.json apps/cli/
 COPY apps/dashboard/package.json apps/dashboard/
+COPY apps/server/package.json apps/server/
 
 # Installed on the CUDA base itself, not on the Node image: a native addon built here must find the same glibc at
 # run time. The compiler is only used when no prebuilt tfjs-node-gpu addon matches this Node.

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join, posix, resolve } from "node:path";
 import dockerignore from "@balena/dockerignore";
 import { DockerfileParser, type Instruction } from "dockerfile-ast";
+import { validate as lintDockerfile } from "dockerfile-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 
@@ -289,6 +290,11 @@ describe.each(dockerfiles)("%s", (path) => {
   const chain = chainOf(stages, final);
   const all = stages.flatMap((s) => s.instructions);
 
+  it("has no syntax problem the Dockerfile linter finds (instructions, flags, durations, arguments)", () => {
+    const problems = lintDockerfile(read(path)).map((d) => `line ${d.range.start.line + 1}: ${d.message}`);
+    expect(problems).toEqual([]);
+  });
+
   it("is multi-stage: a dependency stage runs npm ci from the lock file, the runtime stage is built apart", () => {
     expect(stages.length).toBeGreaterThanOrEqual(3);
     const install = stages.filter((s) =>
@@ -402,6 +408,16 @@ describe("images", () => {
   const lock = JSON.parse(read("package-lock.json")) as {
     packages: Record<string, { version?: string; dev?: boolean; hasInstallScript?: boolean }>;
   };
+
+  it("API image carries the operator CLI the deployment guide runs in it", () => {
+    const { chain } = imageOf("api");
+    const guide = existsSync(join(root, "docs/deployment.md")) ? read("docs/deployment.md") : "";
+    for (const match of guide.matchAll(/docker compose exec api node (\S+)/g)) {
+      expect(existsSync(join(root, match[1]!)), match[1]).toBe(true);
+      expect(copiedIn(chain, match[1]!), `${match[1]} copied into the API image`).toBe(true);
+    }
+    expect(guide).toMatch(/docker compose exec api node \S+ admin create-key/);
+  });
 
   it("runs TypeScript through tsx, which a production install keeps", () => {
     const tsx = lock.packages["node_modules/tsx"];

@@ -95,23 +95,62 @@ export function conv(x: tf.Tensor4D, weight: tf.Tensor, kernel: number, stride: 
   return tf.reshape(matMul(tf.reshape(cols, [-1, kc]), weight), [b, ho, wo, out]);
 }
 
-/** Depthwise conv along tokens, one filter per head: v [B, H, N, d], taps [H, r] (r odd) -> [B, H, N, d]. */
-export function tokenConv(v: tf.Tensor4D, taps: tf.Tensor): tf.Tensor4D {
-  const [b, h, n, d] = v.shape;
-  const r = taps.shape[1]!;
-  const half = (r - 1) / 2;
-  const padded = tf.pad(v, [
+/**
+ * Depthwise conv along tokens, one filter per head, zero padding floor(r/2): v [B, H, N, d], taps [H, r] (r odd)
+ * -> [B, H, N, d]. A sum of shifted slices (the wasm backend has no depthwise-conv gradients), with its own gradient
+ * so the r shifted copies are transient instead of being kept for the backward pass.
+ */
+export const tokenConv = tf.customGrad(((...args: unknown[]) => {
+  const [v, taps, save] = args as [tf.Tensor4D, tf.Tensor2D, tf.GradSaveFunc];
+  save([v, taps]);
+  return {
+    value: shiftSum(v, taps),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sv, st] = saved as [tf.Tensor4D, tf.Tensor2D];
+      const [b, h, n, d] = sv.shape;
+      const r = st.shape[1]!;
+      const half = (r - 1) / 2;
+      // out[t] = sum_j tap_j v[t + j - half], so dv is the same sum over dy with the taps reversed ...
+      const dv = shiftSum(dy as tf.Tensor4D, tf.reverse(st, 1));
+      // ... and dtap_j = sum over images, tokens and channels of dy[t] v[t + j - half].
+      const padded = padTokens(sv, half);
+      const columns: tf.Tensor[] = [];
+      for (let j = 0; j < r; j++) {
+        columns.push(tf.tidy(() => tf.sum(tf.mul(dy, tf.slice(padded, [0, 0, j, 0], [b, h, n, d])), [0, 2, 3])));
+      }
+      padded.dispose();
+      const dtaps = tf.stack(columns, 1);
+      tf.dispose(columns);
+      return [dv, dtaps];
+    },
+  };
+}) as Parameters<typeof tf.customGrad>[0]) as (v: tf.Tensor4D, taps: tf.Tensor) => tf.Tensor4D;
+
+function padTokens(x: tf.Tensor4D, half: number): tf.Tensor4D {
+  return tf.pad(x, [
     [0, 0],
     [0, 0],
     [half, half],
     [0, 0],
   ]);
+}
+
+/** sum_j taps[:, j] * x shifted by j - half along the tokens, freeing each partial sum as it goes. */
+function shiftSum(x: tf.Tensor4D, taps: tf.Tensor2D): tf.Tensor4D {
+  const [b, h, n, d] = x.shape;
+  const r = taps.shape[1]!;
+  const half = (r - 1) / 2;
+  const padded = padTokens(x, half);
+  let out: tf.Tensor4D | undefined;
   // Taps that only ever see padding contribute nothing; skip them.
-  let out: tf.Tensor | undefined;
   for (let j = Math.max(0, half - (n - 1)); j < Math.min(r, half + n); j++) {
-    const tap = tf.reshape(tf.slice(taps, [0, j], [h, 1]), [1, h, 1, 1]);
-    const term = tf.mul(tf.slice(padded, [0, 0, j, 0], [b, h, n, d]), tap);
-    out = out ? tf.add(out, term) : term;
+    const term = tf.tidy(() =>
+      tf.mul(tf.slice(padded, [0, 0, j, 0], [b, h, n, d]), tf.reshape(tf.slice(taps, [0, j], [h, 1]), [1, h, 1, 1])),
+    ) as tf.Tensor4D;
+    const next = out ? tf.add(out, term) : term;
+    if (out) tf.dispose([out, term]);
+    out = next as tf.Tensor4D;
   }
-  return out as tf.Tensor4D;
+  padded.dispose();
+  return out ?? tf.zerosLike(x);
 }

@@ -12,7 +12,12 @@ export interface Preset {
 }
 
 export const PRESETS: Preset[] = [
-  { id: "demo", label: "Demo", description: "A small mixed-attention space; finishes in minutes on a CPU.", job: demo },
+  {
+    id: "demo",
+    label: "Demo",
+    description: "A small mixed-attention space on synthetic 32 px images (examples/demo.json).",
+    job: demo,
+  },
   {
     id: "vit-resnas",
     label: "ViT-ResNAS-like",

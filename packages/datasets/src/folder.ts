@@ -34,7 +34,9 @@ export async function readImageFolder(
   for (let start = 0; start < files.length; start += 16) {
     const batch = files.slice(start, start + 16);
     const decoded = await Promise.all(batch.map((f) => readImage(f.path, imageSize, channels)));
-    decoded.forEach((pixels, i) => images.set(pixels, (start + i) * size));
+    decoded.forEach((pixels, i) => {
+      images.set(pixels, (start + i) * size);
+    });
   }
   return { raw: { images, labels, count: files.length, imageSize, channels }, classNames };
 }

@@ -63,6 +63,15 @@ function randomColour(random: () => number, channels: number, away: number[]): n
   }
 }
 
+/** A colour with every channel near 0 or 1, so that its opposite contrasts with it in every channel. */
+function extremeColour(random: () => number, channels: number, away: number[]): number[] {
+  for (;;) {
+    const colour = Array.from({ length: channels }, () => (random() < 0.5 ? 0 : 0.8) + 0.2 * random());
+    const distance = colour.reduce((sum, v, k) => sum + Math.abs(v - away[k]!), 0) / channels;
+    if (distance >= 0.3) return colour;
+  }
+}
+
 interface Placed {
   x: number;
   y: number;
@@ -98,7 +107,7 @@ function drawImage(
   const angle = uniform(random, 0, Math.PI);
   const frequency = uniform(random, 0.3, 1.2);
   const phase = uniform(random, 0, 2 * Math.PI);
-  const amplitude = uniform(random, 0.03, 0.12);
+  const amplitude = uniform(random, 0.02, 0.08);
   const [ca, sa] = [Math.cos(angle), Math.sin(angle)];
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
@@ -126,8 +135,9 @@ function drawImage(
   patterns.forEach((pattern, i) => {
     const { x: cx, y: cy, r } = placed[i]!;
     const square = random() < 0.5;
-    const first = randomColour(random, channels, base);
-    const second = randomColour(random, channels, first);
+    const first = extremeColour(random, channels, base);
+    // The pattern's two colours are opposites: the most contrast, with a random polarity.
+    const second = first.map((v) => 1 - v);
     const phase = randomInt(random, 4);
     for (let y = Math.max(0, Math.floor(cy - r - 1)); y <= Math.min(size - 1, Math.ceil(cy + r + 1)); y++) {
       for (let x = Math.max(0, Math.floor(cx - r - 1)); x <= Math.min(size - 1, Math.ceil(cx + r + 1)); x++) {
@@ -139,7 +149,7 @@ function drawImage(
     }
   });
   for (let i = 0; i < size * size * channels; i++) {
-    const v = out[offset + i]! + 0.06 * gaussian(random);
+    const v = out[offset + i]! + 0.04 * gaussian(random);
     out[offset + i] = Math.min(1, Math.max(0, v));
   }
 }

@@ -1,0 +1,158 @@
+// Pipeline benchmarks on the demo job (examples/demo.json), each figure measured in this run:
+// - ranking fidelity: Kendall tau between accuracy with inherited weights and accuracy of the same architecture
+//   trained alone with the same recipe, for 8 architectures of the demo space;
+// - search quality at equal evaluation budget: the front found by evolution against the best of as many random
+//   architectures at equal or lower MACs, all evaluated with the same super-network weights on the same split.
+// The demo search runs through runSearch into .tmp/bench-pipeline (resumable: a second run reuses it).
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { loadDataset } from "@vitnas/datasets";
+import {
+  archHash,
+  countArch,
+  createRng,
+  type NasSearch,
+  sampleArch,
+  type VitArch,
+  type VitSpace,
+  validateJob,
+} from "@vitnas/formats";
+import { hypervolume, ParetoFront, referenceMacs } from "@vitnas/search";
+import { Evaluator, initBackend, loadCheckpoint, Supernet, Trainer } from "@vitnas/supernet";
+import type { BenchSection } from "../../../bench/run";
+import { runSearch } from "../src/index";
+import { kendallTau } from "./kendall";
+
+const root = resolve(import.meta.dirname, "../../..");
+const ARCHS = 8;
+/** Epochs of stand-alone training per architecture (the supernet's recipe otherwise). */
+const STANDALONE_EPOCHS = Number(process.env.BENCH_STANDALONE_EPOCHS ?? 3);
+
+function demoJob(): NasSearch {
+  const result = validateJob(JSON.parse(readFileSync(join(root, "examples/demo.json"), "utf8")));
+  if (!result.ok) throw new Error(`examples/demo.json: ${JSON.stringify(result.errors)}`);
+  return result.value;
+}
+
+/** Every block of a stage made like its first, so the architecture is the only member of its own space. */
+function uniformStages(arch: VitArch): VitArch {
+  return { ...arch, stages: arch.stages.map((s) => ({ ...s, blocks: s.blocks.map(() => ({ ...s.blocks[0]! })) })) };
+}
+
+function spaceOf(arch: VitArch): VitSpace {
+  return {
+    format: "vit-space/v1",
+    input: arch.input,
+    stem: arch.stem,
+    position: [arch.position],
+    classToken: arch.classToken,
+    stages: arch.stages.map((s) => ({
+      widths: [s.width],
+      headDim: s.headDim,
+      depth: [s.blocks.length],
+      heads: [s.blocks[0]!.heads],
+      mlpHidden: [s.blocks[0]!.mlpHidden],
+      attention: [s.blocks[0]!.attention],
+      reduction: [s.reduction],
+    })),
+  };
+}
+
+export async function bench(): Promise<BenchSection[]> {
+  const job = demoJob();
+  const work = join(root, ".tmp/bench-pipeline");
+  const started = performance.now();
+  const result = await runSearch(job, { workDir: join(work, "work"), outDir: join(work, "out") });
+  const searchSeconds = (performance.now() - started) / 1000;
+  await initBackend({ log: null });
+  const data = await loadDataset(job.dataset, job.space.input);
+  const trainer = await loadCheckpoint(join(work, "work", "supernet"), data.train);
+  const evaluator = new Evaluator(trainer.supernet, data.val);
+
+  // Search quality: as many random architectures as evolution evaluated, same weights, same split.
+  const rng = createRng(job.seed + 1000);
+  const seen = new Set<string>();
+  const random = new ParetoFront<{ accuracy: number; macs: number }>();
+  for (
+    let attempt = 0;
+    seen.size < result.candidatesEvaluated && attempt < 100 * result.candidatesEvaluated;
+    attempt++
+  ) {
+    const arch = sampleArch(job.space, rng);
+    const id = archHash(arch);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    random.insert({ accuracy: await evaluator.accuracy(arch), macs: countArch(arch).macs });
+  }
+  const reference = referenceMacs(job.space, job.search);
+  const bestRandomAtOrBelow = (macs: number) =>
+    Math.max(0, ...random.points.filter((p) => p.macs <= macs).map((p) => p.accuracy));
+  const gaps = result.front.map((p) => p.accuracy - bestRandomAtOrBelow(p.macs));
+
+  // Ranking fidelity: inherited accuracy against stand-alone training of the same architectures.
+  const archRng = createRng(job.seed + 2000);
+  const archs: VitArch[] = [];
+  const ids = new Set<string>();
+  while (archs.length < ARCHS) {
+    const arch = uniformStages(sampleArch(job.space, archRng));
+    if (!ids.has(archHash(arch))) {
+      ids.add(archHash(arch));
+      archs.push(arch);
+    }
+  }
+  const inherited: number[] = [];
+  const alone: number[] = [];
+  const standaloneStarted = performance.now();
+  for (const arch of archs) {
+    inherited.push(await evaluator.accuracy(arch));
+    const net = Supernet.create(spaceOf(arch), { seed: job.seed });
+    const single = new Trainer(
+      net,
+      data.train,
+      { ...job.supernet, epochs: STANDALONE_EPOCHS, archsPerStep: 1 },
+      {
+        seed: job.seed,
+      },
+    );
+    while (!single.done) await single.trainEpoch();
+    const own = new Evaluator(net, data.val);
+    alone.push(await own.accuracy(arch));
+    own.dispose();
+    single.dispose();
+    net.dispose();
+  }
+  const standaloneSeconds = (performance.now() - standaloneStarted) / 1000;
+  evaluator.dispose();
+  trainer.supernet.dispose();
+
+  const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits;
+  return [
+    {
+      name: "pipeline: demo search",
+      figures: {
+        backend: result.backend,
+        "runSearch seconds (0 work when resumed from .tmp)": round(searchSeconds, 1),
+        "architectures evaluated (evolution = random budget)": result.candidatesEvaluated,
+        "evolution front size": result.front.length,
+        "random front size": random.size,
+        "hypervolume evolution": round(hypervolume(result.front, reference)),
+        "hypervolume random": round(hypervolume(random.points, reference)),
+        "front points >= best random at <= MACs": `${gaps.filter((g) => g >= 0).length}/${gaps.length}`,
+        "mean accuracy gain over best random at <= MACs": round(gaps.reduce((a, b) => a + b, 0) / gaps.length),
+        "best accuracy evolution": round(Math.max(...result.front.map((p) => p.accuracy))),
+        "best accuracy random": round(Math.max(...random.points.map((p) => p.accuracy))),
+      },
+    },
+    {
+      name: "pipeline: ranking fidelity",
+      figures: {
+        architectures: ARCHS,
+        "stand-alone epochs": STANDALONE_EPOCHS,
+        "kendall tau (inherited vs stand-alone)": round(kendallTau(inherited, alone), 3),
+        "inherited accuracies": inherited.map((a) => a.toFixed(3)).join(" "),
+        "stand-alone accuracies": alone.map((a) => a.toFixed(3)).join(" "),
+        "stand-alone training seconds": round(standaloneSeconds, 1),
+      },
+    },
+  ];
+}

@@ -22,6 +22,8 @@ export function useResource<T>(
   const [tick, setTick] = useState(0);
   const readRef = useRef(read);
   readRef.current = read;
+  // What the last answer said: an unchanged answer keeps the same data object, so charts are not redrawn.
+  const lastRef = useRef<string | null>(null);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `tick` is the reload trigger.
   useEffect(() => {
@@ -30,7 +32,11 @@ export function useResource<T>(
     setLoading(true);
     api<unknown>(path, { signal: controller.signal })
       .then((raw) => {
-        setData(readRef.current(raw));
+        const text = JSON.stringify(raw);
+        if (text !== lastRef.current) {
+          lastRef.current = text;
+          setData(readRef.current(raw));
+        }
         setError(undefined);
       })
       .catch((cause: unknown) => {

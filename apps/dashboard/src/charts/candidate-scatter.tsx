@@ -100,7 +100,6 @@ export function CandidateScatter({ scatter, budget, best, onPick }: CandidateSca
   return (
     <EChart
       option={option}
-      replace
       height={420}
       testId="candidate-scatter"
       label={`Scatter of ${scatter.total} evaluated candidates, accuracy against MACs, with ${scatter.front.length} front points highlighted`}

@@ -32,16 +32,59 @@ export function linear(w: WeightSource, name: string, x: tf.Tensor, inDim: numbe
 
 /** LayerNorm over the active channels only: x [..., dim], `${name}.g`/`${name}.b` [dim]. */
 export function layerNorm(w: WeightSource, name: string, x: tf.Tensor, dim: number): tf.Tensor {
-  const mean = tf.mean(x, -1, true);
-  const centred = tf.sub(x, mean);
-  const variance = tf.mean(tf.square(centred), -1, true);
-  const normed = tf.mul(centred, tf.rsqrt(tf.add(variance, 1e-6)));
-  return tf.add(tf.mul(normed, w.get(`${name}.g`, [dim])), w.get(`${name}.b`, [dim]));
+  return layerNormOp(x, w.get(`${name}.g`, [dim]), w.get(`${name}.b`, [dim]));
 }
 
-/** Exact GELU: x * Phi(x). */
-export function gelu(x: tf.Tensor): tf.Tensor {
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+const EPSILON = 1e-6;
+
+function normalise(x: tf.Tensor): { xhat: tf.Tensor; rstd: tf.Tensor } {
+  const centred = tf.sub(x, tf.mean(x, -1, true));
+  const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(centred), -1, true), EPSILON));
+  return { xhat: tf.mul(centred, rstd), rstd };
+}
+
+/**
+ * LayerNorm with its own gradient: it keeps only its inputs for the backward pass and recomputes the statistics,
+ * instead of the tape holding every intermediate (less memory, fewer ops).
+ */
+const layerNormOp = tf.customGrad(((...args: unknown[]) => {
+  const [x, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+  save([x, g]);
+  return {
+    value: tf.tidy(() => tf.add(tf.mul(normalise(x).xhat, g), b)),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sx, sg] = saved as [tf.Tensor, tf.Tensor];
+      const d = sx.shape[sx.rank - 1]!;
+      const { xhat, rstd } = normalise(sx);
+      const flatDy = tf.reshape(dy, [-1, d]);
+      const dg = tf.sum(tf.mul(flatDy, tf.reshape(xhat, [-1, d])), 0);
+      const db = tf.sum(flatDy, 0);
+      const dxhat = tf.mul(dy, sg);
+      const dx = tf.mul(
+        rstd,
+        tf.sub(tf.sub(dxhat, tf.mean(dxhat, -1, true)), tf.mul(xhat, tf.mean(tf.mul(dxhat, xhat), -1, true))),
+      );
+      return [dx, dg, db];
+    },
+  };
+}) as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+
+/** Exact GELU, x * Phi(x), with its own gradient dy * (Phi(x) + x * phi(x)) that keeps only x. */
+export const gelu = tf.customGrad(((...args: unknown[]) => {
+  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+  save([x]);
+  return {
+    value: tf.tidy(() => tf.mul(x, cdf(x))),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sx] = saved as [tf.Tensor];
+      const pdf = tf.mul(tf.exp(tf.mul(tf.square(sx), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+      return [tf.mul(dy, tf.add(cdf(sx), tf.mul(sx, pdf)))];
+    },
+  };
+}) as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor) => tf.Tensor;
+
+function cdf(x: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1), 0.5);
 }
 
 /**

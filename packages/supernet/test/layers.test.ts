@@ -2,7 +2,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { attentionRegistry, initBackend } from "../src";
-import { conv, matMul, tokenConv } from "../src/layers";
+import { conv, gelu, layerNorm, matMul, tokenConv } from "../src/layers";
 
 beforeAll(async () => {
   await initBackend({ force: "cpu", log: null });
@@ -27,6 +27,30 @@ describe("layers", () => {
     await close(matMul(a, b), tf.matMul(a, b));
     await close(mine[0]!, ref[0]!);
     await close(mine[1]!, ref[1]!);
+  });
+
+  it("layerNorm over the active channels and gelu match their textbook forms, gradients included", async () => {
+    const x = tf.randomNormal([2, 3, 8], 0, 1, "float32", 7);
+    const full = tf.randomNormal([12], 1, 0.3, "float32", 8);
+    const bias = tf.randomNormal([12], 0, 0.3, "float32", 9);
+    // The source hands out the leading 8 of 12 channels, as the super-network does for a narrower sub-network.
+    const source = (g: tf.Tensor, b: tf.Tensor) => ({
+      get: (name: string, shape: number[]) => tf.slice(name.endsWith(".g") ? g : b, [0], shape),
+    });
+    const textbook = (v: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+      const { mean, variance } = tf.moments(v, -1, true);
+      const normed = tf.div(tf.sub(v, mean), tf.sqrt(tf.add(variance, 1e-6)));
+      const h = tf.add(tf.mul(normed, tf.slice(g, [0], [8])), tf.slice(b, [0], [8]));
+      return tf.mul(tf.mul(h, 0.5), tf.add(tf.erf(tf.mul(h, Math.SQRT1_2)), 1));
+    };
+    const mine = (v: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => gelu(layerNorm(source(g, b), "ln", v, 8));
+    await close(mine(x, full, bias), textbook(x, full, bias));
+    const loss = (fn: typeof mine) => (v: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.sin(fn(v, g, b)));
+    const a = tf.grads(loss(mine))([x, full, bias]);
+    const e = tf.grads(loss(textbook))([x, full, bias]);
+    for (let i = 0; i < 3; i++) await close(a[i]!, e[i]!, 1e-4);
+    // The four channels the sub-network does not have get no gradient.
+    expect(Array.from(await tf.slice(a[1]!, [8], [4]).data())).toEqual([0, 0, 0, 0]);
   });
 
   it("im2col convolution equals tf.conv2d (strides, padding, patches)", async () => {

@@ -7,6 +7,7 @@ export { CHECKPOINT_FORMAT, hasCheckpoint, loadCheckpoint, saveCheckpoint } from
 export { type EvaluateOptions, Evaluator, evaluate } from "./evaluate";
 export { extract } from "./extract";
 export { archForward, type ForwardOptions } from "./model";
+export { rewire } from "./rewire";
 export { ArchSampler, largestArch, type SamplerState, smallestArch } from "./sampler";
 export { candidateCount, castlingBranchWeight, learningRate } from "./schedule";
 export { type SelfTestResult, selfTest } from "./self-test";

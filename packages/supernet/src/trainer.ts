@@ -8,6 +8,7 @@ import type { VitArch } from "@vitnas/formats";
 import { AdamW } from "./adamw";
 import { augmentBatch } from "./augment";
 import { Random } from "./random";
+import { rewire } from "./rewire";
 import { ArchSampler } from "./sampler";
 import { castlingBranchWeight, learningRate } from "./schedule";
 import { BATCH_NORM_MOMENTUM, type BatchStats } from "./stem";
@@ -30,6 +31,8 @@ export interface TrainerOptions {
   seed: number;
   /** Random crop + flip (default true). */
   augment?: boolean;
+  /** Re-order MLP units and heads by importance after each candidate warm-up epoch (default true). */
+  rewire?: boolean;
 }
 
 export interface StepReport {
@@ -175,6 +178,10 @@ export class Trainer {
     value.dispose();
     if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step + 1}: loss ${loss}`);
     this.step += 1;
+    const finishedEpoch = this.step % this.stepsPerEpoch === 0 ? this.step / this.stepsPerEpoch - 1 : -1;
+    if (this.options.rewire !== false && finishedEpoch >= 0 && finishedEpoch < config.candidateWarmupEpochs) {
+      rewire(supernet, this.optimizer);
+    }
     const seconds = (performance.now() - started) / 1000;
     return {
       step: this.step,

@@ -20,6 +20,8 @@ export interface WeightSpec {
   /** Decoupled weight decay applies (matrices), not to biases, norms, tokens, positions, scales. */
   decay: boolean;
   center?: number[];
+  /** The axis indexed by attention head, if any (heads are re-ordered together with q/k/v). */
+  headAxis?: number;
 }
 
 /** What a forward pass reads weights through. */

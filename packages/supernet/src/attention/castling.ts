@@ -20,6 +20,7 @@ export const castling: AttentionModule<CastlingAttn> = {
       init: { kind: "normal", std: 0.02 },
       trainable: true,
       center: [1],
+      headAxis: 0,
     },
   ],
   forward(x, ctx) {

@@ -11,8 +11,8 @@ export const xnorm: AttentionModule<XNormAttn> = {
   type: "xnorm",
   qkv: true,
   extras: (_spec, dims) => [
-    { name: "gq", shape: [dims.heads], init: { kind: "ones" }, trainable: true },
-    { name: "gk", shape: [dims.heads], init: { kind: "ones" }, trainable: true },
+    { name: "gq", shape: [dims.heads], init: { kind: "ones" }, trainable: true, headAxis: 0 },
+    { name: "gk", shape: [dims.heads], init: { kind: "ones" }, trainable: true, headAxis: 0 },
   ],
   forward(x, ctx) {
     const { heads: h, tokens: n, prefix, w } = ctx;

@@ -1,0 +1,86 @@
+// Channel re-ordering ("rewiring", ViT-ResNAS): during the candidate warm-up, each block's MLP hidden units and
+// attention heads are sorted by L1 importance (sum of |weights| feeding in and out), so the leading slices that
+// smaller sub-networks use hold the most important units. A permutation of hidden units or heads leaves the
+// largest sub-network's function unchanged; the AdamW moments are permuted with their weights.
+// Not re-ordered: the residual-stream width. Its channels are tied across every block, LayerNorm, reduction
+// (zero-padding maps channel i of one stage to channel i of the next) and the head, so one permutation would have
+// to move the whole network at once; the ViT-ResNAS prefixes of the width keep their training order.
+import * as tf from "@tensorflow/tfjs";
+import type { AdamW } from "./adamw";
+import type { Supernet } from "./supernet";
+
+export function rewire(supernet: Supernet, optimizer?: AdamW) {
+  const { space } = supernet;
+  space.stages.forEach((stage, s) => {
+    for (let j = 0; j < Math.max(...stage.depth); j++) {
+      const p = `s${s}.b${j}`;
+      rewireMlp(supernet, optimizer, p);
+      if (supernet.variables.has(`${p}.qkv.w`)) rewireHeads(supernet, optimizer, p, stage.headDim);
+    }
+  });
+}
+
+function rewireMlp(supernet: Supernet, optimizer: AdamW | undefined, p: string) {
+  const w1 = supernet.variables.get(`${p}.mlp1.w`)!;
+  const w2 = supernet.variables.get(`${p}.mlp2.w`)!;
+  const importance = tf.tidy(() => tf.add(tf.sum(tf.abs(w1), 0), tf.sum(tf.abs(w2), 1)));
+  const order = descending(importance);
+  permute(supernet, optimizer, `${p}.mlp1.w`, order, 1);
+  permute(supernet, optimizer, `${p}.mlp1.b`, order, 0);
+  permute(supernet, optimizer, `${p}.mlp2.w`, order, 0);
+}
+
+function rewireHeads(supernet: Supernet, optimizer: AdamW | undefined, p: string, d: number) {
+  const qkv = supernet.variables.get(`${p}.qkv.w`)!; // [D, 3, H*d]
+  const proj = supernet.variables.get(`${p}.proj.w`)!; // [H*d, D]
+  const [dm, , a] = qkv.shape as [number, number, number];
+  const h = a / d;
+  const importance = tf.tidy(() =>
+    tf.add(
+      tf.sum(tf.abs(tf.reshape(qkv, [dm, 3, h, d])), [0, 1, 3]),
+      tf.sum(tf.abs(tf.reshape(proj, [h, d, -1])), [1, 2]),
+    ),
+  );
+  const order = descending(importance);
+  // Heads are blocks of d channels: permute through views with a separate head axis.
+  permute(supernet, optimizer, `${p}.qkv.w`, order, 2, [dm, 3, h, d]);
+  permute(supernet, optimizer, `${p}.qkv.b`, order, 1, [3, h, d]);
+  permute(supernet, optimizer, `${p}.proj.w`, order, 0, [h, d, proj.shape[1]!]);
+  for (const [name, spec] of supernet.specs) {
+    if (name.startsWith(`${p}.`) && spec.headAxis !== undefined)
+      permute(supernet, optimizer, name, order, spec.headAxis);
+  }
+}
+
+/** Indices sorting a 1-D tensor from largest to smallest (ties keep their order). */
+function descending(values: tf.Tensor): number[] {
+  const v = values.dataSync();
+  values.dispose();
+  return Array.from(v.keys()).sort((x, y) => v[y]! - v[x]! || x - y);
+}
+
+function permute(
+  supernet: Supernet,
+  optimizer: AdamW | undefined,
+  name: string,
+  order: number[],
+  axis: number,
+  view?: number[],
+) {
+  const apply = (t: tf.Tensor) =>
+    tf.tidy(() => {
+      const shaped = view ? tf.reshape(t, view) : t;
+      return tf.reshape(tf.gather(shaped, tf.tensor1d(order, "int32"), axis), t.shape);
+    });
+  const v = supernet.variables.get(name)!;
+  const next = apply(v);
+  v.assign(next);
+  next.dispose();
+  const slot = optimizer?.slots.get(name);
+  if (slot) {
+    const m = apply(slot.m);
+    const s = apply(slot.v);
+    tf.dispose([slot.m, slot.v]);
+    optimizer!.slots.set(name, { m, v: s, t: slot.t });
+  }
+}

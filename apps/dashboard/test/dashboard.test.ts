@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { accessibilityViolations } from "./accessibility";
 import { launchChromium } from "./chromium";
 import { type Stack, startStack } from "./stack";
 
@@ -24,6 +25,11 @@ const pageErrors: string[] = [];
 
 async function shot(name: string) {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Every page the test visits is also checked for serious accessibility problems. */
+async function expectAccessible() {
+  expect(await accessibilityViolations(page)).toEqual([]);
 }
 
 /** A GET through the signed-in browser context, as the dashboard makes it. */
@@ -68,6 +74,7 @@ describe("the dashboard", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect.poll(() => page.getByRole("alert").textContent()).toMatch(/not valid/);
     await shot("sign-in");
+    await expectAccessible();
 
     await page.getByLabel("API key").fill(stack.apiKey);
     await page.getByRole("button", { name: "Sign in" }).click();
@@ -81,6 +88,7 @@ describe("the dashboard", () => {
     expect(stored).not.toContain(stack.apiKey);
     expect(stored).toBe("[{},{}]");
     await shot("searches-empty");
+    await expectAccessible();
   });
 
   it("shows the API's validation messages at the fields they concern", async () => {
@@ -99,6 +107,7 @@ describe("the dashboard", () => {
     const spaceError = await page.locator("#field-space-error").textContent();
     expect(spaceError).toContain("stages[0].widths[0]");
     await shot("new-search-errors");
+    await expectAccessible();
   });
 
   it("submits a tiny search and follows it live until it succeeds", async () => {
@@ -107,6 +116,10 @@ describe("the dashboard", () => {
     await page.getByLabel("Upload a job file").setInputFiles(TINY_JOB_PATH);
     expect(await page.getByLabel("Job (nas-search/v1 JSON)").inputValue()).toBe(TINY_JOB);
     expect(await page.getByLabel("Name").inputValue()).toBe("tiny-service-test");
+    const eventStreams: string[] = [];
+    page.on("response", (response) => {
+      if (response.url().endsWith("/events")) eventStreams.push(response.headers()["content-type"] ?? "");
+    });
     await page.getByRole("button", { name: "Submit search" }).click();
     await page.waitForURL(/\/searches\/[0-9a-f-]{36}$/);
     searchId = page.url().split("/").pop()!;
@@ -126,14 +139,16 @@ describe("the dashboard", () => {
       if (Date.now() > deadline) throw new Error(`the search did not finish in time\n${stack.workerLog()}`);
       await page.waitForTimeout(250);
     }
-    // The page moved through the pipeline's phases on its own, without a reload.
+    // The page moved through the pipeline's phases on its own, without a reload, fed by server-sent events.
     expect(phases.size).toBeGreaterThan(1);
+    expect(eventStreams[0]).toContain("text/event-stream");
     expect(await page.getByRole("progressbar", { name: "Search progress" }).getAttribute("aria-valuenow")).toBe("100");
     await page.locator("[data-testid=candidate-scatter] canvas").first().waitFor();
     await page.locator("[data-testid=front-history] canvas").first().waitFor();
     await page.locator("[data-testid=training-curves] canvas").first().waitFor();
     await page.waitForTimeout(500);
     await shot("search");
+    await expectAccessible();
   });
 
   it("lists the search with its status, and filters by status", async () => {
@@ -147,6 +162,7 @@ describe("the dashboard", () => {
     await page.getByLabel("Status").selectOption("succeeded");
     await row.waitFor();
     await shot("searches");
+    await expectAccessible();
   });
 
   it("plots every candidate with the front and picks the best architecture under the MACs budget", async () => {
@@ -191,6 +207,7 @@ describe("the dashboard", () => {
     expect(await page.locator(".arch-stage").count()).toBe(detail.arch.stages.length);
     expect(await page.locator(".arch-block").count()).toBe(detail.arch.stages.flatMap((s) => s.blocks).length);
     await shot("architecture");
+    await expectAccessible();
 
     const [download] = await Promise.all([
       page.waitForEvent("download"),
@@ -220,6 +237,7 @@ describe("the dashboard", () => {
     await page.locator(".compare .arch").nth(1).waitFor();
     expect(await page.locator("table.differences tbody tr").count()).toBeGreaterThan(3);
     await shot("compare");
+    await expectAccessible();
   });
 
   it("cancels a running search from a preset and resumes it", async () => {
@@ -234,6 +252,7 @@ describe("the dashboard", () => {
     await page.getByRole("button", { name: "Cancel search" }).click();
     await expect.poll(() => badge.textContent(), { timeout: 30_000 }).toBe("cancelled");
     await shot("search-cancelled");
+    await expectAccessible();
     await page.getByRole("button", { name: "Resume search" }).click();
     await expect.poll(() => badge.textContent(), { timeout: 30_000 }).toMatch(/^(queued|running)$/);
     // Stop it again: the demo search is not this test's subject and would keep the worker busy.

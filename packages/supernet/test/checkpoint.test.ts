@@ -3,10 +3,11 @@
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend, loadCheckpoint, Supernet, saveCheckpoint, Trainer } from "../src";
 import { patternSplit } from "./data";
-import { tinySpace } from "./spaces";
+import { fixedSpace, tinySpace } from "./spaces";
 
 const N = 2;
 const data = patternSplit(8);
@@ -97,6 +98,23 @@ describe("checkpoints", () => {
     await expect(loadCheckpoint(at, data)).rejects.toThrow(/corrupt/);
     await expect(loadCheckpoint(join(dir, "nowhere"), data)).rejects.toThrow(/no readable checkpoint/);
     await expect(loadCheckpoint(dir, patternSplit(12))).rejects.toThrow(/trained on 8 images/);
+  });
+
+  it("does not leak tensors from step to step", async () => {
+    // One architecture, so the first step already creates every optimizer slot and constant.
+    const trainer = new Trainer(
+      Supernet.create(fixedSpace({ type: "castling", convKernel: 3 }), { seed: 4 }),
+      data,
+      config,
+      {
+        seed: 3,
+      },
+    );
+    await trainer.trainSteps(1);
+    const tensors = tf.memory().numTensors;
+    await trainer.trainSteps(2);
+    expect(tf.memory().numTensors).toBe(tensors);
+    dispose(trainer);
   });
 
   it("stops within one step when aborted", async () => {

@@ -30,6 +30,8 @@ export interface Search {
   startedAt?: string;
   finishedAt?: string;
   error?: string;
+  /** What the job asked for, when the API includes the job: shown once the last progress event no longer says. */
+  planned?: { epochs?: number; generations?: number };
 }
 
 export interface Point {
@@ -111,6 +113,10 @@ export function readSearch(raw: unknown): Search {
     startedAt: str(s.startedAt) ?? str(timings.startedAt),
     finishedAt: str(s.finishedAt) ?? str(timings.finishedAt),
     error: str(s.error) ?? str(obj(s.error).message),
+    planned:
+      s.job === undefined
+        ? undefined
+        : { epochs: num(obj(job.supernet).epochs), generations: num(obj(job.search).generations) },
   };
 }
 

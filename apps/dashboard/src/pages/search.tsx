@@ -69,7 +69,15 @@ export function SearchPage() {
   if (!search.data) return <p className="page-status">Loading…</p>;
 
   const s = search.data;
-  const progress = live && liveProgress ? { ...s.progress, ...liveProgress } : s.progress;
+  const progress = live && liveProgress ? { ...s.progress, ...liveProgress } : { ...s.progress };
+  if (s.status === "succeeded" && s.planned) {
+    // The final event only says "done"; a finished search ran every epoch and generation it planned.
+    progress.epoch ??= s.planned.epochs;
+    progress.epochs ??= s.planned.epochs;
+    progress.generation ??= s.planned.generations;
+    progress.generations ??= s.planned.generations;
+    progress.candidates ??= scatter.data?.total;
+  }
   const scatterData = scatter.data;
 
   return (

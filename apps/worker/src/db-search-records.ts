@@ -49,6 +49,11 @@ export function dbSearchRecords(db: Db): SearchRecords {
       await db.searches.transition(searchId, ["running"], "queued");
       await audit(searchId, "search.requeued", { reason });
     },
+    async failStalled(searchId, error) {
+      const failed = await db.searches.transition(searchId, ["running"], "failed", { error });
+      if (failed) await audit(searchId, "search.failed", { error });
+      return failed !== null;
+    },
     async finish(searchId, outcome) {
       if (outcome.status === "succeeded") await db.searches.markSucceeded(searchId);
       else if (outcome.status === "failed") await db.searches.markFailed(searchId, outcome.error ?? "failed");

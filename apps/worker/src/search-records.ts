@@ -28,5 +28,7 @@ export interface SearchRecords {
   recordArtifacts(searchId: string, artifacts: (StoredArtifact & { kind: string; archHash?: string })[]): Promise<void>;
   /** Back in the queue (the worker shut down); keeps progress and checkpoints. */
   markRequeued(searchId: string, reason: string): Promise<void>;
+  /** Fails a search left running by workers that kept dying; false when it was not running any more. */
+  failStalled(searchId: string, error: string): Promise<boolean>;
   finish(searchId: string, outcome: { status: "succeeded" | "failed" | "cancelled"; error?: string }): Promise<void>;
 }

@@ -1,7 +1,7 @@
 // A worker process's searches: self-test, then a BullMQ Worker consuming the search queue, the cancellation
 // listener, heartbeats and metrics. `main.ts` wires it to the environment; tests start it directly.
 import type { Server } from "node:http";
-import { Worker } from "bullmq";
+import { QueueEvents, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { ArtifactStore } from "./artifact-store";
 import { parseControlMessage, searchControlChannel } from "./live-events";
@@ -114,10 +114,31 @@ export async function startSearchWorker(options: SearchWorkerOptions): Promise<S
   });
   worker.on("error", (err) => logger.error({ err }, "queue worker error"));
   worker.on("stalled", (jobId) =>
-    logger.warn({ searchId: jobId }, "took up a search whose worker stopped renewing it"),
+    logger.warn(
+      { searchId: jobId },
+      "a search's worker stopped renewing its lock: back in the queue, or failed past WORKER_MAX_STALLED",
+    ),
   );
   worker.on("lockRenewalFailed", (jobIds) => {
     for (const id of jobIds) running.get(id)?.stop("lock-lost");
+  });
+
+  // A job whose workers died more than maxStalledCount times is failed by BullMQ's stalled checker, which runs no
+  // processor: the search's status is set here, by whichever workers hear of it (the transition is conditional).
+  const eventsConnection = new Redis(settings.redisUrl, redisOptions);
+  eventsConnection.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
+  const queueEvents = new QueueEvents(SEARCH_QUEUE, { connection: eventsConnection, prefix: settings.queuePrefix });
+  queueEvents.on("error", (err) => logger.warn({ err: err.message }, "queue events error"));
+  queueEvents.on("failed", ({ jobId, failedReason }) => {
+    if (!/stalled more than allowable limit/.test(failedReason)) return;
+    const times = settings.maxStalledCount + 1;
+    const error =
+      `the search's worker stopped ${times === 1 ? "once" : `${times} times`} while running it (killed, out of ` +
+      "memory, or its machine lost); checkpoints are kept, resume it to continue";
+    options.records
+      .failStalled(jobId, error)
+      .then((changed) => changed && logger.error({ searchId: jobId }, error))
+      .catch((err: Error) => logger.error({ err, searchId: jobId }, "could not record a stalled search's failure"));
   });
 
   const heartbeatKey = workerHeartbeatKey(settings.queuePrefix, settings.name);
@@ -150,13 +171,15 @@ export async function startSearchWorker(options: SearchWorkerOptions): Promise<S
     shutdown() {
       closing ??= (async () => {
         logger.info({ running: [...running.keys()] }, "shutting down");
-        const closed = worker.close();
+        const closed = Promise.all([worker.close(), queueEvents.close()]);
         for (const search of running.values()) search.stop("shutdown");
         await closed;
         clearInterval(heartbeat);
         await publisher.del(heartbeatKey).catch(() => undefined);
         await Promise.all(
-          [publisher.quit(), subscriber.quit(), bullConnection.quit()].map((p) => p.catch(() => undefined)),
+          [publisher, subscriber, bullConnection, eventsConnection]
+            .map((c) => c.quit())
+            .map((p) => p.catch(() => undefined)),
         );
         if (metricsServer) await new Promise((resolve) => metricsServer.close(resolve));
         logger.info("worker stopped");

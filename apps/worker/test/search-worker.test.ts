@@ -1,10 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type LiveSearchEvent, requestCancel, searchEventsChannel } from "../src/live-events";
 import { metricsPort } from "../src/metrics";
-import { enqueueSearch, queueDepth } from "../src/queue";
+import { enqueueSearch, queueDepth, SEARCH_QUEUE } from "../src/queue";
 import { SelfTestFailedError } from "../src/search-worker";
 import { createHarness, type Harness, tinyJob, waitFor } from "./harness";
 
@@ -93,7 +94,11 @@ describe("search worker", () => {
       expect(stoppedAt).toBeGreaterThanOrEqual(2);
       expect(stoppedAt).toBeLessThan(30);
       expect(await h.db.candidates.count(id)).toBe(0);
-      expect(await queueDepth(h.queue)).toMatchObject({ waiting: 0, active: 0 });
+      // The job is finished, not left for another worker to take up.
+      await waitFor("the job to finish", async () => {
+        const depth = await queueDepth(h.queue);
+        return depth.waiting === 0 && depth.active === 0;
+      });
     } finally {
       await worker.shutdown();
     }
@@ -144,6 +149,22 @@ describe("search worker", () => {
       const record = (await h.db.searches.get(id))!;
       expect(record.error).toBe("counting runner failed at step 4 on purpose");
       expect(await checkpointStep(id)).toBe(4);
+    } finally {
+      await worker.shutdown();
+    }
+  });
+
+  it("fails a search whose workers kept dying, once BullMQ gives its job up", async () => {
+    const id = await h.submit();
+    await h.db.searches.markRunning(id, "wasm");
+    // A worker that takes the job and dies at once: its lock is never renewed.
+    const doomed = new Worker(SEARCH_QUEUE, null, { connection: h.redis, prefix: h.prefix, lockDuration: 500 });
+    expect((await doomed.getNextJob("dead-worker-token"))?.id).toBe(id);
+    await doomed.close(true);
+    const worker = await h.startWorker({ maxStalledCount: 0 });
+    try {
+      await waitFor("the stalled search to fail", async () => (await statusOf(id)) === "failed", 20_000);
+      expect((await h.db.searches.get(id))?.error).toMatch(/worker stopped once while running it .*resume it/);
     } finally {
       await worker.shutdown();
     }

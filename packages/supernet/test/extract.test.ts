@@ -90,3 +90,52 @@ describe("standalone files", () => {
     expect(() => extract(net, arch)).toThrow(/exceeds/);
   });
 });
+
+describe("other layouts", () => {
+  // A residual stem group, an overlapping patch conv with padding, no class token, a widening `none` reduction.
+  const space = tinySpace(ALL_ATTENTION, {
+    stem: {
+      convs: [
+        { out: 8, kernel: 3, stride: 1, padding: 1, norm: "batch", act: "relu" },
+        {
+          residual: [
+            { out: 8, kernel: 3, stride: 1, padding: 1, norm: "batch", act: "gelu" },
+            { out: 8, kernel: 1, stride: 1, padding: 0, norm: "none", act: "none" },
+          ],
+        },
+      ],
+      patch: { kernel: 3, stride: 2, padding: 1 },
+    },
+    classToken: false,
+  });
+
+  it.each(["learned", "rope"] as const)(
+    "extracts with %s positions: same logits, the counter's parameters",
+    async (position) => {
+      const other = Supernet.create(space, { seed: 3 });
+      try {
+        for (const [reduction, width] of [
+          ["none", 32],
+          ["none", 24],
+          ["residual", 24],
+        ] as const) {
+          const arch = tinyArch({ type: "nystrom", landmarks: 4, iterations: 3, convKernel: 3 }, { position });
+          arch.stem = space.stem;
+          arch.classToken = false;
+          arch.stages[0]!.width = 24;
+          arch.stages[1]!.reduction = reduction;
+          arch.stages[1]!.width = width;
+          const model = extract(other, arch);
+          expect(model.paramCount()).toBe(countArch(arch).params);
+          const a = other.predict(arch, images);
+          const b = model.predict(images);
+          expect(maxDiff(await a.data(), await b.data())).toBeLessThan(1e-5);
+          tf.dispose([a, b]);
+          model.dispose();
+        }
+      } finally {
+        other.dispose();
+      }
+    },
+  );
+});

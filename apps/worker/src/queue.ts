@@ -20,8 +20,11 @@ export function createSearchQueue(connection: ConnectionOptions, options: Search
     connection,
     prefix: options.prefix ?? "vitnas",
     defaultJobOptions: {
-      // A failed search is recorded in Postgres and resumed on request; BullMQ retrying it would only repeat it.
-      attempts: 1,
+      // A search that fails is recorded as failed in Postgres and its job ends (the worker throws BullMQ's
+      // UnrecoverableError): it is resumed on request, not retried. Retries are for a worker that could not even
+      // start the search (Postgres or the artifact store unreachable for a moment).
+      attempts: 5,
+      backoff: { type: "exponential", delay: 5000 },
       removeOnComplete: true,
       removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
     },

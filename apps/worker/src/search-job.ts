@@ -1,7 +1,7 @@
 // The BullMQ processor of one search: loads it from Postgres, trains it in a child process, and carries its progress
 // to Postgres (snapshot, events, metrics, candidates, fronts), to BullMQ (job progress) and to Redis (live events).
 import type { CandidateRecord, FrontPoint, ProgressEvent, SearchResult } from "@vitnas/pipeline";
-import { type Job, WaitingError } from "bullmq";
+import { type Job, UnrecoverableError, WaitingError } from "bullmq";
 import type { Redis } from "ioredis";
 import type { ArtifactStore, StoredArtifact } from "./artifact-store";
 import { type LiveSearchEvent, type LiveSearchEventBody, publishSearchEvent, type SearchStatus } from "./live-events";
@@ -238,7 +238,8 @@ export async function processSearchJob(
   await status("failed", error.message);
   ctx.metrics.searchesFinished.inc({ worker: ctx.worker, outcome: "failed" });
   log.error({ err: error }, "search failed; checkpoints kept for a resume");
-  throw error;
+  // Recorded as failed: BullMQ must not run it again on its own.
+  throw new UnrecoverableError(error.message);
 }
 
 async function recordResult(

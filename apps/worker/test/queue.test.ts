@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Worker } from "bullmq";
+import { UnrecoverableError, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -41,13 +41,34 @@ describe("search queue", () => {
     expect(await removeQueuedSearch(queue, searchId)).toBe(false);
   });
 
+  it("retries a job whose worker could not start it", async () => {
+    const searchId = randomUUID();
+    await enqueueSearch(queue, searchId);
+    let attempts = 0;
+    const worker = new Worker(
+      SEARCH_QUEUE,
+      async () => {
+        attempts++;
+        throw new Error("database unreachable");
+      },
+      { connection, prefix },
+    );
+    await new Promise((resolve) => worker.once("failed", resolve));
+    await worker.close();
+    expect(attempts).toBe(1);
+    const job = (await queue.getJob(searchId))!;
+    expect(await job.getState()).toBe("delayed");
+    expect(job.opts.attempts).toBeGreaterThan(1);
+    await job.remove();
+  });
+
   it("replaces a failed job of the same search, which is how a search is resumed", async () => {
     const searchId = randomUUID();
     const job = await enqueueSearch(queue, searchId);
     const worker = new Worker(
       SEARCH_QUEUE,
       async () => {
-        throw new Error("boom");
+        throw new UnrecoverableError("boom");
       },
       { connection, prefix },
     );

@@ -43,9 +43,11 @@ export function CandidateScatter({ scatter, budget, best, onPick }: CandidateSca
         nameLocation: "middle",
         nameGap: 28,
         scale: true,
+        boundaryGap: ["3%", "3%"],
         axisLabel: { formatter: (v: number) => formatMacs(v) },
       },
-      yAxis: { type: "value", name: "accuracy (%)", scale: true },
+      // A margin around the data, so points on the extremes do not sit on the axes.
+      yAxis: { type: "value", name: "accuracy (%)", scale: true, boundaryGap: ["5%", "5%"] },
       dataZoom: [
         { type: "inside", xAxisIndex: 0, filterMode: "none" },
         { type: "inside", yAxisIndex: 0, filterMode: "none" },

@@ -22,9 +22,11 @@ export function FrontHistory({ steps }: { steps: FrontStep[] }) {
         nameLocation: "middle",
         nameGap: 28,
         scale: true,
+        boundaryGap: ["3%", "3%"],
         axisLabel: { formatter: (v: number) => formatMacs(v) },
       },
-      yAxis: { type: "value", name: "accuracy (%)", scale: true },
+      // A margin around the data, so points on the extremes do not sit on the axes.
+      yAxis: { type: "value", name: "accuracy (%)", scale: true, boundaryGap: ["5%", "5%"] },
       dataZoom: [{ type: "inside", xAxisIndex: 0, filterMode: "none" }],
       series: steps.map((step, i) => {
         // Light blue to deep blue: later generations are darker and drawn on top.

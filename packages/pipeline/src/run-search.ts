@@ -66,6 +66,7 @@ export async function runSearch(job: NasSearch, opts: RunSearchOptions): Promise
       supernetCheckpoint: checkpoint,
     };
   } finally {
+    trainer.dispose();
     supernet.dispose();
   }
 }

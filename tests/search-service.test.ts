@@ -55,7 +55,7 @@ afterAll(async () => {
   await svc?.close();
 });
 
-async function submit(job: unknown): Promise<string> {
+async function submit(job: Record<string, unknown>): Promise<string> {
   const res = await app.inject({ method: "POST", url: "/v1/searches", headers: auth, payload: job });
   expect(res.statusCode).toBe(201);
   return res.json().id as string;

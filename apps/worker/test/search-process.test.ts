@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -79,6 +80,39 @@ describe("search child process", () => {
     process.kill(proc.pid!, "SIGTERM");
     const result = await proc.done;
     expect(result.front).toHaveLength(6);
+  });
+
+  it("checkpoints and exits when its worker is killed outright", async () => {
+    const parent = spawn(
+      process.execPath,
+      ["--import", "tsx", join(import.meta.dirname, "fixtures", "orphan-parent.ts"), dir],
+      {
+        env: { ...process.env, COUNTING_RUNNER_STEP_MS: "100", COUNTING_RUNNER_STEPS: "1000" },
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    const childPid = await new Promise<number>((resolve) => {
+      parent.stdout!.on("data", (chunk: Buffer) => {
+        const match = String(chunk).match(/child (\d+)/);
+        if (match) resolve(Number(match[1]));
+      });
+    });
+    parent.kill("SIGKILL");
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const deadline = Date.now() + 10_000;
+    while (alive(childPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(alive(childPid)).toBe(false);
+    // It stopped at a step boundary after its last checkpoint, far from the end.
+    const step = JSON.parse(await readFile(join(dir, "count.json"), "utf8")).step as number;
+    expect(step).toBeGreaterThanOrEqual(2);
+    expect(step).toBeLessThan(1000);
   });
 
   it("rejects with the runner's own error message", async () => {

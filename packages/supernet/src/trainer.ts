@@ -6,7 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { ImageSplit } from "@vitnas/datasets";
 import type { VitArch } from "@vitnas/formats";
 import { AdamW } from "./adamw";
-import { augmentBatch } from "./augment";
+import { augmentBatch, gatherBatch } from "./augment";
 import { Random } from "./random";
 import { rewire } from "./rewire";
 import { ArchSampler } from "./sampler";
@@ -136,7 +136,7 @@ export class Trainer {
     const s = this.data.imageSize;
     const pixels =
       this.options.augment === false
-        ? augmentBatch(this.data, indices, new Random(this.options.seed, 2, step), 0)
+        ? gatherBatch(this.data, indices)
         : augmentBatch(this.data, indices, new Random(this.options.seed, 2, step), Math.max(1, Math.round(s / 8)));
     const archs = Array.from({ length: Math.min(config.archsPerStep, b) }, () => this.sampler.sample(epoch));
     const sizes = archs.map((_, i) => Math.floor(b / archs.length) + (i < b % archs.length ? 1 : 0));

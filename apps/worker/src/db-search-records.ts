@@ -55,10 +55,13 @@ export function dbSearchRecords(db: Db): SearchRecords {
       return failed !== null;
     },
     async finish(searchId, outcome) {
-      if (outcome.status === "succeeded") await db.searches.markSucceeded(searchId);
-      else if (outcome.status === "failed") await db.searches.markFailed(searchId, outcome.error ?? "failed");
+      let changed = true;
+      if (outcome.status === "succeeded") changed = (await db.searches.markSucceeded(searchId)) !== null;
+      else if (outcome.status === "failed")
+        changed = (await db.searches.markFailed(searchId, outcome.error ?? "failed")) !== null;
       // A cancellation was recorded by whoever cancelled; the worker only notes that it stopped.
-      await audit(searchId, `search.${outcome.status}`, outcome.error ? { error: outcome.error } : {});
+      if (changed) await audit(searchId, `search.${outcome.status}`, outcome.error ? { error: outcome.error } : {});
+      return changed;
     },
   };
 }

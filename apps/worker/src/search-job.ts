@@ -206,7 +206,10 @@ export async function processSearchJob(
 
   if (result) {
     await recordResult(ctx, searchId, result, frontsWritten > 0, search.job.search.generations);
-    await ctx.records.finish(searchId, { status: "succeeded" });
+    if (!(await ctx.records.finish(searchId, { status: "succeeded" }))) {
+      log.info("search finished after it was cancelled; it stays cancelled, its results are kept");
+      return;
+    }
     await status("succeeded");
     ctx.metrics.searchesFinished.inc({ worker: ctx.worker, outcome: "succeeded" });
     log.info({ front: result.front.length, candidates: result.candidatesEvaluated }, "search succeeded");
@@ -234,8 +237,9 @@ export async function processSearchJob(
     log.warn("lost the job's lock; stopped without recording an outcome");
     throw new Error(`search ${searchId}: the job's lock was lost`);
   }
-  await ctx.records.finish(searchId, { status: "failed", error: error.message });
-  await status("failed", error.message);
+  if (await ctx.records.finish(searchId, { status: "failed", error: error.message })) {
+    await status("failed", error.message);
+  }
   ctx.metrics.searchesFinished.inc({ worker: ctx.worker, outcome: "failed" });
   log.error({ err: error }, "search failed; checkpoints kept for a resume");
   // Recorded as failed: BullMQ must not run it again on its own.

@@ -30,5 +30,9 @@ export interface SearchRecords {
   markRequeued(searchId: string, reason: string): Promise<void>;
   /** Fails a search left running by workers that kept dying; false when it was not running any more. */
   failStalled(searchId: string, error: string): Promise<boolean>;
-  finish(searchId: string, outcome: { status: "succeeded" | "failed" | "cancelled"; error?: string }): Promise<void>;
+  /**
+   * Records how the run ended; false when the search's status had changed meanwhile (cancelled while it finished),
+   * in which case nothing is changed.
+   */
+  finish(searchId: string, outcome: { status: "succeeded" | "failed" | "cancelled"; error?: string }): Promise<boolean>;
 }

@@ -2,6 +2,10 @@
 // checked by SHA-256, every file written to a temporary name, flushed and renamed into place.
 import { createHash, randomBytes } from "node:crypto";
 import { open, readFile, rename, rm } from "node:fs/promises";
+import { endianness } from "node:os";
+
+// The files are little-endian; on a little-endian machine (nearly all) bytes are copied as they are.
+const LITTLE_ENDIAN = endianness() === "LE";
 
 export interface TensorEntry {
   name: string;
@@ -44,7 +48,8 @@ export function packTensors(arrays: NamedArray[]): { entries: TensorEntry[]; byt
     if (size !== a.values.length)
       throw new Error(`tensor ${a.name}: shape [${a.shape}] holds ${size}, not ${a.values.length}`);
     entries.push({ name: a.name, shape: a.shape, offset });
-    for (let i = 0; i < a.values.length; i++) view.setFloat32(offset + i * 4, a.values[i]!, true);
+    if (LITTLE_ENDIAN) bytes.set(new Uint8Array(a.values.buffer, a.values.byteOffset, a.values.byteLength), offset);
+    else for (let i = 0; i < a.values.length; i++) view.setFloat32(offset + i * 4, a.values[i]!, true);
     offset += a.values.length * 4;
   }
   return { entries, bytes, sha256: sha256(bytes) };
@@ -72,7 +77,8 @@ export async function unpackTensors(
       throw new Error(`${path}: tensor ${e.name} lies outside the file`);
     }
     const values = new Float32Array(size);
-    for (let i = 0; i < size; i++) values[i] = view.getFloat32(e.offset + i * 4, true);
+    if (LITTLE_ENDIAN) new Uint8Array(values.buffer).set(bytes.subarray(e.offset, e.offset + size * 4));
+    else for (let i = 0; i < size; i++) values[i] = view.getFloat32(e.offset + i * 4, true);
     return { name: e.name, shape: e.shape, values };
   });
 }

@@ -31,7 +31,13 @@ export class SearchProcessError extends Error {
 }
 
 function forkChild(): ChildProcess {
-  return fork(childEntry, [], { execArgv: ["--import", tsxLoader], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  return fork(childEntry, [], {
+    execArgv: ["--import", tsxLoader],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    // TensorFlow claims nearly all GPU memory at start unless told to grow: searches sharing a GPU
+    // (WORKER_CONCURRENCY > 1) would fail to start. An explicit setting in the environment wins.
+    env: { TF_FORCE_GPU_ALLOW_GROWTH: "true", ...process.env },
+  });
 }
 
 /** Runs the backend self-test in a child process; a test that cannot run or hangs is reported as failed. */

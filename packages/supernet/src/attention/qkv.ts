@@ -1,5 +1,5 @@
-// The q/k/v and output projections shared by every attention type that has them (one weight set per block: the
-// first A rows of each third are the active heads), and the rotary positions applied to q and k.
+// The q/k/v and output projections shared by every attention type that has them (one [D, 3, A] weight per block:
+// the first A of each third are the active heads), and the rotary positions applied to q and k.
 import * as tf from "@tensorflow/tfjs";
 import { matMul } from "../layers";
 import type { AttentionContext } from "./types";

@@ -41,7 +41,7 @@ async function run(start: StartMessage): Promise<void> {
     const error = err instanceof Error ? err : new Error(String(err));
     await send({ type: "failed", name: error.name, message: error.message, stack: error.stack });
   }
-  process.disconnect?.();
+  if (process.connected) process.disconnect();
   process.exit(0);
 }
 
@@ -71,7 +71,7 @@ async function selfTest(request: SelfTestMessage): Promise<void> {
     };
   }
   await send({ type: "self-test", result });
-  process.disconnect?.();
+  if (process.connected) process.disconnect();
   process.exit(0);
 }
 

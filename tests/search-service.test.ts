@@ -119,7 +119,7 @@ describe("the search service", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
+  }, 240_000);
 
   it("cancels a running search through the API, and a resume continues from its checkpoint", async () => {
     const job = fixture();
@@ -143,5 +143,5 @@ describe("the search service", () => {
     await statusBecomes(id, "succeeded");
     const events = await svc.db.progress.eventsAfter(id, null, 100_000);
     expect(events.some((e) => e.data.message === `resuming super-network training at step ${stoppedAt}`)).toBe(true);
-  });
+  }, 240_000);
 });

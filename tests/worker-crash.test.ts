@@ -88,7 +88,7 @@ describe("worker processes", () => {
     await waitFor("the worker's log", async () => second.output().includes("search succeeded"));
     second.child.kill("SIGTERM");
     expect((await second.exited).code).toBe(0);
-  });
+  }, 300_000);
 
   it("SIGTERM checkpoints the running search and puts it back in the queue for another worker", async () => {
     const first = svc.spawnWorker("term-a");
@@ -109,5 +109,5 @@ describe("worker processes", () => {
     await waitFor("the worker's log", async () => second.output().includes("search succeeded"));
     second.child.kill("SIGTERM");
     expect((await second.exited).code).toBe(0);
-  });
+  }, 300_000);
 });

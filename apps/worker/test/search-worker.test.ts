@@ -80,6 +80,19 @@ describe("search worker", () => {
     }
   });
 
+  it("runs WORKER_CONCURRENCY searches at once, each in its own process", async () => {
+    process.env.COUNTING_RUNNER_STEP_MS = "50";
+    const worker = await h.startWorker({ concurrency: 2 });
+    try {
+      const ids = [await h.submit(), await h.submit()];
+      await waitFor("two searches running", async () => worker.runningSearches().length === 2);
+      for (const id of ids) await waitFor("success", async () => (await statusOf(id)) === "succeeded");
+      for (const id of ids) expect(await h.db.candidates.count(id)).toBe(6);
+    } finally {
+      await worker.shutdown();
+    }
+  });
+
   it("aborts a running search when it is cancelled, keeping its checkpoint", async () => {
     process.env.COUNTING_RUNNER_STEP_MS = "100";
     const worker = await h.startWorker();

@@ -10,7 +10,7 @@ import type { BenchSection } from "../../../bench/run";
 import { ArchSampler, Evaluator, initBackend, largestArch, Supernet, Trainer } from "../src";
 import { Random } from "../src/random";
 
-const STEPS = Number(process.env.SUPERNET_BENCH_STEPS ?? 6);
+const STEPS = Number(process.env.SUPERNET_BENCH_STEPS ?? 7);
 
 function syntheticSplit(count: number, imageSize: number, classes: number) {
   const rng = new Random(1);
@@ -41,11 +41,9 @@ function referenceSpace(fixed: boolean): VitSpace {
   };
 }
 
-async function matmulFlops(): Promise<number> {
-  const a = tf.randomNormal([512, 512]);
-  const b = tf.randomNormal([512, 512]);
-  for (let i = 0; i < 3; i++) tf.tidy(() => tf.matMul(a, b)).dispose();
-  const reps = 20;
+/** One timed 512x512 matmul burst, FLOP/s. */
+async function matmulFlops(a: tf.Tensor, b: tf.Tensor): Promise<number> {
+  const reps = 5;
   const started = performance.now();
   let last: tf.Tensor | undefined;
   for (let i = 0; i < reps; i++) {
@@ -53,44 +51,70 @@ async function matmulFlops(): Promise<number> {
     last = tf.matMul(a, b);
   }
   await last!.data();
-  const seconds = (performance.now() - started) / 1000;
-  tf.dispose([a, b, last!]);
-  return (reps * 2 * 512 ** 3) / seconds;
+  last!.dispose();
+  return (reps * 2 * 512 ** 3) / ((performance.now() - started) / 1000);
 }
 
-async function trainingRun(space: VitSpace, archsPerStep: number, batchSize: number) {
+function makeTrainer(space: VitSpace, archsPerStep: number, batchSize: number) {
   const data = syntheticSplit(batchSize * (STEPS + 2), 32, 10);
-  const net = Supernet.create(space, { seed: 1 });
-  const trainer = new Trainer(
-    net,
-    data,
-    {
-      epochs: 1,
-      batchSize,
-      archsPerStep,
-      learningRate: 1e-3,
-      weightDecay: 0.05,
-      warmupEpochs: 0,
-      candidateWarmupEpochs: 0,
-      labelSmoothing: 0.1,
-    },
-    { seed: 1 },
-  );
-  await trainer.trainSteps(2);
-  let seconds = 0;
-  let flops = 0;
-  for (const r of await trainer.trainSteps(STEPS)) {
-    seconds += batchSize / r.imagesPerSec;
-    const sizes = r.archs.map(
-      (_, i) => Math.floor(batchSize / r.archs.length) + (i < batchSize % r.archs.length ? 1 : 0),
-    );
-    r.archs.forEach((arch, i) => {
-      flops += 2 * 3 * countArch(arch).macs * sizes[i]!;
-    });
+  const config = {
+    epochs: 1,
+    batchSize,
+    archsPerStep,
+    learningRate: 1e-3,
+    weightDecay: 0.05,
+    warmupEpochs: 0,
+    candidateWarmupEpochs: 0,
+    labelSmoothing: 0.1,
+  };
+  return new Trainer(Supernet.create(space, { seed: 1 }), data, config, { seed: 1 });
+}
+
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+
+/**
+ * Interleaved so that the machine's drifting load hits every figure alike: each round times one step of each
+ * trainer and one matmul burst; the figures are medians over the rounds.
+ */
+async function trainingRuns() {
+  const batch = 32;
+  const reference = makeTrainer(referenceSpace(false), 1, batch);
+  const one = makeTrainer(referenceSpace(true), 1, batch);
+  const four = makeTrainer(referenceSpace(true), 4, batch);
+  const a = tf.randomNormal([512, 512]);
+  const b = tf.randomNormal([512, 512]);
+  for (const t of [reference, one, four]) await t.trainSteps(2);
+  await matmulFlops(a, b);
+  const rates = {
+    matmul: [] as number[],
+    reference: [] as number[],
+    flops: [] as number[],
+    one: [] as number[],
+    four: [] as number[],
+  };
+  for (let i = 0; i < STEPS; i++) {
+    rates.matmul.push(await matmulFlops(a, b));
+    const [r] = await reference.trainSteps(1);
+    const seconds = batch / r!.imagesPerSec;
+    const sizes = r!.archs.map((_, k) => Math.floor(batch / r!.archs.length) + (k < batch % r!.archs.length ? 1 : 0));
+    const flops = r!.archs.reduce((sum, arch, k) => sum + 2 * 3 * countArch(arch).macs * sizes[k]!, 0);
+    rates.reference.push(r!.imagesPerSec);
+    rates.flops.push(flops / seconds);
+    rates.one.push(batch / (await one.trainSteps(1))[0]!.imagesPerSec);
+    rates.four.push(batch / (await four.trainSteps(1))[0]!.imagesPerSec);
   }
-  trainer.dispose();
-  net.dispose();
-  return { imagesPerSec: (STEPS * batchSize) / seconds, flopsPerSec: flops / seconds, secondsPerStep: seconds / STEPS };
+  tf.dispose([a, b]);
+  for (const t of [reference, one, four]) {
+    t.dispose();
+    t.supernet.dispose();
+  }
+  return {
+    matmul: median(rates.matmul),
+    imagesPerSec: median(rates.reference),
+    flopsPerSec: median(rates.flops),
+    oneStep: median(rates.one),
+    fourStep: median(rates.four),
+  };
 }
 
 const MEMORY_TYPES: AttentionSpec[] = [
@@ -152,20 +176,14 @@ async function evaluationRate(): Promise<number> {
 export async function bench(): Promise<BenchSection> {
   const backend = await initBackend({ force: "wasm", log: null });
   const figures: BenchSection["figures"] = { backend: `${backend.name} (${backend.device})` };
-  // The matmul rate is measured right before and after the training run and averaged: the machine's load drifts.
-  const before = await matmulFlops();
-  const reference = await trainingRun(referenceSpace(false), 1, 32);
-  const matmul = (before + (await matmulFlops())) / 2;
-  figures["matmul 512x512 GFLOP/s"] = +(matmul / 1e9).toFixed(2);
-  figures["reference train images/s (batch 32, archsPerStep 1)"] = +reference.imagesPerSec.toFixed(1);
-  figures["reference train GFLOP/s (2*MACs*3)"] = +(reference.flopsPerSec / 1e9).toFixed(2);
-  figures["FLOP efficiency vs matmul (target >= 0.35)"] = +(reference.flopsPerSec / matmul).toFixed(3);
-
-  const one = await trainingRun(referenceSpace(true), 1, 32);
-  const four = await trainingRun(referenceSpace(true), 4, 32);
-  figures["step s, archsPerStep 1 (batch 32, one arch)"] = +one.secondsPerStep.toFixed(3);
-  figures["step s, archsPerStep 4 (batch 32, same arch)"] = +four.secondsPerStep.toFixed(3);
-  figures["archsPerStep 4 / 1 step cost (target <= 1.15)"] = +(four.secondsPerStep / one.secondsPerStep).toFixed(3);
+  const runs = await trainingRuns();
+  figures["matmul 512x512 GFLOP/s"] = +(runs.matmul / 1e9).toFixed(2);
+  figures["reference train images/s (batch 32, archsPerStep 1)"] = +runs.imagesPerSec.toFixed(1);
+  figures["reference train GFLOP/s (2*MACs*3)"] = +(runs.flopsPerSec / 1e9).toFixed(2);
+  figures["FLOP efficiency vs matmul (target >= 0.35)"] = +(runs.flopsPerSec / runs.matmul).toFixed(3);
+  figures["step s, archsPerStep 1 (batch 32, one arch)"] = +runs.oneStep.toFixed(3);
+  figures["step s, archsPerStep 4 (batch 32, same arch)"] = +runs.fourStep.toFixed(3);
+  figures["archsPerStep 4 / 1 step cost (target <= 1.15)"] = +(runs.fourStep / runs.oneStep).toFixed(3);
 
   const evaluation = await evaluationRate();
   figures["evaluation candidates/s (256 images each, cached stem)"] = +evaluation.toFixed(2);

@@ -17,6 +17,7 @@ import { healthRoutes } from "./routes/health";
 import { resultRoutes } from "./routes/results";
 import { searchRoutes } from "./routes/searches";
 import { sessionRoutes } from "./routes/session";
+import { searchCache } from "./search-cache";
 import { searchCommands } from "./search-commands";
 import type { LiveEvents, SearchDispatch, WorkerPresence } from "./services";
 
@@ -41,8 +42,10 @@ export interface AppOptions {
   sessionTtlMs?: number;
   /** Marks the session cookie Secure (serve over HTTPS). */
   secureCookie?: boolean;
-  /** How long a verified API key is trusted without asking Postgres again (ms). */
+  /** How long a verified API key is trusted without asking Postgres again (ms; default 5000). */
   authCacheMs?: number;
+  /** How long a search read by id may be served from memory (ms; default 1000; 0 disables). */
+  searchCacheMs?: number;
   eventPollMs?: number;
   trustProxy?: boolean;
 }
@@ -119,7 +122,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     timeoutMs: options.readinessTimeoutMs ?? 1500,
   });
 
-  const commands = searchCommands(db, options.dispatch, options.live, app.log);
+  const searches = searchCache(db, options.searchCacheMs ?? 1000);
+  const commands = searchCommands(db, options.dispatch, options.live, searches, app.log);
   await app.register(
     async (v1) => {
       await v1.register(sessionRoutes, {
@@ -129,19 +133,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         secureCookie: options.secureCookie ?? false,
       });
       await v1.register(
-        async (searches) => {
-          searches.addHook("onRequest", authenticate);
-          searches.addHook("preHandler", async (request) => {
+        async (scope) => {
+          scope.addHook("onRequest", authenticate);
+          scope.addHook("preHandler", async (request) => {
             const id = (request.params as { id?: string } | undefined)?.id;
             if (id) request.log = request.log.child({ searchId: id });
           });
-          await searches.register(searchRoutes, {
+          await scope.register(searchRoutes, {
             db,
+            searches,
             commands,
             ...(options.live ? { live: options.live } : {}),
             eventPollMs: options.eventPollMs ?? 1000,
           });
-          await searches.register(resultRoutes, { db, artifacts: options.artifacts });
+          await scope.register(resultRoutes, { db, searches, artifacts: options.artifacts });
         },
         { prefix: "/searches" },
       );

@@ -5,6 +5,7 @@ import type { Db, KeyIdentity, SearchRecord } from "@vitnas/db";
 import { type NasSearch, validateJob } from "@vitnas/formats";
 import type { FastifyBaseLogger } from "fastify";
 import { ApiError } from "./errors";
+import type { SearchCache } from "./search-cache";
 import type { LiveEvents, SearchDispatch } from "./services";
 
 export interface SearchCommands {
@@ -21,6 +22,7 @@ export function searchCommands(
   db: Db,
   dispatch: SearchDispatch,
   live: LiveEvents | undefined,
+  cache: SearchCache,
   log: FastifyBaseLogger,
 ): SearchCommands {
   // Event streams poll anyway; the publication only makes them notice at once.
@@ -42,6 +44,7 @@ export function searchCommands(
       const reason = `could not be queued: ${(err as Error).message}`;
       log.error({ err, searchId: search.id }, "search not queued");
       await db.searches.transition(search.id, ["queued"], "failed", { error: reason });
+      cache.evict(search.id);
       throw new ApiError(503, "queue_unavailable", `search ${search.id} was recorded but ${reason}; resume it later`, {
         id: search.id,
       });
@@ -92,6 +95,7 @@ export function searchCommands(
 
     async cancel(who, id) {
       const cancelled = await db.searches.cancel(id, who.team.id);
+      cache.evict(id);
       if (!cancelled) {
         const search = await existing(who, id);
         throw new ApiError(
@@ -111,6 +115,7 @@ export function searchCommands(
 
     async resume(who, id) {
       const requeued = await db.searches.requeue(id, who.team.id);
+      cache.evict(id);
       if (!requeued) {
         const search = await existing(who, id);
         throw new ApiError(

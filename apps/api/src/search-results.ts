@@ -16,14 +16,11 @@ export async function scatter(db: Db, searchId: string, maxPoints: number) {
     const step = front.length / maxPoints;
     front = Array.from({ length: maxPoints }, (_, i) => front[Math.floor(i * step)]!);
   }
-  const [total, others] = await Promise.all([
-    db.candidates.count(searchId),
-    db.candidates.downsample(
-      searchId,
-      maxPoints - front.length,
-      front.map((p) => p.id),
-    ),
-  ]);
+  const { total, points: others } = await db.candidates.downsample(
+    searchId,
+    maxPoints - front.length,
+    front.map((p) => p.id),
+  );
   const downsampled = thinned || others.some((p) => p.count > 1);
   return { total, downsampled, front, others };
 }

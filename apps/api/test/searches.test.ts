@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildApp } from "../src/app";
 import { type Harness, startHarness, tinyJob } from "./harness";
 import { getSearchQueue } from "./queue-probe";
 
@@ -143,5 +144,27 @@ describe("cancel and resume", () => {
     expect(search).toMatchObject({ status: "queued", attempt: 1, finishedAt: null });
     const audit = await h.db.audit.list({ searchId: id });
     expect(audit.map((a) => a.action)).toEqual(["search.resumed", "search.cancelled", "search.submitted"]);
+  });
+});
+
+describe("the search cache", () => {
+  it("serves a team's search from memory yet shows this process's own changes at once", async () => {
+    const app = await buildApp({ db: h.db, dispatch: h.services.dispatch, artifacts: h.store, searchCacheMs: 60_000 });
+    try {
+      const { id } = (
+        await app.inject({ method: "POST", url: "/v1/searches", headers: alice.auth, payload: tinyJob() })
+      ).json();
+      const read = () => app.inject({ url: `/v1/searches/${id}`, headers: alice.auth });
+      expect((await read()).json().status).toBe("queued");
+      expect((await app.inject({ url: `/v1/searches/${id}`, headers: bob.auth })).statusCode).toBe(404);
+      // A change made elsewhere (a worker) is not seen while the entry lives...
+      await h.db.searches.markRunning(id, "cpu");
+      expect((await read()).json().status).toBe("queued");
+      // ...one made through this process is.
+      await app.inject({ method: "POST", url: `/v1/searches/${id}/cancel`, headers: alice.auth });
+      expect((await read()).json().status).toBe("cancelled");
+    } finally {
+      await app.close();
+    }
   });
 });

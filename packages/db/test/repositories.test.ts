@@ -189,12 +189,13 @@ describe("progress, candidates and fronts", () => {
 
   it("downsamples to the budget and accounts for every candidate", async () => {
     const exclude = all.slice(0, 5).map((c) => c.id);
-    const points = await db.candidates.downsample(searchId, 400, exclude);
+    const { total, points } = await db.candidates.downsample(searchId, 400, exclude);
+    expect(total).toBe(all.length);
     expect(points.length).toBeLessThanOrEqual(400);
     expect(points.reduce((n, p) => n + p.count, 0)).toBe(all.length - 5);
     expect(points.some((p) => exclude.includes(p.id))).toBe(false);
     const few = await db.candidates.downsample(searchId, 5000, []);
-    expect(few.length).toBe(all.length);
+    expect(few.points.length).toBe(all.length);
   });
 
   it("records fronts per generation and replaces a repeated generation", async () => {

@@ -22,17 +22,19 @@ import {
   Scatter,
   ScatterQuery,
 } from "../schemas";
+import type { SearchCache } from "../search-cache";
 import { architecture, currentFront, scatter } from "../search-results";
 
 export interface ResultRoutesOptions {
   db: Db;
+  searches: SearchCache;
   artifacts: ArtifactReader;
 }
 
-export const resultRoutes: FastifyPluginAsync<ResultRoutesOptions> = async (app, { db, artifacts }) => {
+export const resultRoutes: FastifyPluginAsync<ResultRoutesOptions> = async (app, { db, searches, artifacts }) => {
   /** The team's search id, or 404. */
   async function searchOf(request: FastifyRequest<{ Params: { id: string } }>): Promise<string> {
-    const search = await db.searches.get(request.params.id, request.identity!.team.id);
+    const search = await searches.get(request.params.id, request.identity!.team.id);
     if (!search) throw new ApiError(404, "not_found", `search ${request.params.id} not found`);
     return search.id;
   }

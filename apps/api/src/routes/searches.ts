@@ -7,12 +7,14 @@ import type { FastifyPluginAsync } from "fastify";
 import { ApiError } from "../errors";
 import { streamSearchEvents } from "../event-stream";
 import { errorResponses, IdParams, ListSearchesQuery, Page, SearchDetail, SearchRef, SearchSummary } from "../schemas";
+import type { SearchCache } from "../search-cache";
 import type { SearchCommands } from "../search-commands";
 import { detailView, summaryView } from "../search-views";
 import type { LiveEvents } from "../services";
 
 export interface SearchRoutesOptions {
   db: Db;
+  searches: SearchCache;
   commands: SearchCommands;
   live?: LiveEvents;
   eventPollMs: number;
@@ -20,10 +22,8 @@ export interface SearchRoutesOptions {
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
-export const searchRoutes: FastifyPluginAsync<SearchRoutesOptions> = async (
-  app,
-  { db, commands, live, eventPollMs },
-) => {
+export const searchRoutes: FastifyPluginAsync<SearchRoutesOptions> = async (app, options) => {
+  const { db, searches, commands, live, eventPollMs } = options;
   app.post(
     "/",
     {
@@ -97,7 +97,7 @@ export const searchRoutes: FastifyPluginAsync<SearchRoutesOptions> = async (
     },
     async (request) => {
       const who = request.identity!;
-      const search = await db.searches.get(request.params.id, who.team.id);
+      const search = await searches.get(request.params.id, who.team.id);
       if (!search) throw new ApiError(404, "not_found", `search ${request.params.id} not found`);
       return detailView(search, who.team.name);
     },

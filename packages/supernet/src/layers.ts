@@ -20,13 +20,27 @@ export const matMul = tf.customGrad(((...args: unknown[]) => {
   };
 }) as Parameters<typeof tf.customGrad>[0]) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor2D;
 
+/**
+ * a [M, K] @ w [K, N] + bias [N] as one fused kernel (the bias rides in XNNPACK's fully-connected operator), with
+ * plain-matmul gradients as in `matMul`.
+ */
+export const affine = tf.customGrad(((...args: unknown[]) => {
+  const [a, w, bias, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+  save([a, w]);
+  return {
+    value: tf.fused.matMul({ a, b: w, bias }),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sa, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
+      const g = dy as tf.Tensor2D;
+      return [tf.matMul(g, tf.transpose(sw)), tf.matMul(tf.transpose(sa), g), tf.sum(g, 0)];
+    },
+  };
+}) as Parameters<typeof tf.customGrad>[0]) as (a: tf.Tensor, w: tf.Tensor, bias: tf.Tensor) => tf.Tensor2D;
+
 /** x [..., in] -> [..., out], weight `${name}.w` [in, out], bias `${name}.b` [out]. */
 export function linear(w: WeightSource, name: string, x: tf.Tensor, inDim: number, outDim: number): tf.Tensor {
   const lead = x.shape.slice(0, -1);
-  const y = tf.add(
-    matMul(tf.reshape(x, [-1, inDim]), w.get(`${name}.w`, [inDim, outDim])),
-    w.get(`${name}.b`, [outDim]),
-  );
+  const y = affine(tf.reshape(x, [-1, inDim]), w.get(`${name}.w`, [inDim, outDim]), w.get(`${name}.b`, [outDim]));
   return tf.reshape(y, [...lead, outDim]);
 }
 

@@ -2,7 +2,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { attentionRegistry, initBackend } from "../src";
-import { conv, gelu, layerNorm, matMul, tokenConv } from "../src/layers";
+import { affine, conv, gelu, layerNorm, matMul, tokenConv } from "../src/layers";
 
 beforeAll(async () => {
   await initBackend({ force: "cpu", log: null });
@@ -27,6 +27,14 @@ describe("layers", () => {
     await close(matMul(a, b), tf.matMul(a, b));
     await close(mine[0]!, ref[0]!);
     await close(mine[1]!, ref[1]!);
+    const bias = tf.randomNormal([3], 0, 1, "float32", 3);
+    const g =
+      (fn: (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) => tf.Tensor) => (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) =>
+        tf.sum(tf.sin(fn(x, y, z)));
+    const fused = tf.grads(g(affine))([a, b, bias]);
+    const plain = tf.grads(g((x, y, z) => tf.add(tf.matMul(x, y), z)))([a, b, bias]);
+    await close(affine(a, b, bias), tf.add(tf.matMul(a, b), bias));
+    for (let i = 0; i < 3; i++) await close(fused[i]!, plain[i]!);
   });
 
   it("layerNorm over the active channels and gelu match their textbook forms, gradients included", async () => {

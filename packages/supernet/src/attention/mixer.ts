@@ -3,7 +3,7 @@
 // Weights sized for the stage's largest N and h; a sub-network uses the leading N tokens and h hidden units.
 import * as tf from "@tensorflow/tfjs";
 import { type MixerAttn, mixerHidden } from "@vitnas/formats";
-import { gelu, matMul } from "../layers";
+import { affine, gelu } from "../layers";
 import type { AttentionModule } from "./types";
 
 export const mixer: AttentionModule<MixerAttn> = {
@@ -22,8 +22,8 @@ export const mixer: AttentionModule<MixerAttn> = {
     const { batch: b, tokens: n, width: d, spec, prefix, w } = ctx;
     const h = mixerHidden(spec.expansion, n);
     const t = tf.reshape(tf.transpose(x, [0, 2, 1]), [b * d, n]);
-    const hidden = gelu(tf.add(matMul(t, w.get(`${prefix}.mixer.w1`, [n, h])), w.get(`${prefix}.mixer.b1`, [h])));
-    const y = tf.add(matMul(hidden, w.get(`${prefix}.mixer.w2`, [h, n])), w.get(`${prefix}.mixer.b2`, [n]));
+    const hidden = gelu(affine(t, w.get(`${prefix}.mixer.w1`, [n, h]), w.get(`${prefix}.mixer.b1`, [h])));
+    const y = affine(hidden, w.get(`${prefix}.mixer.w2`, [h, n]), w.get(`${prefix}.mixer.b2`, [n]));
     return tf.transpose(tf.reshape(y, [b, d, n]), [0, 2, 1]) as tf.Tensor3D;
   },
 };

@@ -1,7 +1,7 @@
 // The q/k/v and output projections shared by every attention type that has them (one [D, 3, A] weight per block:
 // the first A of each third are the active heads), and the rotary positions applied to q and k.
 import * as tf from "@tensorflow/tfjs";
-import { matMul } from "../layers";
+import { affine, matMul } from "../layers";
 import type { AttentionContext } from "./types";
 
 /** x [B, N, D] -> q, k, v [B, H, N, d] each; q and k rotated when positions are rotary. */
@@ -10,6 +10,7 @@ export function projectQKV(x: tf.Tensor3D, ctx: AttentionContext): { q: tf.Tenso
   const a = h * d;
   const weight = tf.reshape(w.get(`${prefix}.qkv.w`, [dm, 3, a]), [dm, 3 * a]);
   const bias = tf.reshape(w.get(`${prefix}.qkv.b`, [3, a]), [3 * a]);
+  // Not the fused bias: tfjs-wasm checks the rank of a bias's underlying [3, A] data, not of its [3A] view.
   const y = tf.add(matMul(tf.reshape(x, [b * n, dm]), weight), bias); // [B*N, 3A]
   // Three 4-D transposes: the wasm backend's 5-D transpose is a slow generic loop.
   const heads = (i: number) =>
@@ -28,7 +29,7 @@ export function projectOut(o: tf.Tensor4D, ctx: AttentionContext): tf.Tensor3D {
   const { batch: b, tokens: n, width: dm, heads: h, headDim: d, w, prefix } = ctx;
   const a = h * d;
   const merged = tf.reshape(tf.transpose(o, [0, 2, 1, 3]), [b * n, a]);
-  const y = tf.add(matMul(merged, w.get(`${prefix}.proj.w`, [a, dm])), w.get(`${prefix}.proj.b`, [dm]));
+  const y = affine(merged, w.get(`${prefix}.proj.w`, [a, dm]), w.get(`${prefix}.proj.b`, [dm]));
   return tf.reshape(y, [b, n, dm]);
 }
 

@@ -8,7 +8,7 @@ import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import type { Db } from "@vitnas/db";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from "fastify";
-import { createAuthenticator } from "./auth";
+import { createAuthenticator, requireIdentity } from "./auth";
 import type { ArtifactReader } from "./bundle-archive";
 import { ApiError, registerErrorHandlers } from "./errors";
 import { registerMetrics } from "./metrics";
@@ -65,6 +65,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   registerErrorHandlers(app);
   app.decorateRequest("identity", null);
+  app.decorateRequest("authError", null);
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
@@ -100,8 +101,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       global: true,
       max: limit.max,
       timeWindow: limit.timeWindowMs,
-      // After authentication, so the limit is per API key rather than per address.
-      hook: "preHandler",
+      // A route-level hook, so it runs after the scope's authentication: the limit is per API key, and failed
+      // attempts count against their address before `requireIdentity` answers them.
+      hook: "onRequest",
       keyGenerator: (request) => (request.identity ? `key:${request.identity.key.id}` : `ip:${request.ip}`),
       errorResponseBuilder: (_request, context) =>
         new ApiError(
@@ -135,6 +137,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await v1.register(
         async (scope) => {
           scope.addHook("onRequest", authenticate);
+          scope.addHook("preHandler", requireIdentity);
           scope.addHook("preHandler", async (request) => {
             const id = (request.params as { id?: string } | undefined)?.id;
             if (id) request.log = request.log.child({ searchId: id });

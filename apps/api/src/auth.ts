@@ -8,6 +8,8 @@ import { ApiError } from "./errors";
 declare module "fastify" {
   interface FastifyRequest {
     identity: KeyIdentity | null;
+    /** Why authentication failed; answered after the rate limit has counted the request. */
+    authError: ApiError | null;
   }
 }
 
@@ -51,8 +53,20 @@ export function createAuthenticator(options: AuthOptions) {
     return identity;
   }
 
-  /** An onRequest hook: sets `request.identity` or answers 401/403. */
+  /**
+   * An onRequest hook: sets `request.identity`, or `request.authError` for `requireIdentity` to answer (401/403)
+   * once the rate limit (keyed by key, else by address) has counted the attempt.
+   */
   return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+    try {
+      await identify(request);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      request.authError = error;
+    }
+  };
+
+  async function identify(request: FastifyRequest): Promise<void> {
     const header = request.headers.authorization;
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -82,5 +96,11 @@ export function createAuthenticator(options: AuthOptions) {
       "unauthorized",
       "authentication required: send 'Authorization: Bearer <api key>' or sign in",
     );
-  };
+  }
+}
+
+/** A preHandler hook: answers the authentication failure, if any. */
+export async function requireIdentity(request: FastifyRequest): Promise<void> {
+  if (request.authError) throw request.authError;
+  if (!request.identity) throw new ApiError(401, "unauthorized", "authentication required");
 }

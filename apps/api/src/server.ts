@@ -29,11 +29,19 @@ const app = await buildApp({
   ...(settings.dashboardDir ? { dashboardDir: settings.dashboardDir } : {}),
 });
 
+// Expired dashboard sessions are refused anyway; this only keeps the table small.
+const sweep = setInterval(
+  () => void db.sessions.deleteExpired().catch((err: unknown) => app.log.warn({ err }, "expired sessions not swept")),
+  3600_000,
+);
+sweep.unref();
+
 let stopping = false;
 async function stop(signal: string) {
   if (stopping) return;
   stopping = true;
   app.log.info({ signal }, "shutting down");
+  clearInterval(sweep);
   await app.close();
   await redis.close();
   await db.close();

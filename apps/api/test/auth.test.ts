@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildApp } from "../src/app";
 import { type Harness, startHarness, tinyJob } from "./harness";
 
 let h: Harness;
 let team: Awaited<ReturnType<Harness["team"]>>;
 
 beforeAll(async () => {
-  h = await startHarness({ rateLimit: { max: 5, timeWindowMs: 60_000 } });
+  h = await startHarness();
   team = await h.team("auth-team");
 });
 afterAll(async () => {
@@ -33,19 +34,36 @@ describe("API keys", () => {
     expect((await get("/v1/me", other.auth)).statusCode).toBe(401);
   });
 
-  it("limits each key separately (429 with the error format)", async () => {
-    const a = await h.team();
-    const b = await h.team();
-    const codes: number[] = [];
-    for (let i = 0; i < 7; i++) codes.push((await get("/v1/searches", a.auth)).statusCode);
-    expect(codes.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
-    expect(codes.slice(5)).toEqual([429, 429]);
-    const limited = await get("/v1/searches", a.auth);
-    expect(limited.json()).toMatchObject({ error: "rate_limited" });
-    expect(limited.headers["retry-after"]).toBeDefined();
-    expect((await get("/v1/searches", b.auth)).statusCode).toBe(200);
-    // Health checks are never limited.
-    for (let i = 0; i < 7; i++) expect((await get("/healthz")).statusCode).toBe(200);
+  it("limits each key separately (429 with the error format), and failed attempts per address", async () => {
+    const app = await buildApp({
+      db: h.db,
+      dispatch: h.services.dispatch,
+      artifacts: h.store,
+      rateLimit: { max: 5, timeWindowMs: 60_000 },
+    });
+    try {
+      const a = await h.team();
+      const b = await h.team();
+      const call = (headers: Record<string, string>, remoteAddress = "10.0.0.1") =>
+        app.inject({ method: "GET", url: "/v1/searches", headers, remoteAddress });
+      const codes: number[] = [];
+      for (let i = 0; i < 7; i++) codes.push((await call(a.auth)).statusCode);
+      expect(codes).toEqual([200, 200, 200, 200, 200, 429, 429]);
+      const limited = await call(a.auth);
+      expect(limited.json()).toMatchObject({ error: "rate_limited" });
+      expect(limited.headers["retry-after"]).toBeDefined();
+      expect((await call(b.auth)).statusCode).toBe(200);
+
+      const guesses: number[] = [];
+      for (let i = 0; i < 7; i++)
+        guesses.push((await call({ authorization: `Bearer ${a.key}x` }, "10.0.0.9")).statusCode);
+      expect(guesses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+      // Health checks are never limited.
+      for (let i = 0; i < 7; i++)
+        expect((await app.inject({ url: "/healthz", remoteAddress: "10.0.0.9" })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
   });
 });
 

@@ -25,6 +25,9 @@ export function createDb(databaseUrl: string, options: DbOptions = {}) {
     connectionString: databaseUrl,
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
+    // Short queries only: compiling one with the JIT (triggered by row estimates over large tables) costs more
+    // than running it.
+    options: "-c jit=off",
   });
   // An idle client losing its server (database restart) must not crash the process; the next query reconnects.
   pool.on("error", () => undefined);

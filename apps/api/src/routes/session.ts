@@ -3,14 +3,14 @@
 
 import type { Static } from "@sinclair/typebox";
 import type { Db } from "@vitnas/db";
-import type { FastifyPluginAsync, preHandlerHookHandler } from "fastify";
-import { isSameOrigin, SESSION_COOKIE } from "../auth";
+import type { FastifyPluginAsync, onRequestHookHandler } from "fastify";
+import { isSameOrigin, requireIdentity, SESSION_COOKIE } from "../auth";
 import { ApiError } from "../errors";
 import { errorResponses, Me, SessionBody } from "../schemas";
 
 export interface SessionRoutesOptions {
   db: Db;
-  authenticate: preHandlerHookHandler;
+  authenticate: onRequestHookHandler;
   ttlMs: number;
   secureCookie: boolean;
 }
@@ -70,7 +70,8 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (
   app.get(
     "/me",
     {
-      preHandler: authenticate,
+      onRequest: authenticate,
+      preHandler: requireIdentity,
       schema: { summary: "The caller's team and key", tags: ["session"], response: { 200: Me, ...errorResponses } },
     },
     async (request) => request.identity!,

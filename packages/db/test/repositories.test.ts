@@ -1,6 +1,18 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { NasSearch } from "@vitnas/formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CandidateInput, createDb, createScratchDatabase, type Db, migrate, type ScratchDatabase } from "../src";
+import {
+  type CandidateInput,
+  createDb,
+  createScratchDatabase,
+  type Db,
+  MIGRATIONS_DIR,
+  migrate,
+  readMigrations,
+  type ScratchDatabase,
+} from "../src";
 
 let scratch: ScratchDatabase;
 let db: Db;
@@ -37,12 +49,16 @@ describe("migrations", () => {
   it("are recorded like prisma migrate deploy and applying twice changes nothing", async () => {
     expect(await migrate(scratch.url)).toEqual([]);
     const { rows } = await db.pool.query(
-      "SELECT migration_name, finished_at, applied_steps_count, rolled_back_at FROM _prisma_migrations",
+      "SELECT migration_name, checksum, finished_at, rolled_back_at FROM _prisma_migrations ORDER BY migration_name",
     );
-    expect(rows.length).toBeGreaterThan(0);
+    const names = (await readMigrations()).migrationDirectories.map((d) => d.path);
+    expect(rows.map((r) => r.migration_name)).toEqual(names);
     for (const row of rows) {
       expect(row.finished_at).not.toBeNull();
       expect(row.rolled_back_at).toBeNull();
+      // The checksum `prisma migrate deploy` compares to detect an edited migration.
+      const sql = readFileSync(join(MIGRATIONS_DIR, row.migration_name, "migration.sql"));
+      expect(row.checksum).toBe(createHash("sha256").update(sql).digest("hex"));
     }
   });
 });

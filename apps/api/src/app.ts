@@ -8,6 +8,7 @@ import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import type { Db } from "@vitnas/db";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from "fastify";
+import type { Redis } from "ioredis";
 import { createAuthenticator, requireIdentity } from "./auth";
 import type { ArtifactReader } from "./bundle-archive";
 import { ApiError, registerErrorHandlers } from "./errors";
@@ -35,8 +36,11 @@ export interface AppOptions {
   /** Fastify logger options (pino), or false; ignored when `loggerInstance` is given. */
   logger?: FastifyServerOptions["logger"];
   loggerInstance?: FastifyBaseLogger;
-  /** Requests per key (or per address when unauthenticated) per window; false disables. */
-  rateLimit?: { max: number; timeWindowMs: number } | false;
+  /**
+   * Requests per key (or per address when unauthenticated) per window; false disables. With `redis`, the counts
+   * are shared by every API process using that Redis and `nameSpace`; without, each process counts alone.
+   */
+  rateLimit?: { max: number; timeWindowMs: number; redis?: Redis; nameSpace?: string } | false;
   /** The dashboard's build (default: apps/dashboard/dist). */
   dashboardDir?: string;
   sessionTtlMs?: number;
@@ -101,6 +105,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       global: true,
       max: limit.max,
       timeWindow: limit.timeWindowMs,
+      ...(limit.redis ? { redis: limit.redis, nameSpace: `${limit.nameSpace ?? "vitnas"}:rate-limit:` } : {}),
+      // A Redis outage must not take the API down with it: requests pass unlimited until it returns.
+      skipOnError: true,
       // A route-level hook, so it runs after the scope's authentication: the limit is per API key, and failed
       // attempts count against their address before `requireIdentity` answers them.
       hook: "onRequest",

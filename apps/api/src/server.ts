@@ -23,7 +23,12 @@ const app = await buildApp({
     level: settings.logLevel,
     ...(settings.pretty ? { transport: { target: "pino-pretty", options: { translateTime: "SYS:HH:MM:ss.l" } } } : {}),
   },
-  rateLimit: { max: settings.rateLimitPerMinute, timeWindowMs: 60_000 },
+  rateLimit: {
+    max: settings.rateLimitPerMinute,
+    timeWindowMs: 60_000,
+    redis: redis.failFast,
+    nameSpace: settings.queuePrefix,
+  },
   secureCookie: settings.secureCookie,
   trustProxy: settings.trustProxy,
   ...(settings.dashboardDir ? { dashboardDir: settings.dashboardDir } : {}),

@@ -67,6 +67,11 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
 }
 
 export interface RedisServices {
+  /**
+   * A connection that fails fast while Redis is away (no offline queue, short command timeout), for a shared
+   * rate-limit store that must not hold requests during an outage.
+   */
+  failFast: Redis;
   dispatch: SearchDispatch;
   live: LiveEvents;
   workers: WorkerPresence;
@@ -106,7 +111,19 @@ export function redisServices(options: RedisServicesOptions): RedisServices {
     return subscriber;
   };
 
+  let failFast: Redis | undefined;
   return {
+    get failFast() {
+      if (!failFast) {
+        failFast = new Redis(options.redisUrl, {
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 0,
+          commandTimeout: 500,
+        });
+        failFast.on("error", ignore);
+      }
+      return failFast;
+    },
     dispatch: {
       enqueue: async (searchId) => {
         await withTimeout(enqueueSearch(queue, searchId), timeoutMs, "the search queue (Redis)");
@@ -183,6 +200,7 @@ export function redisServices(options: RedisServicesOptions): RedisServices {
       await queue.close().catch(ignore);
       redis.disconnect();
       subscriber?.disconnect();
+      failFast?.disconnect();
     },
   };
 }

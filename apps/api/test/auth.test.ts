@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../src/app";
 import { type Harness, startHarness, tinyJob } from "./harness";
@@ -63,6 +64,28 @@ describe("API keys", () => {
         expect((await app.inject({ url: "/healthz", remoteAddress: "10.0.0.9" })).statusCode).toBe(200);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe("rate limits across API processes", () => {
+  it("share one count per key through Redis", async () => {
+    const redis = h.services.failFast;
+    // Without an offline queue, commands sent before the connection is up would be skipped (let through).
+    if (redis.status !== "ready") await once(redis, "ready");
+    const limit = { max: 4, timeWindowMs: 60_000, redis, nameSpace: h.prefix };
+    const apps = await Promise.all(
+      [0, 1].map(() => buildApp({ db: h.db, dispatch: h.services.dispatch, artifacts: h.store, rateLimit: limit })),
+    );
+    try {
+      const team = await h.team();
+      const codes: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        codes.push((await apps[i % 2]!.inject({ url: "/v1/searches", headers: team.auth })).statusCode);
+      }
+      expect(codes).toEqual([200, 200, 200, 200, 429, 429]);
+    } finally {
+      await Promise.all(apps.map((app) => app.close()));
     }
   });
 });

@@ -51,7 +51,7 @@ describe("health", () => {
       artifacts: h.store,
       readiness: { redis: () => services.ping() },
       readinessTimeoutMs: 500,
-      rateLimit: false,
+      rateLimit: { max: 1000, timeWindowMs: 60_000, redis: services.failFast, nameSpace: h.prefix },
     });
     const probe = async () => (await app.inject("/readyz")).statusCode;
     try {
@@ -71,6 +71,9 @@ describe("health", () => {
       const redisDown = (await app.inject("/readyz")).json();
       expect(redisDown.message).toContain("redis");
       expect(redisDown.message).not.toContain("postgres");
+      // Reads go on without Redis: the shared rate limit lets requests through rather than holding them.
+      const team0 = await h.team();
+      expect((await app.inject({ url: "/v1/searches", headers: team0.auth })).statusCode).toBe(200);
       // A submission while the queue is down is recorded, failed with the reason, and resumable.
       const team = await h.team();
       const submitted = await app.inject({

@@ -112,6 +112,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       // attempts count against their address before `requireIdentity` answers them.
       hook: "onRequest",
       keyGenerator: (request) => (request.identity ? `key:${request.identity.key.id}` : `ip:${request.ip}`),
+      // The limit guards the API; the dashboard's files and the documentation are not counted.
+      allowList: (request) => !/^\/v1(\/|\?|$)/.test(request.url),
       errorResponseBuilder: (_request, context) =>
         new ApiError(
           429,

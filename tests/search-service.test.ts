@@ -3,7 +3,7 @@
 // checkpoints the cancelled run left.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +18,7 @@ import {
 } from "@vitnas/worker";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createService, REDIS_URL, type Service, waitFor } from "./service-harness";
+import { checkpointReaches, checkpointStep, createService, REDIS_URL, type Service, waitFor } from "./service-harness";
 
 let svc: Service;
 let services: RedisServices;
@@ -125,18 +125,14 @@ describe("the search service", () => {
     const job = fixture();
     job.dataset.train = 2048;
     const id = await submit(job);
-    await waitFor("supernet training", async () => {
-      const { progress } = await searchView(id);
-      return progress?.phase === "supernet" && Number(progress.step) >= 4;
-    });
+    await checkpointReaches(svc.artifactsDir, id, 4);
     const cancel = await app.inject({ method: "POST", url: `/v1/searches/${id}/cancel`, headers: auth });
     expect(cancel.statusCode).toBe(200);
     await waitFor("the worker to stop the search", async () => worker.worker.runningSearches().length === 0, 60_000);
     expect((await searchView(id)).status).toBe("cancelled");
-    const checkpoint = join(svc.artifactsDir, "searches", id, "work", "supernet", "checkpoint.json");
-    expect(existsSync(checkpoint)).toBe(true);
-    const stoppedAt = JSON.parse(readFileSync(checkpoint, "utf8")).trainer.step as number;
+    const stoppedAt = checkpointStep(svc.artifactsDir, id);
     expect(stoppedAt).toBeGreaterThanOrEqual(4);
+    expect(stoppedAt).toBeLessThan(2048 / job.supernet.batchSize);
 
     const resume = await app.inject({ method: "POST", url: `/v1/searches/${id}/resume`, headers: auth });
     expect(resume.statusCode).toBe(200);

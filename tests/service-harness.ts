@@ -39,6 +39,33 @@ export async function waitFor<T>(
   }
 }
 
+/** The training step of a search's latest supernet checkpoint in the artifact store, or 0 before the first. */
+export function checkpointStep(artifactsDir: string, searchId: string): number {
+  const file = join(artifactsDir, "searches", searchId, "work", "supernet", "checkpoint.json");
+  try {
+    return (JSON.parse(readFileSync(file, "utf8")) as { trainer: { step: number } }).trainer.step;
+  } catch {
+    // Not written yet.
+    return 0;
+  }
+}
+
+/**
+ * Polls the checkpoint often (training a tiny job takes well under a second per checkpoint interval) until it
+ * reaches `step`; returns the step seen.
+ */
+export function checkpointReaches(artifactsDir: string, searchId: string, step: number): Promise<number> {
+  return waitFor(
+    `a supernet checkpoint at step ${step}`,
+    async () => {
+      const seen = checkpointStep(artifactsDir, searchId);
+      return seen >= step ? seen : undefined;
+    },
+    120_000,
+    5,
+  );
+}
+
 export interface WorkerProc {
   child: ChildProcess;
   name: string;
@@ -59,8 +86,12 @@ export interface Service {
   teamId: string;
   env: Record<string, string>;
   submit(job?: NasSearch): Promise<string>;
+  /** Waits for the search to succeed; throws with its error as soon as it fails. */
+  succeeds(searchId: string, timeoutMs?: number): Promise<void>;
   /** Starts `apps/worker/src/main.ts` in its own process group. */
   spawnWorker(name: string, env?: Record<string, string>): WorkerProc;
+  /** Kills every worker started so far (a failed test leaves none behind to take the next test's jobs). */
+  killWorkers(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -84,6 +115,10 @@ export async function createService(): Promise<Service> {
     NAS_BACKEND: backendFromEnv || "wasm",
   };
   const procs: WorkerProc[] = [];
+  const killWorkers = async () => {
+    for (const proc of procs) proc.killHard();
+    await Promise.all(procs.map((p) => p.exited));
+  };
   return {
     scratch,
     db,
@@ -97,6 +132,18 @@ export async function createService(): Promise<Service> {
       const { search } = await db.searches.create({ teamId: team.id, job });
       await enqueueSearch(queue, search.id);
       return search.id;
+    },
+    async succeeds(searchId, timeoutMs = 240_000) {
+      await waitFor(
+        `search ${searchId} to succeed`,
+        async () => {
+          const search = await db.searches.get(searchId);
+          if (search?.status === "failed") throw new Error(`search ${searchId} failed: ${search.error}`);
+          return search?.status === "succeeded";
+        },
+        timeoutMs,
+        250,
+      );
     },
     spawnWorker(name, extra = {}) {
       const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "apps/worker/src/main.ts")], {
@@ -131,9 +178,9 @@ export async function createService(): Promise<Service> {
       procs.push(proc);
       return proc;
     },
+    killWorkers,
     async close() {
-      for (const proc of procs) proc.killHard();
-      await Promise.all(procs.map((p) => p.exited));
+      await killWorkers();
       await queue.obliterate({ force: true }).catch(() => undefined);
       await queue.close();
       await redis.quit();

@@ -3,34 +3,30 @@
 // the search up and completes it; SIGTERM checkpoints the search and puts it back in the queue.
 
 import { queueDepth } from "@vitnas/worker";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createService, type Service, tinyJob, waitFor } from "./service-harness";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { checkpointReaches, checkpointStep, createService, type Service, tinyJob, waitFor } from "./service-harness";
 
 let svc: Service;
 beforeAll(async () => {
   svc = await createService();
 });
+afterEach(async () => {
+  await svc.killWorkers();
+});
 afterAll(async () => {
   await svc?.close();
 });
 
-// Long enough to be caught in the middle of training (a few seconds of steps), small enough for a test.
+// Enough training steps to be caught in the middle of training, few enough for a test.
+const TRAIN = 2048;
 const job = () =>
   tinyJob((j) => {
-    j.dataset = { ...j.dataset, train: 1024 } as typeof j.dataset;
+    j.dataset = { ...j.dataset, train: TRAIN } as typeof j.dataset;
   });
-const checkpointEvery = () => job().supernet.checkpointEverySteps;
+const every = job().supernet.checkpointEverySteps;
+const totalSteps = Math.floor(TRAIN / job().supernet.batchSize) * job().supernet.epochs;
 
-const progressOf = async (id: string) => (await svc.db.searches.get(id))?.progress ?? null;
 const statusOf = async (id: string) => (await svc.db.searches.get(id))?.status;
-
-async function trainingStep(id: string, atLeast: number): Promise<number> {
-  return waitFor(`supernet step ${atLeast}`, async () => {
-    const progress = await progressOf(id);
-    const step = Number(progress?.step ?? 0);
-    return progress?.phase === "supernet" && step >= atLeast ? step : undefined;
-  });
-}
 
 /** Supernet steps of the progress events recorded after the event whose message names `worker`. */
 async function stepsReportedBy(id: string, worker: string): Promise<number[]> {
@@ -51,6 +47,8 @@ async function expectCompleteResult(id: string) {
   );
   expect(rows[0]!.n).toBeGreaterThan(0);
   expect(rows[0]!.n).toBe(rows[0]!.distinct);
+  // Every architecture the search evaluated, across both runs, is recorded once.
+  expect(rows[0]!.n).toBe(search.progress?.candidatesEvaluated);
   const fronts = await svc.db.fronts.list(id);
   expect(fronts.length).toBeGreaterThan(0);
   const final = fronts.at(-1)!;
@@ -72,18 +70,20 @@ describe("worker processes", () => {
   it("a worker killed in the middle of supernet training loses at most one checkpoint interval", async () => {
     const first = svc.spawnWorker("crash-a");
     const id = await svc.submit(job());
-    const seen = await trainingStep(id, 2 * checkpointEvery());
+    await checkpointReaches(svc.artifactsDir, id, 2 * every);
     first.killHard();
     expect((await first.exited).signal).toBe("SIGKILL");
     expect(await statusOf(id)).toBe("running");
+    // Killed in the middle of training: its last checkpoint is neither the first nor the last.
+    const lastCheckpoint = checkpointStep(svc.artifactsDir, id);
+    expect(lastCheckpoint).toBeGreaterThanOrEqual(2 * every);
+    expect(lastCheckpoint).toBeLessThan(totalSteps);
 
     const second = svc.spawnWorker("crash-b");
-    await waitFor("the search to succeed", async () => (await statusOf(id)) === "succeeded", 240_000);
+    await svc.succeeds(id);
     const resumed = await stepsReportedBy(id, "crash-b");
-    expect(resumed.length).toBeGreaterThan(0);
-    // Resumed from a checkpoint: neither from scratch nor more than one interval before the step last seen.
-    expect(resumed[0]!).toBeGreaterThan(checkpointEvery());
-    expect(resumed[0]!).toBeGreaterThanOrEqual(seen - checkpointEvery());
+    // Resumed from the last checkpoint, which is at most one interval behind the step the worker died in.
+    expect(resumed[0]).toBe(lastCheckpoint);
     await expectCompleteResult(id);
     await waitFor("the worker's log", async () => second.output().includes("search succeeded"));
     second.child.kill("SIGTERM");
@@ -93,18 +93,22 @@ describe("worker processes", () => {
   it("SIGTERM checkpoints the running search and puts it back in the queue for another worker", async () => {
     const first = svc.spawnWorker("term-a");
     const id = await svc.submit(job());
-    const seen = await trainingStep(id, checkpointEvery());
+    const seen = await checkpointReaches(svc.artifactsDir, id, every);
     first.child.kill("SIGTERM");
     expect(await first.exited).toEqual({ code: 0, signal: null });
     expect(await statusOf(id)).toBe("queued");
     expect(await queueDepth(svc.queue)).toMatchObject({ waiting: 1, active: 0 });
     expect(first.output()).toContain("search checkpointed and put back in the queue");
 
+    const stoppedAt = checkpointStep(svc.artifactsDir, id);
+    expect(stoppedAt).toBeGreaterThanOrEqual(seen);
+    expect(stoppedAt).toBeLessThan(totalSteps);
+
     const second = svc.spawnWorker("term-b");
-    await waitFor("the search to succeed", async () => (await statusOf(id)) === "succeeded", 240_000);
+    await svc.succeeds(id);
     const resumed = await stepsReportedBy(id, "term-b");
-    // An abort checkpoints within one step: nothing is lost.
-    expect(resumed[0]!).toBeGreaterThanOrEqual(seen);
+    // The abort checkpointed the step in flight, wherever it was between two regular checkpoints: nothing is lost.
+    expect(resumed[0]).toBe(stoppedAt);
     await expectCompleteResult(id);
     await waitFor("the worker's log", async () => second.output().includes("search succeeded"));
     second.child.kill("SIGTERM");

@@ -253,15 +253,14 @@ async function recordResult(
   frontRecorded: boolean,
   generations: number,
 ): Promise<void> {
-  // A run that reported no front (an older pipeline, or one resumed past its search) still records the final one;
-  // its candidates were reported by an earlier run, and adding them again is a no-op.
-  if (!frontRecorded) {
-    await ctx.records.upsertCandidates(
-      searchId,
-      result.front.map((point) => ({ ...point, generation: generations })),
-    );
-    await ctx.records.setFront(searchId, generations, result.front, undefined);
-  }
+  // The final front's members must be candidates. A run resumed after a crash re-reports only what it evaluates
+  // itself, so members reported by the crashed run but not yet written would be missing; upserting them again is a
+  // no-op for those that exist (the first generation that saw an architecture is kept).
+  await ctx.records.upsertCandidates(
+    searchId,
+    result.front.map((point) => ({ ...point, generation: generations })),
+  );
+  if (!frontRecorded) await ctx.records.setFront(searchId, generations, result.front, undefined);
   await ctx.store.saveWorkDir(searchId);
   const artifacts = await ctx.store.publishOutputs(searchId);
   await ctx.records.recordArtifacts(

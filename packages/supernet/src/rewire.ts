@@ -67,11 +67,18 @@ function permute(
   axis: number,
   view?: number[],
 ) {
-  const apply = (t: tf.Tensor) =>
-    tf.tidy(() => {
+  // The permuted values go into a fresh tensor of the variable's own shape: a reshape shares its input's storage,
+  // and the wasm backend's fused matmul reads the rank of that storage, so a bias assigned from a reshaped
+  // [1, 3, h, d] gather is refused there. Re-ordering runs a few times per training, so the copy costs nothing.
+  const apply = (t: tf.Tensor) => {
+    const permuted = tf.tidy(() => {
       const shaped = view ? tf.reshape(t, view) : t;
-      return tf.reshape(tf.gather(shaped, tf.tensor1d(order, "int32"), axis), t.shape);
+      return tf.gather(shaped, tf.tensor1d(order, "int32"), axis);
     });
+    const fresh = tf.tensor(permuted.dataSync(), t.shape, t.dtype);
+    permuted.dispose();
+    return fresh;
+  };
   const v = supernet.variables.get(name)!;
   const next = apply(v);
   v.assign(next);

@@ -114,8 +114,9 @@ describe("the dashboard", () => {
     await page.goto(`${stack.url}/searches/new`);
     await page.locator("summary", { hasText: "Paste or upload a job" }).click();
     await page.getByLabel("Upload a job file").setInputFiles(TINY_JOB_PATH);
-    expect(await page.getByLabel("Job (nas-search/v1 JSON)").inputValue()).toBe(TINY_JOB);
-    expect(await page.getByLabel("Name").inputValue()).toBe("tiny-service-test");
+    // The file is read asynchronously in the page: wait for it to land in the form.
+    await expect.poll(() => page.getByLabel("Job (nas-search/v1 JSON)").inputValue()).toBe(TINY_JOB);
+    await expect.poll(() => page.getByLabel("Name").inputValue()).toBe("tiny-service-test");
     const eventStreams: string[] = [];
     page.on("response", (response) => {
       if (response.url().endsWith("/events")) eventStreams.push(response.headers()["content-type"] ?? "");

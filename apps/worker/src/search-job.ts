@@ -109,6 +109,7 @@ export async function processSearchJob(
   let lastFrontWrite = 0;
   let frontsWritten = 0;
   let evaluated: number | undefined;
+  let unsaved: ProgressEvent | undefined;
   const flushCandidates = () => {
     if (candidates.length === 0) return;
     const batch = candidates;
@@ -156,8 +157,16 @@ export async function processSearchJob(
       if (generationEnded || now - lastFrontWrite >= SNAPSHOT_EVERY_MS) writeFront();
     }
     const important = phaseChanged || generationEnded || event.message !== undefined;
+    // A phase's last event is written before the next phase starts, even inside the throttle window, so a short
+    // training phase still leaves its final loss and images/s in the metrics history.
+    if (phaseChanged && unsaved) {
+      const last = unsaved;
+      writes.push("progress", () => ctx.records.saveProgress(searchId, last));
+    }
+    unsaved = event;
     if (important || now - lastSnapshot >= SNAPSHOT_EVERY_MS) {
       lastSnapshot = now;
+      unsaved = undefined;
       writes.push("progress", () => ctx.records.saveProgress(searchId, event));
       void job.updateProgress({ phase: event.phase, percent: event.percent }).catch(() => undefined);
     }

@@ -1,6 +1,8 @@
 // Pipeline benchmarks on the demo job (examples/demo.json), each figure measured in this run:
 // - ranking fidelity: Kendall tau between accuracy with inherited weights and accuracy of the same architecture
-//   trained alone with the same recipe, for 8 architectures of the demo space;
+//   trained alone with the same recipe and seed, for 12 architectures of the demo space drawn one per MACs stratum
+//   (so the ranking has real differences to find), both measured on the whole validation split; the tau of MACs
+//   alone against stand-alone accuracy is printed beside it as the baseline the super-network has to beat;
 // - search quality at equal evaluation budget: the front found by evolution against the best of as many random
 //   architectures at equal or lower MACs, all evaluated with the same super-network weights on the same split.
 // The demo search runs through runSearch into .tmp/bench-pipeline (resumable: a second run reuses it).
@@ -11,6 +13,7 @@ import {
   archHash,
   countArch,
   createRng,
+  meetsConstraints,
   type NasSearch,
   sampleArch,
   type VitArch,
@@ -22,11 +25,12 @@ import { Evaluator, initBackend, loadCheckpoint, Supernet, Trainer } from "@vitn
 import type { BenchSection } from "../../../bench/run";
 import { runSearch } from "../src/index";
 import { kendallTau } from "./kendall";
+import { stratifiedByMacs } from "./stratified-sample";
 
 const root = resolve(import.meta.dirname, "../../..");
-const ARCHS = 8;
-/** Epochs of stand-alone training per architecture (the supernet's recipe otherwise). */
-const STANDALONE_EPOCHS = Number(process.env.BENCH_STANDALONE_EPOCHS ?? 3);
+const ARCHS = Number(process.env.BENCH_ARCHS ?? 12);
+/** Epochs of stand-alone training per architecture (default: the super-network's; its recipe otherwise). */
+const STANDALONE_EPOCHS = process.env.BENCH_STANDALONE_EPOCHS ? Number(process.env.BENCH_STANDALONE_EPOCHS) : undefined;
 
 function demoJob(): NasSearch {
   const result = validateJob(JSON.parse(readFileSync(join(root, "examples/demo.json"), "utf8")));
@@ -69,7 +73,8 @@ export async function bench(): Promise<BenchSection[]> {
   const trainer = await loadCheckpoint(join(work, "work", "supernet"), data.train);
   const evaluator = new Evaluator(trainer.supernet, data.val);
 
-  // Search quality: as many random architectures as evolution evaluated, same weights, same split.
+  // Search quality: as many random architectures as evolution evaluated, same weights, same split; like evolution's
+  // proposals they must meet the job's constraints (a random draw outside them is drawn again, not shrunk).
   const rng = createRng(job.seed + 1000);
   const seen = new Set<string>();
   const random = new ParetoFront<{ accuracy: number; macs: number }>();
@@ -80,7 +85,7 @@ export async function bench(): Promise<BenchSection[]> {
   ) {
     const arch = sampleArch(job.space, rng);
     const id = archHash(arch);
-    if (seen.has(id)) continue;
+    if (seen.has(id) || !meetsConstraints(countArch(arch), job.search.constraints)) continue;
     seen.add(id);
     random.insert({ accuracy: await evaluator.accuracy(arch), macs: countArch(arch).macs });
   }
@@ -92,31 +97,22 @@ export async function bench(): Promise<BenchSection[]> {
   );
 
   // Ranking fidelity: inherited accuracy against stand-alone training of the same architectures.
-  const archRng = createRng(job.seed + 2000);
-  const archs: VitArch[] = [];
-  const ids = new Set<string>();
-  while (archs.length < ARCHS) {
-    const arch = uniformStages(sampleArch(job.space, archRng));
-    if (!ids.has(archHash(arch))) {
-      ids.add(archHash(arch));
-      archs.push(arch);
-    }
-  }
+  const archs = stratifiedByMacs(job.space, { count: ARCHS, seed: job.seed + 2000, map: uniformStages });
+  const epochs = STANDALONE_EPOCHS ?? job.supernet.epochs;
   const inherited: number[] = [];
   const alone: number[] = [];
+  const lastEpochLoss: number[] = [];
   const standaloneStarted = performance.now();
   for (const arch of archs) {
     inherited.push(await evaluator.accuracy(arch));
     const net = Supernet.create(spaceOf(arch), { seed: job.seed });
-    const single = new Trainer(
-      net,
-      data.train,
-      { ...job.supernet, epochs: STANDALONE_EPOCHS, archsPerStep: 1 },
-      {
-        seed: job.seed,
-      },
-    );
-    while (!single.done) await single.trainEpoch();
+    const single = new Trainer(net, data.train, { ...job.supernet, epochs, archsPerStep: 1 }, { seed: job.seed });
+    let losses: number[] = [];
+    while (!single.done) {
+      losses = [];
+      await single.trainEpoch({ onStep: (s) => losses.push(s.loss) });
+    }
+    lastEpochLoss.push(losses.reduce((a, b) => a + b, 0) / Math.max(1, losses.length));
     const own = new Evaluator(net, data.val);
     alone.push(await own.accuracy(arch));
     own.dispose();
@@ -127,6 +123,7 @@ export async function bench(): Promise<BenchSection[]> {
   evaluator.dispose();
   trainer.supernet.dispose();
 
+  const macs = archs.map((a) => countArch(a).macs);
   const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits;
   return [
     {
@@ -152,12 +149,16 @@ export async function bench(): Promise<BenchSection[]> {
     {
       name: "pipeline: ranking fidelity",
       figures: {
-        architectures: ARCHS,
-        "stand-alone epochs": STANDALONE_EPOCHS,
+        "architectures (one per MACs stratum)": ARCHS,
+        "validation images": data.val.count,
+        "stand-alone epochs": epochs,
         "kendall tau (inherited vs stand-alone)": round(kendallTau(inherited, alone), 3),
-        MACs: archs.map((a) => countArch(a).macs).join(" "),
+        "kendall tau (MACs vs stand-alone, baseline)": round(kendallTau(macs, alone), 3),
+        "kendall tau (inherited vs MACs)": round(kendallTau(inherited, macs), 3),
+        MACs: macs.join(" "),
         "inherited accuracies": inherited.map((a) => a.toFixed(3)).join(" "),
         "stand-alone accuracies": alone.map((a) => a.toFixed(3)).join(" "),
+        "stand-alone last-epoch losses": lastEpochLoss.map((l) => l.toFixed(3)).join(" "),
         "stand-alone training seconds": round(standaloneSeconds, 1),
       },
     },

@@ -6,7 +6,7 @@ export { type BackendInfo, type BackendName, currentBackend, type InitBackendOpt
 export { CHECKPOINT_FORMAT, hasCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint";
 export { type EvaluateOptions, Evaluator, evaluate } from "./evaluate";
 export { extract } from "./extract";
-export { archForward, type ForwardOptions } from "./model";
+export { archForward, type ForwardOptions, RECOMPUTE_TOKENS } from "./model";
 export { rewire } from "./rewire";
 export { ArchSampler, largestArch, type SamplerState, smallestArch } from "./sampler";
 export { candidateCount, castlingBranchWeight, learningRate } from "./schedule";

@@ -5,13 +5,23 @@ import { type StageGeometry, stageGeometry, type VitArch } from "@vitnas/formats
 import { attentionModule } from "./attention";
 import { conv, gelu, layerNorm, linear } from "./layers";
 import { ropeTables } from "./position";
+import { recomputed, type WeightRead } from "./recompute";
 import type { WeightSource } from "./weights";
 
 export interface ForwardOptions {
   training: boolean;
   /** Weight of castling's training-only branch; ignored outside training. */
   castlingBranch: number;
+  /**
+   * Activation recomputation in training: each block's attention and MLP keep only their inputs for the backward
+   * pass and run again inside it (same gradients, less memory, one more forward pass of the blocks). Default: on
+   * for stages of at least `RECOMPUTE_TOKENS` tokens, where the activations dominate memory.
+   */
+  recompute?: boolean;
 }
+
+/** From this many tokens on, a stage recomputes its blocks' activations by default (see ForwardOptions). */
+export const RECOMPUTE_TOKENS = 256;
 
 /** features [B, H, W, C] (stem output) -> logits [B, classes]. */
 export function archForward(arch: VitArch, w: WeightSource, features: tf.Tensor4D, opts: ForwardOptions): tf.Tensor2D {
@@ -43,26 +53,57 @@ export function archForward(arch: VitArch, w: WeightSource, features: tf.Tensor4
     const geo = geometry[s]!;
     if (s > 0) x = reduce(arch, s, w, x, geometry[s - 1]!, geo);
     const rope = arch.position === "rope" ? ropeTables(geo.rows, geo.cols, !!cls, stage.headDim) : undefined;
+    const recompute = opts.training && (opts.recompute ?? geo.tokens >= RECOMPUTE_TOKENS);
     stage.blocks.forEach((block, j) => {
       const prefix = `s${s}.b${j}`;
       const d = stage.width;
       const module = attentionModule(block.attention);
-      const attended = module.forward(layerNorm(w, `${prefix}.ln1`, x, d) as tf.Tensor3D, {
-        spec: block.attention,
-        w,
-        prefix,
-        batch: b,
-        tokens: geo.tokens,
-        width: d,
-        heads: block.heads,
-        headDim: stage.headDim,
-        rope,
-        training: opts.training,
-        castlingBranch: opts.castlingBranch,
-      });
-      x = tf.add(x, attended);
-      const hidden = gelu(linear(w, `${prefix}.mlp1`, layerNorm(w, `${prefix}.ln2`, x, d), d, block.mlpHidden));
-      x = tf.add(x, linear(w, `${prefix}.mlp2`, hidden, block.mlpHidden, d));
+      const attention = (input: tf.Tensor, src: WeightSource) =>
+        module.forward(layerNorm(src, `${prefix}.ln1`, input, d) as tf.Tensor3D, {
+          spec: block.attention,
+          w: src,
+          prefix,
+          batch: b,
+          tokens: geo.tokens,
+          width: d,
+          heads: block.heads,
+          headDim: stage.headDim,
+          rope,
+          training: opts.training,
+          castlingBranch: opts.castlingBranch,
+        });
+      const mlp = (input: tf.Tensor, src: WeightSource) => {
+        const hidden = gelu(
+          linear(src, `${prefix}.mlp1`, layerNorm(src, `${prefix}.ln2`, input, d), d, block.mlpHidden),
+        );
+        return linear(src, `${prefix}.mlp2`, hidden, block.mlpHidden, d);
+      };
+      if (!recompute) {
+        x = tf.add(x, attention(x, w));
+        x = tf.add(x, mlp(x, w));
+        return;
+      }
+      const a = block.heads * stage.headDim;
+      const attentionReads: WeightRead[] = [...norm(`${prefix}.ln1`, d)];
+      if (module.qkv) {
+        attentionReads.push(
+          { name: `${prefix}.qkv.w`, shape: [d, 3, a] },
+          { name: `${prefix}.qkv.b`, shape: [3, a] },
+          { name: `${prefix}.proj.w`, shape: [a, d] },
+          { name: `${prefix}.proj.b`, shape: [d] },
+        );
+      }
+      const dims = { tokens: geo.tokens, width: d, heads: block.heads, headDim: stage.headDim };
+      for (const extra of module.extras(block.attention, dims)) {
+        attentionReads.push({ name: `${prefix}.${module.type}.${extra.name}`, shape: extra.shape });
+      }
+      x = tf.add(x, recomputed(x, w, attentionReads, attention));
+      const mlpReads: WeightRead[] = [
+        ...norm(`${prefix}.ln2`, d),
+        ...dense(`${prefix}.mlp1`, d, block.mlpHidden),
+        ...dense(`${prefix}.mlp2`, block.mlpHidden, d),
+      ];
+      x = tf.add(x, recomputed(x, w, mlpReads, mlp));
     });
   });
 
@@ -118,3 +159,13 @@ function reduce(arch: VitArch, s: number, w: WeightSource, x: tf.Tensor3D, from:
   }
   return tf.add(main, padChannels(skip)) as tf.Tensor3D;
 }
+
+const norm = (name: string, dim: number): WeightRead[] => [
+  { name: `${name}.g`, shape: [dim] },
+  { name: `${name}.b`, shape: [dim] },
+];
+
+const dense = (name: string, inDim: number, outDim: number): WeightRead[] => [
+  { name: `${name}.w`, shape: [inDim, outDim] },
+  { name: `${name}.b`, shape: [outDim] },
+];

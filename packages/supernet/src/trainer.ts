@@ -33,6 +33,8 @@ export interface TrainerOptions {
   augment?: boolean;
   /** Re-order MLP units and heads by importance after each candidate warm-up epoch (default true). */
   rewire?: boolean;
+  /** Activation recomputation (ForwardOptions.recompute); default: on for stages of 256 tokens or more. */
+  recompute?: boolean;
 }
 
 export interface StepReport {
@@ -157,6 +159,7 @@ export class Trainer {
       const out = supernet.forward(archs, images, sizes, {
         training: true,
         castlingBranch: castlingBranchWeight(step, this.totalSteps),
+        recompute: this.options.recompute,
       });
       stats = out.stats.map((st) => ({ name: st.name, mean: tf.keep(st.mean), variance: tf.keep(st.variance) }));
       return tf.neg(tf.mean(tf.sum(tf.mul(target, tf.logSoftmax(out.logits)), 1))) as tf.Scalar;

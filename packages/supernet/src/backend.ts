@@ -63,12 +63,32 @@ async function activate(name: BackendName) {
     }
   } else if (name === "wasm") {
     await import("@tensorflow/tfjs-backend-wasm");
+    shareIdentity();
   }
   if (tf.getBackend() !== name) {
     clearConstants();
     if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend("${name}") failed`);
   }
   await tf.ready();
+}
+
+/**
+ * tfjs-wasm's Identity copies its input, and the engine clones (Identity) every tensor it keeps for a backward pass,
+ * so on wasm the tape held two copies of each. Identity here shares the data with a reference count, as the
+ * backend's own Reshape does; the values are the same, so nothing else changes.
+ */
+function shareIdentity() {
+  const kernel = tf.getKernel("Identity", "wasm");
+  if (!kernel || (kernel.kernelFunc as { shared?: boolean }).shared) return;
+  const kernelFunc = (args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend }) => {
+    const x = args.inputs.x!;
+    if (x.dtype === "string") return (kernel.kernelFunc as (a: unknown) => tf.TensorInfo)(args);
+    (args.backend as unknown as { incRef(id: object): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+  Object.assign(kernelFunc, { shared: true });
+  tf.unregisterKernel("Identity", "wasm");
+  tf.registerKernel({ ...kernel, kernelFunc: kernelFunc as tf.KernelFunc });
 }
 
 function describe(name: BackendName): string {

@@ -15,9 +15,17 @@ export interface WeightRead {
 
 type Segment = (x: tf.Tensor, w: WeightSource) => tf.Tensor;
 
-/** The tape state of tfjs's engine, which a gradient computed inside another gradient must leave as it found. */
-interface EngineTape {
-  state: { activeTape: unknown };
+/** The parts of tfjs's engine a backward pass walks: its tape of recorded kernels. */
+interface TapeNode {
+  kernelName: string;
+  inputs: Record<string, tf.Tensor>;
+  outputs: tf.Tensor[];
+  gradient?: (dys: (tf.Tensor | null)[]) => Record<string, () => tf.Tensor>;
+  saved?: tf.Tensor[];
+}
+
+interface EngineState {
+  state: { activeTape: TapeNode[] | null; gradientDepth: number };
 }
 
 /**
@@ -33,19 +41,7 @@ export function recomputed(x: tf.Tensor, w: WeightSource, reads: WeightRead[], s
     save(inputs);
     return {
       value: tf.tidy(() => run(inputs)),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        // A nested gradient computation replaces the engine's tape and clears it when done; the outer backward
-        // pass still needs its own, so it is put back.
-        const engine = tf.engine() as unknown as EngineTape;
-        const outer = engine.state.activeTape;
-        try {
-          const { value, grads } = tf.engine().gradients(() => run(saved), saved, dy, true);
-          value.dispose();
-          return grads.map((g, i) => g ?? tf.zerosLike(saved[i]!));
-        } finally {
-          engine.state.activeTape = outer;
-        }
-      },
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => segmentGradients(() => run(saved), saved, dy),
     };
   }) as Parameters<typeof tf.customGrad>[0]) as (...inputs: tf.Tensor[]) => tf.Tensor;
   return op(x, ...weights);
@@ -59,4 +55,77 @@ function declaredSource(reads: WeightRead[], tensors: tf.Tensor[]): WeightSource
       return tensors[i]!;
     },
   };
+}
+
+/**
+ * d(sum(f() * dy)) / d(xs), like tfjs's own backward pass but freeing as it goes: a kernel's saved tensors, the
+ * gradients of its outputs and its gradient's intermediates are released as soon as the kernel is done, where
+ * tfjs keeps all of them to the end. Kernels are visited in the same order and gradients summed in the same order,
+ * so the results are the same.
+ */
+function segmentGradients(f: () => tf.Tensor, xs: tf.Tensor[], dy: tf.Tensor): tf.Tensor[] {
+  const engine = (tf.engine() as unknown as EngineState).state;
+  // Record on a tape of our own; the backward pass running this keeps walking its own tape afterwards.
+  const outer = engine.activeTape;
+  engine.activeTape = [];
+  engine.gradientDepth++;
+  let y: tf.Tensor;
+  let tape: TapeNode[];
+  try {
+    y = tf.tidy(f);
+  } finally {
+    engine.gradientDepth--;
+    tape = engine.activeTape ?? [];
+    engine.activeTape = outer;
+  }
+  const fromX = new Set(xs.map((x) => x.id));
+  const onPath = tape.map((node) => {
+    const reached = Object.values(node.inputs).some((t) => fromX.has(t.id));
+    if (reached) for (const o of node.outputs) fromX.add(o.id);
+    return reached;
+  });
+  const grads = new Map<number, tf.Tensor>([[y.id, dy]]);
+  // A tensor is released only when nothing still refers to it (a gradient may pass dy on as it is).
+  const release = (t: tf.Tensor) => {
+    if (t !== dy && ![...grads.values()].includes(t) && !xs.includes(t)) t.dispose();
+  };
+  try {
+    for (let i = tape.length - 1; i >= 0; i--) {
+      const node = tape[i]!;
+      const dys = node.outputs.map((o) => grads.get(o.id) ?? null);
+      if (onPath[i] && dys.some((d) => d !== null)) {
+        if (!node.gradient) throw new Error(`no gradient for the ${node.kernelName} kernel in a recomputed segment`);
+        const names = Object.keys(node.inputs).filter((n) => fromX.has(node.inputs[n]!.id));
+        const dxs = tf.tidy(() => {
+          const g = node.gradient!(dys);
+          return names.map((n) => g[n]!());
+        });
+        names.forEach((n, k) => {
+          const x = node.inputs[n]!;
+          const dx = dxs[k]!;
+          const previous = grads.get(x.id);
+          if (!previous) {
+            grads.set(x.id, dx);
+            return;
+          }
+          grads.set(x.id, tf.add(previous, dx));
+          release(previous);
+          release(dx);
+        });
+        for (const o of node.outputs) {
+          const g = grads.get(o.id);
+          if (!g || xs.some((x) => x.id === o.id)) continue;
+          grads.delete(o.id);
+          release(g);
+        }
+      }
+      for (const t of node.saved ?? []) t.dispose();
+    }
+  } finally {
+    for (const node of tape) for (const t of node.saved ?? []) t.dispose();
+    y.dispose();
+  }
+  const out = xs.map((x) => grads.get(x.id) ?? tf.zerosLike(x));
+  for (const [id, g] of grads) if (!xs.some((x) => x.id === id)) release(g);
+  return out;
 }

@@ -8,6 +8,7 @@ import type { AttentionSpec, VitArch, VitSpace } from "@vitnas/formats";
 import { countArch } from "@vitnas/formats";
 import type { BenchSection } from "../../../bench/run";
 import { ArchSampler, Evaluator, initBackend, largestArch, Supernet, Trainer } from "../src";
+import { variableGrads } from "../src/backward";
 import { Random } from "../src/random";
 import { BufferBytes } from "./buffer-bytes";
 
@@ -152,7 +153,7 @@ async function peakBytes(buffers: BufferBytes, spec: AttentionSpec, recompute: b
   const arch: VitArch = largestArch(space);
   const images = tf.randomNormal([2, 32, 32, 3]) as tf.Tensor4D;
   const pass = () => {
-    const { value, grads } = tf.variableGrads(
+    const { value, grads } = variableGrads(
       // castling at the end of its schedule: the training-only branch is faded out
       () =>
         tf.mean(

@@ -69,15 +69,17 @@ const layerNormOp = tf.customGrad(((...args: unknown[]) => {
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sx, sg] = saved as [tf.Tensor, tf.Tensor];
       const d = sx.shape[sx.rank - 1]!;
-      const { xhat, rstd } = normalise(sx);
+      // Staged in tidies so that only a few activation-sized temporaries are alive at once (same ops, same values).
+      const { xhat, rstd } = tf.tidy(() => normalise(sx));
       const flatDy = tf.reshape(dy, [-1, d]);
-      const dg = tf.sum(tf.mul(flatDy, tf.reshape(xhat, [-1, d])), 0);
+      const dg = tf.tidy(() => tf.sum(tf.mul(flatDy, tf.reshape(xhat, [-1, d])), 0));
       const db = tf.sum(flatDy, 0);
       const dxhat = tf.mul(dy, sg);
-      const dx = tf.mul(
-        rstd,
-        tf.sub(tf.sub(dxhat, tf.mean(dxhat, -1, true)), tf.mul(xhat, tf.mean(tf.mul(dxhat, xhat), -1, true))),
-      );
+      const centred = tf.tidy(() => tf.sub(dxhat, tf.mean(dxhat, -1, true)));
+      const along = tf.tidy(() => tf.mul(xhat, tf.mean(tf.mul(dxhat, xhat), -1, true)));
+      tf.dispose([dxhat, xhat]);
+      const dx = tf.tidy(() => tf.mul(rstd, tf.sub(centred, along)));
+      tf.dispose([centred, along, rstd]);
       return [dx, dg, db];
     },
   };
@@ -91,8 +93,13 @@ export const gelu = tf.customGrad(((...args: unknown[]) => {
     value: tf.tidy(() => tf.mul(x, cdf(x))),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sx] = saved as [tf.Tensor];
-      const pdf = tf.mul(tf.exp(tf.mul(tf.square(sx), -0.5)), 1 / Math.sqrt(2 * Math.PI));
-      return [tf.mul(dy, tf.add(cdf(sx), tf.mul(sx, pdf)))];
+      // Staged in tidies so that only a few activation-sized temporaries are alive at once (same ops, same values).
+      const xpdf = tf.tidy(() => tf.mul(sx, tf.mul(tf.exp(tf.mul(tf.square(sx), -0.5)), 1 / Math.sqrt(2 * Math.PI))));
+      const slope = tf.tidy(() => tf.add(cdf(sx), xpdf));
+      xpdf.dispose();
+      const dx = tf.mul(dy, slope);
+      slope.dispose();
+      return [dx];
     },
   };
 }) as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor) => tf.Tensor;

@@ -71,6 +71,7 @@ export function archForward(arch: VitArch, w: WeightSource, features: tf.Tensor4
           rope,
           training: opts.training,
           castlingBranch: opts.castlingBranch,
+          recompute,
         });
       const mlp = (input: tf.Tensor, src: WeightSource) => {
         const hidden = gelu(

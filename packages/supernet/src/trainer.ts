@@ -7,6 +7,7 @@ import type { ImageSplit } from "@vitnas/datasets";
 import type { VitArch } from "@vitnas/formats";
 import { AdamW } from "./adamw";
 import { augmentBatch, gatherBatch } from "./augment";
+import { variableGrads } from "./backward";
 import { Random } from "./random";
 import { rewire } from "./rewire";
 import { ArchSampler } from "./sampler";
@@ -155,7 +156,7 @@ export class Trainer {
     let stats: BatchStats[] = [];
     const images = tf.tensor4d(pixels, [b, s, s, this.data.channels]);
     const target = tf.tensor2d(targets, [b, supernet.space.input.classes]);
-    const { value, grads } = tf.variableGrads(() => {
+    const { value, grads } = variableGrads(() => {
       const out = supernet.forward(archs, images, sizes, {
         training: true,
         castlingBranch: castlingBranchWeight(step, this.totalSteps),

@@ -4,6 +4,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { PerformerAttn } from "@vitnas/formats";
 import { matMul } from "../layers";
+import { checkpointed } from "../recompute";
 import { projectOut, projectQKV } from "./qkv";
 import type { AttentionModule } from "./types";
 
@@ -19,14 +20,19 @@ export const performer: AttentionModule<PerformerAttn> = {
     const { q, k, v } = projectQKV(x, ctx);
     const featuresT = tf.transpose(ctx.w.get(`${ctx.prefix}.performer.features`, [m, d]));
     const scale = d ** -0.25;
-    const phi = (t: tf.Tensor4D, query: boolean) => {
+    const features = (t: tf.Tensor, f: tf.Tensor, query: boolean) => {
       const s = tf.mul(t, scale);
-      const proj = tf.reshape(matMul(tf.reshape(s, [b * h * n, d]), featuresT), [b, h, n, m]);
+      const proj = tf.reshape(matMul(tf.reshape(s, [b * h * n, d]), f), [b, h, n, m]);
       const logits = tf.sub(proj, tf.mul(tf.sum(tf.square(s), -1, true), 0.5));
       // Stabilisers cancel in the ratio below: per token for queries, per (image, head) for keys.
       const stab = query ? tf.max(logits, -1, true) : tf.max(logits, [2, 3], true);
       return tf.add(tf.exp(tf.sub(logits, stab)), 1e-6) as tf.Tensor4D;
     };
+    // Under recomputation the feature map's intermediates ([B, H, N, m] each) are not kept, only its output.
+    const phi = (t: tf.Tensor4D, query: boolean) =>
+      (ctx.recompute
+        ? checkpointed(([x, f]) => features(x!, f!, query), [t, featuresT])
+        : features(t, featuresT, query)) as tf.Tensor4D;
     const pq = phi(q, true);
     const pk = phi(k, false);
     const kv = tf.matMul(pk, v, true, false); // [B, H, m, d]

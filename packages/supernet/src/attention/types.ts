@@ -23,6 +23,8 @@ export interface AttentionContext<S extends AttentionSpec = AttentionSpec> exten
   training: boolean;
   /** Weight of castling's training-only softmax branch (0 drops it). */
   castlingBranch: number;
+  /** The block runs under activation recomputation: a type may checkpoint its own large intermediates too. */
+  recompute?: boolean;
 }
 
 /** Extra weights of one type beyond q/k/v/projection; names are relative to `${prefix}.${type}`. */

@@ -18,14 +18,15 @@ interface EngineState {
 }
 
 /**
- * value = f() and d(sum(value * dy)) / d(xs) (dy defaults to ones); a gradient is null where f does not depend on
- * that x. Callable inside another backward pass (a recomputed segment's gradient).
+ * value = f() (undefined unless `keepValue`) and d(sum(value * dy)) / d(xs) (dy defaults to ones); a gradient is
+ * null where f does not depend on that x. Callable inside another backward pass (a recomputed segment's gradient).
  */
 export function gradients(
   f: () => tf.Tensor,
   xs: tf.Tensor[],
   dy?: tf.Tensor,
-): { value: tf.Tensor; grads: (tf.Tensor | null)[] } {
+  keepValue = true,
+): { value: tf.Tensor | undefined; grads: (tf.Tensor | null)[] } {
   const engine = (tf.engine() as unknown as EngineState).state;
   // Record on a tape of our own; a backward pass running this keeps walking its own tape afterwards.
   const outer = engine.activeTape;
@@ -41,6 +42,9 @@ export function gradients(
     engine.activeTape = outer;
   }
   const seed = dy ?? tf.onesLike(y);
+  const value = keepValue ? y : undefined;
+  // The kernels that need the value keep their own reference; without a caller for it, it goes now.
+  if (!keepValue) y.dispose();
   const fromX = new Set(xs.map((x) => x.id));
   const onPath = tape.map((node) => {
     const reached = Object.values(node.inputs).some((t) => fromX.has(t.id));
@@ -51,7 +55,7 @@ export function gradients(
   const grads = new Map<number, tf.Tensor>([[y.id, seed]]);
   // A tensor is released only when nothing still refers to it (a gradient may pass its dy on as it is).
   const release = (t: tf.Tensor) => {
-    if (t !== dy && t !== y && !xs.includes(t) && ![...grads.values()].includes(t)) t.dispose();
+    if (t !== dy && t !== value && !xs.includes(t) && ![...grads.values()].includes(t)) t.dispose();
   };
   try {
     for (let i = tape.length - 1; i >= 0; i--) {
@@ -93,7 +97,7 @@ export function gradients(
   }
   const out = xs.map((x) => grads.get(x.id) ?? null);
   for (const [id, g] of grads) if (!isX.has(id)) release(g);
-  return { value: y, grads: out };
+  return { value, grads: out };
 }
 
 /** Like tf.variableGrads: the loss and the gradient of each variable it depends on, by variable name. */
@@ -102,6 +106,7 @@ export function variableGrads(
   variables: tf.Variable[],
 ): { value: tf.Scalar; grads: Record<string, tf.Tensor> } {
   const { value, grads } = gradients(f, variables);
+  if (!value) throw new Error("the loss was not kept");
   const named: Record<string, tf.Tensor> = {};
   variables.forEach((v, i) => {
     if (grads[i]) named[v.name] = grads[i]!;

@@ -34,8 +34,7 @@ export function checkpointed(fn: (inputs: tf.Tensor[]) => tf.Tensor, inputs: tf.
     return {
       value: tf.tidy(() => fn(given)),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const { value, grads } = gradients(() => fn(saved), saved, dy);
-        value.dispose();
+        const { grads } = gradients(() => fn(saved), saved, dy, false);
         return grads.map((g, k) => g ?? tf.zerosLike(saved[k]!));
       },
     };

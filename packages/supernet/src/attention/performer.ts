@@ -23,10 +23,11 @@ export const performer: AttentionModule<PerformerAttn> = {
     const features = (t: tf.Tensor, f: tf.Tensor, query: boolean) => {
       const s = tf.mul(t, scale);
       const proj = tf.reshape(matMul(tf.reshape(s, [b * h * n, d]), f), [b, h, n, m]);
-      const logits = tf.sub(proj, tf.mul(tf.sum(tf.square(s), -1, true), 0.5));
-      // Stabilisers cancel in the ratio below: per token for queries, per (image, head) for keys.
-      const stab = query ? tf.max(logits, -1, true) : tf.max(logits, [2, 3], true);
-      return tf.add(tf.exp(tf.sub(logits, stab)), 1e-6) as tf.Tensor4D;
+      const half = tf.mul(tf.sum(tf.square(s), -1, true), 0.5);
+      // Stabilisers cancel in the ratio below: per token for queries, per (image, head) for keys. They are
+      // constants to the gradient (as in common FAVOR+ implementations), so no [B, H, N, m] tensor is kept for them.
+      const stab = stabiliser(proj, half, query ? [3] : [2, 3]);
+      return tf.add(tf.exp(tf.sub(proj, tf.add(half, stab))), 1e-6) as tf.Tensor4D;
     };
     // Under recomputation the feature map's intermediates ([B, H, N, m] each) are not kept, only its output.
     const phi = (t: tf.Tensor4D, query: boolean) =>
@@ -41,3 +42,14 @@ export const performer: AttentionModule<PerformerAttn> = {
     return projectOut(tf.div(num, tf.add(den, 1e-6)) as tf.Tensor4D, ctx);
   },
 };
+
+/** max(proj - half) over `axes` (kept), with a zero gradient: a stop-gradient. */
+function stabiliser(proj: tf.Tensor, half: tf.Tensor, axes: number[]): tf.Tensor {
+  return tf.customGrad(((...args: unknown[]) => {
+    const [p, c] = args as [tf.Tensor, tf.Tensor];
+    return {
+      value: tf.tidy(() => tf.max(tf.sub(p, c), axes, true)),
+      gradFunc: () => [tf.zerosLike(p), tf.zerosLike(c)],
+    };
+  }) as Parameters<typeof tf.customGrad>[0])(proj, half);
+}

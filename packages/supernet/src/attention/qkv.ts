@@ -9,9 +9,10 @@ export function projectQKV(x: tf.Tensor3D, ctx: AttentionContext): { q: tf.Tenso
   const { batch: b, tokens: n, width: dm, heads: h, headDim: d, w, prefix } = ctx;
   const a = h * d;
   const weight = tf.reshape(w.get(`${prefix}.qkv.w`, [dm, 3, a]), [dm, 3 * a]);
-  const bias = tf.reshape(w.get(`${prefix}.qkv.b`, [3, a]), [3 * a]);
-  // Not the fused bias: tfjs-wasm checks the rank of a bias's underlying [3, A] data, not of its [3A] view.
-  const y = tf.add(matMul(tf.reshape(x, [b * n, dm]), weight), bias); // [B*N, 3A]
+  // tfjs-wasm's fused bias checks the rank of the bias's underlying data, so the [3, A] slice is first copied into
+  // a 1-D buffer (3A floats); the fused bias then saves the [B*N, 3A] sum the separate add kept for its gradient.
+  const bias = tf.add(tf.reshape(w.get(`${prefix}.qkv.b`, [3, a]), [3 * a]), tf.zeros([3 * a]));
+  const y = affine(tf.reshape(x, [b * n, dm]), weight, bias); // [B*N, 3A]
   // Three 4-D transposes: the wasm backend's 5-D transpose is a slow generic loop.
   const heads = (i: number) =>
     tf.transpose(tf.reshape(tf.slice(y, [0, i * a], [b * n, a]), [b, n, h, d]), [0, 2, 1, 3]) as tf.Tensor4D;

@@ -115,6 +115,9 @@ export async function bench(): Promise<BenchSection[]> {
     lastEpochLoss.push(losses.reduce((a, b) => a + b, 0) / Math.max(1, losses.length));
     const own = new Evaluator(net, data.val);
     alone.push(await own.accuracy(arch));
+    process.stderr.write(
+      `pipeline bench: ${alone.length}/${archs.length} trained alone (${countArch(arch).macs} MACs): inherited ${inherited.at(-1)!.toFixed(3)}, alone ${alone.at(-1)!.toFixed(3)}, ${((performance.now() - standaloneStarted) / 1000).toFixed(0)} s\n`,
+    );
     own.dispose();
     single.dispose();
     net.dispose();

@@ -2,7 +2,8 @@
 // - training throughput of a reference super-network and its FLOP efficiency: achieved FLOP/s (2 x MACs x 3 for
 //   forward + backward, MACs from the counter) over the same backend's dense 512x512 matmul FLOP/s;
 // - cost of a step with archsPerStep = 4 vs 1 at the same batch size (same architecture, so only the split costs);
-// - peak tensor bytes of forward + backward at 1024 patch tokens, per attention type, relative to softmax.
+// - peak bytes of forward + backward at 1024 patch tokens, per attention type, relative to softmax, with the
+//   default activation recomputation and without it (real wasm buffers, not tfjs's per-tensor count).
 import * as tf from "@tensorflow/tfjs";
 import type { AttentionSpec, VitArch, VitSpace } from "@vitnas/formats";
 import { countArch } from "@vitnas/formats";

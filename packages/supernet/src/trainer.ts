@@ -4,7 +4,7 @@
 // from a checkpoint continues exactly where it stopped.
 import * as tf from "@tensorflow/tfjs";
 import type { ImageSplit } from "@vitnas/datasets";
-import type { VitArch } from "@vitnas/formats";
+import type { SupernetSpec, VitArch } from "@vitnas/formats";
 import { AdamW } from "./adamw";
 import { augmentBatch, gatherBatch } from "./augment";
 import { variableGrads } from "./backward";
@@ -16,16 +16,7 @@ import { BATCH_NORM_MOMENTUM, type BatchStats } from "./stem";
 import type { Supernet } from "./supernet";
 
 /** The training recipe: the `supernet` section of a `nas-search/v1` job (SupernetSpec), minus checkpointing. */
-export interface TrainConfig {
-  epochs: number;
-  batchSize: number;
-  archsPerStep: number;
-  learningRate: number;
-  weightDecay: number;
-  warmupEpochs: number;
-  candidateWarmupEpochs: number;
-  labelSmoothing: number;
-}
+export type TrainConfig = Omit<SupernetSpec, "checkpointEverySteps">;
 
 export interface TrainerOptions {
   /** Seeds data order, augmentation and architecture sampling. */

@@ -16,8 +16,8 @@ import {
   meetsConstraints,
   type NasSearch,
   sampleArch,
+  spaceOfArch,
   type VitArch,
-  type VitSpace,
   validateJob,
 } from "@vitnas/formats";
 import { hypervolume, ParetoFront, referenceMacs } from "@vitnas/search";
@@ -41,25 +41,6 @@ function demoJob(): NasSearch {
 /** Every block of a stage made like its first, so the architecture is the only member of its own space. */
 function uniformStages(arch: VitArch): VitArch {
   return { ...arch, stages: arch.stages.map((s) => ({ ...s, blocks: s.blocks.map(() => ({ ...s.blocks[0]! })) })) };
-}
-
-function spaceOf(arch: VitArch): VitSpace {
-  return {
-    format: "vit-space/v1",
-    input: arch.input,
-    stem: arch.stem,
-    position: [arch.position],
-    classToken: arch.classToken,
-    stages: arch.stages.map((s) => ({
-      widths: [s.width],
-      headDim: s.headDim,
-      depth: [s.blocks.length],
-      heads: [s.blocks[0]!.heads],
-      mlpHidden: [s.blocks[0]!.mlpHidden],
-      attention: [s.blocks[0]!.attention],
-      reduction: [s.reduction],
-    })),
-  };
 }
 
 export async function bench(): Promise<BenchSection[]> {
@@ -105,7 +86,7 @@ export async function bench(): Promise<BenchSection[]> {
   const standaloneStarted = performance.now();
   for (const arch of archs) {
     inherited.push(await evaluator.accuracy(arch));
-    const net = Supernet.create(spaceOf(arch), { seed: job.seed });
+    const net = Supernet.create(spaceOfArch(arch), { seed: job.seed });
     const single = new Trainer(net, data.train, { ...job.supernet, epochs, archsPerStep: 1 }, { seed: job.seed });
     let losses: number[] = [];
     while (!single.done) {

@@ -1,31 +1,10 @@
 // `nas eval <bundle> --dataset <file>`: the accuracy of an exported model, loaded alone, on a dataset's validation
 // split (the same split a search of that dataset holds out). Prints {"accuracy": <number>}.
-import { formatIssues, type NasSearchInput, type VitArch, type VitSpaceInput, validateJob } from "@vitnas/formats";
+import { formatIssues, type NasSearchInput, spaceOfArch, validateJob } from "@vitnas/formats";
 import type { Command } from "commander";
 import type { SetExit } from "../main";
 import { backendProblem, datasetProblem } from "./search";
 import { BAD_INPUT, readJsonDocument } from "./validate";
-
-/** The space holding exactly `arch`: lets a bare dataset object take its defaults from the model's input. */
-function spaceOf(arch: VitArch): VitSpaceInput {
-  const unique = <T>(xs: T[]) => [...new Map(xs.map((x) => [JSON.stringify(x), x])).values()];
-  return {
-    format: "vit-space/v1",
-    input: arch.input,
-    stem: arch.stem,
-    position: [arch.position],
-    classToken: arch.classToken,
-    stages: arch.stages.map((s) => ({
-      widths: [s.width],
-      headDim: s.headDim,
-      depth: [s.blocks.length],
-      heads: unique(s.blocks.map((b) => b.heads)),
-      mlpHidden: unique(s.blocks.map((b) => b.mlpHidden)),
-      attention: unique(s.blocks.map((b) => b.attention)),
-      reduction: [s.reduction],
-    })),
-  };
-}
 
 export function register(program: Command, setExit: SetExit): void {
   program
@@ -54,7 +33,7 @@ export function register(program: Command, setExit: SetExit): void {
         const doc = read.doc as Record<string, unknown> | null;
         const isJob = doc !== null && typeof doc === "object" && doc.format === "nas-search/v1";
         const dataset = isJob ? doc.dataset : doc && typeof doc === "object" && "dataset" in doc ? doc.dataset : doc;
-        const job = { format: "nas-search/v1", space: spaceOf(bundle.model.arch), dataset } as NasSearchInput;
+        const job = { format: "nas-search/v1", space: spaceOfArch(bundle.model.arch), dataset } as NasSearchInput;
         const result = validateJob(isJob ? doc : job);
         if (!result.ok) return fail(`${opts.dataset}: invalid dataset\n${formatIssues(result.errors)}`);
         const spec = result.value.dataset;

@@ -7,22 +7,13 @@
 import * as tf from "@tensorflow/tfjs";
 import type { CastlingAttn } from "@vitnas/formats";
 import { tokenConv } from "../layers";
-import { l2normalize, projectOut, projectQKV } from "./qkv";
+import { l2normalize, projectOut, projectQKV, tokenConvWeight } from "./qkv";
 import type { AttentionModule } from "./types";
 
 export const castling: AttentionModule<CastlingAttn> = {
   type: "castling",
   qkv: true,
-  extras: (spec, dims) => [
-    {
-      name: "conv",
-      shape: [dims.heads, spec.convKernel],
-      init: { kind: "normal", std: 0.02 },
-      trainable: true,
-      center: [1],
-      headAxis: 0,
-    },
-  ],
+  extras: (spec, dims) => [tokenConvWeight(spec.convKernel, dims)],
   forward(x, ctx) {
     const { heads: h, headDim: d, spec, prefix, w } = ctx;
     const { q, k, v } = projectQKV(x, ctx);

@@ -7,22 +7,13 @@ import * as tf from "@tensorflow/tfjs";
 import type { NystromAttn } from "@vitnas/formats";
 import { tokenConv } from "../layers";
 import { cachedConstant } from "./constants";
-import { mixTokens, projectOut, projectQKV } from "./qkv";
+import { mixTokens, projectOut, projectQKV, tokenConvWeight } from "./qkv";
 import type { AttentionModule } from "./types";
 
 export const nystrom: AttentionModule<NystromAttn> = {
   type: "nystrom",
   qkv: true,
-  extras: (spec, dims) => [
-    {
-      name: "conv",
-      shape: [dims.heads, spec.convKernel],
-      init: { kind: "normal", std: 0.02 },
-      trainable: true,
-      center: [1],
-      headAxis: 0,
-    },
-  ],
+  extras: (spec, dims) => [tokenConvWeight(spec.convKernel, dims)],
   forward(x, ctx) {
     const { batch: b, tokens: n, heads: h, headDim: d, spec, prefix, w } = ctx;
     const m = Math.min(spec.landmarks, n);

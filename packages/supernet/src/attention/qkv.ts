@@ -2,7 +2,7 @@
 // the first A of each third are the active heads), and the rotary positions applied to q and k.
 import * as tf from "@tensorflow/tfjs";
 import { affine, matMul } from "../layers";
-import type { AttentionContext } from "./types";
+import type { AttentionContext, AttentionDims, ExtraWeight } from "./types";
 
 /** x [B, N, D] -> q, k, v [B, H, N, d] each; q and k rotated when positions are rotary. */
 export function projectQKV(x: tf.Tensor3D, ctx: AttentionContext): { q: tf.Tensor4D; k: tf.Tensor4D; v: tf.Tensor4D } {
@@ -69,4 +69,16 @@ export function mixTokens(m: tf.Tensor, x: tf.Tensor4D): tf.Tensor4D {
   const k = m.shape[0]!;
   const flat = tf.reshape(tf.transpose(x, [2, 0, 1, 3]), [n, b * h * d]);
   return tf.transpose(tf.reshape(matMul(m, flat), [k, b, h, d]), [1, 2, 0, 3]);
+}
+
+/** The depthwise conv on V along the tokens that nystrom and castling add: one filter of `kernel` taps per head. */
+export function tokenConvWeight(kernel: number, dims: AttentionDims): ExtraWeight {
+  return {
+    name: "conv",
+    shape: [dims.heads, kernel],
+    init: { kind: "normal", std: 0.02 },
+    trainable: true,
+    center: [1],
+    headAxis: 0,
+  };
 }

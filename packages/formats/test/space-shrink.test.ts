@@ -44,6 +44,30 @@ describe("shrinkArch", () => {
     );
   });
 
+  it("jumps past a width whose widening reduction costs more than it saves", () => {
+    // Found by the property above: from width 24, the next width down (16) before a `none` reduction to 24 adds a
+    // widening Linear and costs more; only the jump to 8 gets under the bound.
+    const s = validateSpace({
+      format: "vit-space/v1",
+      input: { imageSize: 16, channels: 3, classes: 4 },
+      stem: { convs: [], patch: { kernel: 2, stride: 2 } },
+      position: ["rope"],
+      classToken: false,
+      stages: [
+        { widths: [16, 24, 8], headDim: 4, depth: [1], heads: [1], mlpHidden: [8], attention: ["xnorm"] },
+        { widths: [24], headDim: 4, depth: [1], heads: [2], mlpHidden: [32], attention: ["linformer"] },
+      ],
+    });
+    if (!s.ok) throw new Error(formatIssues(s.errors));
+    const rng = createRng(1658505363);
+    for (let i = 0; i < 20; i++) {
+      const a = sampleArch(s.value, rng);
+      const floor = countArch(extreme(s.value, a, (v) => Math.min(...v)));
+      const shrunk = shrinkArch(s.value, a, { macs: { max: floor.macs } }, rng);
+      expect(countArch(shrunk).macs).toBeLessThanOrEqual(floor.macs);
+    }
+  });
+
   it("grows an architecture above a lower bound its largest sizes meet, without passing an upper bound", () => {
     fc.assert(
       fc.property(spaceArb, seedArb, (s, seed) => {

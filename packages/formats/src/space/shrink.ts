@@ -88,8 +88,10 @@ function sizeMoves(p: PreparedSpace, arch: VitArch, dir: 1 | -1): Move[] {
   const reductions = arch.stages.map((s) => s.reduction);
   arch.stages.forEach((stage, i) => {
     const c = p.stages[i]!;
-    const w = neighbour(c.widths, stage.width, dir);
-    if (w !== undefined) {
+    // Every width in the direction, not only the next one: a narrower stage before a `none` reduction adds a
+    // widening Linear, so the next width down can cost more while a larger jump costs less.
+    for (const w of c.widths) {
+      if (dir < 0 ? w >= stage.width : w <= stage.width) continue;
       widths[i] = w;
       if (macroValid(p, widths, reductions)) moves.push(setter(stage, "width", w));
       widths[i] = stage.width;

@@ -5,6 +5,7 @@ import { useMemo } from "react";
 import type { Point, Scatter } from "../api/types";
 import { formatAccuracy, formatCount, formatMacs } from "../format";
 import { EChart } from "./echart";
+import { accuracyAxis, macsAxis } from "./macs-accuracy-axes";
 
 type Row = [macs: number, accuracyPercent: number, params: number, id: string];
 const row = (p: Point): Row => [p.macs, p.accuracy * 100, p.params ?? Number.NaN, p.id];
@@ -37,17 +38,8 @@ export function CandidateScatter({ scatter, budget, best, onPick }: CandidateSca
           return lines.join("<br/>");
         },
       },
-      xAxis: {
-        type: "value",
-        name: "MACs",
-        nameLocation: "middle",
-        nameGap: 28,
-        scale: true,
-        boundaryGap: ["3%", "3%"],
-        axisLabel: { formatter: (v: number) => formatMacs(v) },
-      },
-      // A margin around the data, so points on the extremes do not sit on the axes.
-      yAxis: { type: "value", name: "accuracy (%)", scale: true, boundaryGap: ["5%", "5%"] },
+      xAxis: macsAxis,
+      yAxis: accuracyAxis,
       dataZoom: [
         { type: "inside", xAxisIndex: 0, filterMode: "none" },
         { type: "inside", yAxisIndex: 0, filterMode: "none" },

@@ -3,6 +3,7 @@ import { useMemo } from "react";
 import type { FrontStep } from "../api/types";
 import { formatAccuracy, formatMacs } from "../format";
 import { EChart } from "./echart";
+import { accuracyAxis, macsAxis } from "./macs-accuracy-axes";
 
 export function FrontHistory({ steps }: { steps: FrontStep[] }) {
   const option = useMemo(() => {
@@ -16,17 +17,8 @@ export function FrontHistory({ steps }: { steps: FrontStep[] }) {
         formatter: (p: { seriesName: string; data: [number, number] }) =>
           `${p.seriesName}<br/>accuracy ${formatAccuracy(p.data[1] / 100)}<br/>MACs ${formatMacs(p.data[0])}`,
       },
-      xAxis: {
-        type: "value",
-        name: "MACs",
-        nameLocation: "middle",
-        nameGap: 28,
-        scale: true,
-        boundaryGap: ["3%", "3%"],
-        axisLabel: { formatter: (v: number) => formatMacs(v) },
-      },
-      // A margin around the data, so points on the extremes do not sit on the axes.
-      yAxis: { type: "value", name: "accuracy (%)", scale: true, boundaryGap: ["5%", "5%"] },
+      xAxis: macsAxis,
+      yAxis: accuracyAxis,
       dataZoom: [{ type: "inside", xAxisIndex: 0, filterMode: "none" }],
       series: steps.map((step, i) => {
         // Light blue to deep blue: later generations are darker and drawn on top.

@@ -32,6 +32,23 @@ describe("nas eval", () => {
     }
   });
 
+  it("measures the test split with --split test, val by default or when asked", async () => {
+    const bundle = bundles[0]!;
+    const { accuracy } = JSON.parse(readFileSync(join(bundle, "metrics.json"), "utf8"));
+    const val = await runCli(["eval", bundle, "--dataset", job, "--split", "val", "--backend", "wasm"]);
+    expect(JSON.parse(val.stdout)).toEqual({ accuracy });
+    // A test split of 3 images can only score a multiple of 1/3: the count proves which split was measured.
+    const dataset = join(scratch, "test-split.json");
+    writeFileSync(dataset, JSON.stringify({ dataset: { ...JSON.parse(readFileSync(job, "utf8")).dataset, test: 3 } }));
+    const test = await runCli(["eval", bundle, "--dataset", dataset, "--split", "test", "--backend", "wasm"]);
+    expect(test.code, test.stderr).toBe(0);
+    const measured = JSON.parse(test.stdout).accuracy;
+    expect([0, 1, 2, 3].map((k) => k / 3)).toContain(measured);
+    const bad = await runCli(["eval", bundle, "--dataset", job, "--split", "train"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--split: "train" is not one of val, test');
+  });
+
   it("exits 2 for a bundle or a dataset that is not there", async () => {
     const noBundle = await runCli(["eval", join(scratch, "nothing"), "--dataset", job]);
     expect(noBundle.code).toBe(2);

@@ -9,22 +9,23 @@ export async function readImageFolder(
   dir: string,
   imageSize: number,
   channels: number,
+  field = "dataset.path",
 ): Promise<{ raw: RawImages; classNames: string[] }> {
-  if (!existsSync(dir)) throw new Error(`dataset.path: ${dir} does not exist`);
-  if (!statSync(dir).isDirectory()) throw new Error(`dataset.path: ${dir} is not a directory`);
+  if (!existsSync(dir)) throw new Error(`${field}: ${dir} does not exist`);
+  if (!statSync(dir).isDirectory()) throw new Error(`${field}: ${dir} is not a directory`);
   const entries = await readdir(dir, { withFileTypes: true });
   const classNames = entries
     .filter((e) => e.isDirectory() && !e.name.startsWith("."))
     .map((e) => e.name)
     .sort();
-  if (classNames.length === 0) throw new Error(`dataset.path: ${dir} has no class sub-directories`);
-  if (classNames.length < 2) throw new Error(`dataset.path: ${dir} has one class (${classNames[0]}); at least 2`);
+  if (classNames.length === 0) throw new Error(`${field}: ${dir} has no class sub-directories`);
+  if (classNames.length < 2) throw new Error(`${field}: ${dir} has one class (${classNames[0]}); at least 2`);
   const files: { path: string; label: number }[] = [];
   for (const [label, name] of classNames.entries()) {
     const images = (await readdir(join(dir, name)))
       .filter((f) => !f.startsWith(".") && IMAGE_EXTENSIONS.includes(extname(f).toLowerCase()))
       .sort();
-    if (images.length === 0) throw new Error(`dataset.path: class folder ${join(dir, name)} holds no PNG/JPEG image`);
+    if (images.length === 0) throw new Error(`${field}: class folder ${join(dir, name)} holds no PNG/JPEG image`);
     files.push(...images.map((f) => ({ path: join(dir, name, f), label })));
   }
   const size = imageSize * imageSize * channels;

@@ -1,11 +1,12 @@
-// `loadDataset`: one entry point for every dataset kind of nas-search/v1, returning normalised train and
-// held-out validation splits, the normalisation used, class names and a fingerprint of the data.
+// `loadDataset`: one entry point for every dataset kind of nas-search/v1, returning normalised train, held-out
+// validation and test splits, the normalisation used, class names and a fingerprint of the data.
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { DatasetSpec } from "@vitnas/formats";
+import type { DatasetSpec, IdxDatasetSpec } from "@vitnas/formats";
 import { cifarClassNames, cifarTrainingFiles, readCifarBatches } from "./cifar10";
 import { readImageFolder } from "./folder";
+import { idxClasses, idxClassNames, idxFiles, idxToRaw, readIdxImages } from "./idx";
 import { channelStatistics, type Normalization, normalizePixels } from "./normalization";
 import { pick, type RawImages } from "./raw";
 import { stratifiedPick } from "./split";
@@ -22,7 +23,7 @@ export interface DatasetExpectation {
 interface RawDataset {
   train: RawImages;
   val: RawImages;
-  test?: RawImages;
+  test: RawImages;
   classNames: string[];
 }
 
@@ -54,7 +55,7 @@ export async function loadDataset(spec: DatasetSpec, expect: DatasetExpectation 
   return {
     train,
     val,
-    ...(raw.test ? { test: split(raw.test) } : {}),
+    test: split(raw.test),
     classNames: raw.classNames,
     normalization,
     fingerprint: fingerprintOf(spec, raw),
@@ -68,35 +69,49 @@ async function loadRaw(spec: DatasetSpec, expect: DatasetExpectation): Promise<R
       return {
         train: generateSynthetic({ ...options, count: spec.train }, "train"),
         val: generateSynthetic({ ...options, count: spec.val }, "val"),
+        // Its own stream: adding the test split leaves train and val (and cached results) as they were.
+        test: generateSynthetic({ ...options, count: spec.test }, "test"),
         classNames: syntheticClassNames(spec.classes),
       };
     }
     case "cifar10": {
       const all = await readCifarBatches(cifarTrainingFiles(spec.path));
-      const indices = Array.from({ length: all.count }, (_, i) => i);
-      if (spec.val >= all.count) {
-        throw new Error(`dataset.val: ${spec.val} validation images asked, but ${spec.path} holds only ${all.count}`);
-      }
-      const { picked: val, rest } = stratifiedPick(indices, all.labels, spec.val, spec.seed, "val");
-      const train =
-        spec.train !== undefined && spec.train < rest.length
-          ? stratifiedPick(rest, all.labels, spec.train, spec.seed, "train").picked
-          : rest;
       const testFile = join(spec.path, "test_batch.bin");
+      // Without test_batch.bin the test split comes out of the training batches, after val (so val is unchanged).
+      const heldOut = existsSync(testFile) ? 0 : spec.test;
+      const { train, val, test } = holdOut(all.labels, spec, heldOut, spec.path);
       return {
         train: pick(all, train),
         val: pick(all, val),
-        ...(existsSync(testFile) ? { test: await readCifarBatches([testFile]) } : {}),
+        test: heldOut > 0 ? pick(all, test) : await readCifarBatches([testFile]),
         classNames: await cifarClassNames(spec.path),
       };
     }
     case "folder": {
-      const { raw, classNames } = await readImageFolder(spec.path, spec.imageSize, expect.channels ?? 3);
-      // Every class keeps at least one training image and, when it has two or more, gives one to validation.
+      const channels = expect.channels ?? 3;
+      const { raw, classNames } = await readImageFolder(spec.path, spec.imageSize, channels);
+      const separate = spec.testPath
+        ? await readImageFolder(spec.testPath, spec.imageSize, channels, "dataset.testPath")
+        : undefined;
+      if (separate && separate.classNames.join("\n") !== classNames.join("\n")) {
+        throw new Error(
+          `dataset.testPath: ${spec.testPath} has classes ${separate.classNames.join(", ")}, but ${spec.path} has ${classNames.join(", ")}`,
+        );
+      }
+      // Every class keeps at least one training image and, when it has two or more, gives one to validation; the
+      // test split (without testPath) is taken first, from classes of three or more, so that stays true.
       const val: number[] = [];
       const train: number[] = [];
+      const test: number[] = [];
       classNames.forEach((_, label) => {
-        const members = [...raw.labels.keys()].filter((i) => raw.labels[i] === label);
+        let members = [...raw.labels.keys()].filter((i) => raw.labels[i] === label);
+        if (!separate) {
+          const share =
+            members.length < 3 ? 0 : Math.min(members.length - 2, Math.max(1, Math.round(members.length * spec.test)));
+          const { picked, rest } = stratifiedPick(members, raw.labels, share, spec.seed, `test:${label}`);
+          test.push(...picked);
+          members = rest;
+        }
         const want =
           members.length < 2 ? 0 : Math.min(members.length - 1, Math.max(1, Math.round(members.length * spec.val)));
         const { picked, rest } = stratifiedPick(members, raw.labels, want, spec.seed, `val:${label}`);
@@ -104,15 +119,92 @@ async function loadRaw(spec: DatasetSpec, expect: DatasetExpectation): Promise<R
         train.push(...rest);
       });
       const order = (list: number[]) => stratifiedPick(list, raw.labels, list.length, spec.seed, "order").picked;
-      return { train: pick(raw, order(train)), val: pick(raw, order(val)), classNames };
+      return {
+        train: pick(raw, order(train)),
+        val: pick(raw, order(val)),
+        test: separate ? separate.raw : pick(raw, order(test)),
+        classNames,
+      };
     }
+    case "idx":
+      return loadIdx(spec, expect);
   }
 }
 
-/** Hash of the dataset's description and of every pixel and label of both splits. */
+/**
+ * Indices of a labelled set split as cifar10 splits its training batches: a stratified validation split first (it
+ * depends on nothing else), then, when `test` > 0, a stratified test split, then at most `spec.train` of the rest.
+ */
+function holdOut(
+  labels: Int32Array,
+  spec: { train?: number; val: number; seed: number },
+  test: number,
+  source: string,
+): { train: number[]; val: number[]; test: number[] } {
+  const indices = Array.from({ length: labels.length }, (_, i) => i);
+  if (spec.val >= labels.length) {
+    throw new Error(`dataset.val: ${spec.val} validation images asked, but ${source} holds only ${labels.length}`);
+  }
+  const { picked: val, rest } = stratifiedPick(indices, labels, spec.val, spec.seed, "val");
+  if (test >= rest.length) {
+    throw new Error(
+      `dataset.test: ${test} test images to hold out besides ${spec.val} for validation, but ${source} holds only ${labels.length}`,
+    );
+  }
+  const split = test > 0 ? stratifiedPick(rest, labels, test, spec.seed, "test") : { picked: [], rest };
+  const train =
+    spec.train !== undefined && spec.train < split.rest.length
+      ? stratifiedPick(split.rest, labels, spec.train, spec.seed, "train").picked
+      : split.rest;
+  return { train, val, test: split.picked };
+}
+
+/** MNIST-style files: validation out of the training files, the test split from the t10k files. */
+async function loadIdx(spec: IdxDatasetSpec, expect: DatasetExpectation): Promise<RawDataset> {
+  const files = idxFiles(spec);
+  const [trainSet, testSet] = await Promise.all([
+    readIdxImages(files.trainImages, files.trainLabels),
+    readIdxImages(files.testImages, files.testLabels),
+  ]);
+  const classes = idxClasses(trainSet.labels, files.trainLabels);
+  if (testSet.size !== trainSet.size) {
+    throw new Error(
+      `${files.testImages}: ${testSet.size}x${testSet.size} images, but the training images are ${trainSet.size}x${trainSet.size}`,
+    );
+  }
+  const outside = testSet.labels.findIndex((l) => l >= classes);
+  if (outside >= 0) {
+    throw new Error(
+      `${files.testLabels}: label ${testSet.labels[outside]} (item ${outside}) is outside the training labels' 0..${classes - 1}`,
+    );
+  }
+  // Only the chosen images are converted to floats and resized: the files hold tens of thousands.
+  const { train, val } = holdOut(trainSet.labels, spec, 0, files.trainImages);
+  const allTest = Array.from({ length: testSet.count }, (_, i) => i);
+  const test =
+    spec.test !== undefined && spec.test < testSet.count
+      ? stratifiedPick(allTest, testSet.labels, spec.test, spec.seed, "test").picked
+      : allTest;
+  // Grayscale: one channel, or the gray value replicated when the space takes three.
+  const channels = expect.channels === 3 ? 3 : 1;
+  return {
+    train: idxToRaw(trainSet, train, spec.imageSize, channels),
+    val: idxToRaw(trainSet, val, spec.imageSize, channels),
+    test: idxToRaw(testSet, test, spec.imageSize, channels),
+    classNames: await idxClassNames(spec.path, classes),
+  };
+}
+
+/**
+ * Where the files are and what the test split is do not describe the data searched on: fields that are left out of
+ * the hash, so moving a dataset or adding the test split keeps the fingerprint (and cached evaluations).
+ */
+const UNDESCRIBED = new Set(["path", "trainImages", "trainLabels", "testImages", "testLabels", "testPath", "test"]);
+
+/** Hash of the dataset's description and of every pixel and label of the train and val splits. */
 function fingerprintOf(spec: DatasetSpec, raw: RawDataset): string {
   const hash = createHash("sha256");
-  const { path: _path, ...described } = spec as DatasetSpec & { path?: string };
+  const described = Object.fromEntries(Object.entries(spec).filter(([key]) => !UNDESCRIBED.has(key)));
   hash.update(JSON.stringify(described));
   for (const r of [raw.train, raw.val]) {
     hash.update(new Uint8Array(r.images.buffer, r.images.byteOffset, r.images.byteLength));

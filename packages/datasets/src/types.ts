@@ -15,8 +15,12 @@ export interface LoadedDataset {
   train: ImageSplit;
   /** Held out of supernet training: the search's fitness split. */
   val: ImageSplit;
-  /** CIFAR-10's test_batch.bin when present; never used by training or search. */
-  test?: ImageSplit;
+  /**
+   * Never used by training or search, only by `nas eval --split test`: cifar10's test_batch.bin (else images held
+   * out of the training batches), idx's t10k files, a folder's testPath (else a held-out fraction), synthetic's own
+   * generated split. Normalised with the training statistics like the others.
+   */
+  test: ImageSplit;
   classNames: string[];
   /** Normalisation applied to raw [0,1] pixels, per channel, so an exported model can preprocess new images. */
   normalization: { mean: number[]; std: number[] };

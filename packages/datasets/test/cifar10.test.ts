@@ -33,11 +33,11 @@ describe("cifar10", () => {
   const dir = makeCifar("full", 2, 50);
 
   it("decodes CHW records to NHWC, holds out a stratified validation split, keeps the test batch", async () => {
-    const data = await loadDataset({ kind: "cifar10", path: dir, val: 20, seed: 1 });
+    const data = await loadDataset({ kind: "cifar10", path: dir, val: 20, test: 10, seed: 1 });
     expect(data.classNames).toEqual(CIFAR10_CLASSES);
     expect(data.train.count + data.val.count).toBe(100);
     expect(data.val.count).toBe(20);
-    expect(data.test?.count).toBe(20);
+    expect(data.test.count).toBe(20);
     // Stratified: 10 classes of 10 images each give 2 validation images per class.
     const perClass = new Array(10).fill(0);
     for (const label of data.val.labels) perClass[label]++;
@@ -60,9 +60,9 @@ describe("cifar10", () => {
   });
 
   it("normalises with training statistics only, caps the training split, and is deterministic", async () => {
-    const a = await loadDataset({ kind: "cifar10", path: dir, val: 20, train: 40, seed: 3 });
-    const b = await loadDataset({ kind: "cifar10", path: dir, val: 20, train: 40, seed: 3 });
-    const c = await loadDataset({ kind: "cifar10", path: dir, val: 20, train: 40, seed: 4 });
+    const a = await loadDataset({ kind: "cifar10", path: dir, val: 20, test: 10, train: 40, seed: 3 });
+    const b = await loadDataset({ kind: "cifar10", path: dir, val: 20, test: 10, train: 40, seed: 3 });
+    const c = await loadDataset({ kind: "cifar10", path: dir, val: 20, test: 10, train: 40, seed: 4 });
     expect(a.train.count).toBe(40);
     expect(a.fingerprint).toBe(b.fingerprint);
     expect(a.val.labels).toEqual(b.val.labels);
@@ -76,23 +76,25 @@ describe("cifar10", () => {
   });
 
   it("says what is wrong: a missing path, no batches, a torn batch, a class mismatch, too large a split", async () => {
-    await expect(loadDataset({ kind: "cifar10", path: join(scratch, "nope"), val: 10, seed: 0 })).rejects.toThrow(
-      /dataset\.path: .*nope does not exist/,
-    );
+    await expect(
+      loadDataset({ kind: "cifar10", path: join(scratch, "nope"), val: 10, test: 10, seed: 0 }),
+    ).rejects.toThrow(/dataset\.path: .*nope does not exist/);
     const empty = join(scratch, "empty");
     mkdirSync(empty);
-    await expect(loadDataset({ kind: "cifar10", path: empty, val: 10, seed: 0 })).rejects.toThrow(
+    await expect(loadDataset({ kind: "cifar10", path: empty, val: 10, test: 10, seed: 0 })).rejects.toThrow(
       /no CIFAR-10 training batch/,
     );
     const torn = join(scratch, "torn");
     mkdirSync(torn);
     writeFileSync(join(torn, "data_batch_1.bin"), Buffer.alloc(RECORD * 3 + 5));
-    await expect(loadDataset({ kind: "cifar10", path: torn, val: 1, seed: 0 })).rejects.toThrow(
+    await expect(loadDataset({ kind: "cifar10", path: torn, val: 1, test: 10, seed: 0 })).rejects.toThrow(
       /not a multiple of 3073/,
     );
-    await expect(loadDataset({ kind: "cifar10", path: dir, val: 10, seed: 0 }, { classes: 100 })).rejects.toThrow(
-      /has 10 classes but the search space's input.classes is 100/,
+    await expect(
+      loadDataset({ kind: "cifar10", path: dir, val: 10, test: 10, seed: 0 }, { classes: 100 }),
+    ).rejects.toThrow(/has 10 classes but the search space's input.classes is 100/);
+    await expect(loadDataset({ kind: "cifar10", path: dir, val: 100, test: 10, seed: 0 })).rejects.toThrow(
+      /dataset\.val/,
     );
-    await expect(loadDataset({ kind: "cifar10", path: dir, val: 100, seed: 0 })).rejects.toThrow(/dataset\.val/);
   });
 });

@@ -24,16 +24,20 @@ beforeAll(async () => {
 });
 
 describe("folder", () => {
-  it("reads one class per sub-directory, resized, with a stratified held-out split", async () => {
-    const data = await loadDataset({ kind: "folder", path: join(scratch, "images"), imageSize: 8, val: 0.2, seed: 0 });
+  it("reads one class per sub-directory, resized, with stratified held-out test and validation splits", async () => {
+    const path = join(scratch, "images");
+    const data = await loadDataset({ kind: "folder", path, imageSize: 8, val: 0.2, test: 0.1, seed: 0 });
     expect(data.classNames).toEqual(["blue", "green", "red"]);
-    expect(data.train.count).toBe(12);
+    // Five images a class: one to test, then one of the other four to validation.
+    expect(data.train.count).toBe(9);
     expect(data.val.count).toBe(3);
+    expect(data.test.count).toBe(3);
     expect([...data.val.labels].sort()).toEqual([0, 1, 2]);
+    expect([...data.test.labels].sort()).toEqual([0, 1, 2]);
     expect(data.train.imageSize).toBe(8);
     // Each image is one colour: undo the normalisation and check the class colour.
     const { mean, std } = data.normalization;
-    for (const split of [data.train, data.val]) {
+    for (const split of [data.train, data.val, data.test]) {
       for (let i = 0; i < split.count; i++) {
         const name = data.classNames[split.labels[i]!] as keyof typeof COLOURS;
         const at = i * 8 * 8 * 3 + (4 * 8 + 4) * 3;
@@ -54,7 +58,7 @@ describe("folder", () => {
   });
 
   it("says what is wrong: a missing path, an empty folder, an empty class, one class, a class mismatch", async () => {
-    const spec = (path: string) => ({ kind: "folder" as const, path, imageSize: 8, val: 0.2, seed: 0 });
+    const spec = (path: string) => ({ kind: "folder" as const, path, imageSize: 8, val: 0.2, test: 0.1, seed: 0 });
     await expect(loadDataset(spec(join(scratch, "missing")))).rejects.toThrow(/missing does not exist/);
     mkdirSync(join(scratch, "empty"));
     await expect(loadDataset(spec(join(scratch, "empty")))).rejects.toThrow(/has no class sub-directories/);

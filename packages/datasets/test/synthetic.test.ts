@@ -4,7 +4,16 @@ import { describe, expect, it } from "vitest";
 import { generateSynthetic, loadDataset, MAX_SYNTHETIC_CLASSES, syntheticClassNames } from "../src/index";
 import { trainLinear } from "./linear-baseline";
 
-const spec = { kind: "synthetic" as const, classes: 6, imageSize: 32, channels: 3, train: 600, val: 300, seed: 7 };
+const spec = {
+  kind: "synthetic" as const,
+  classes: 6,
+  imageSize: 32,
+  channels: 3,
+  train: 600,
+  val: 300,
+  test: 60,
+  seed: 7,
+};
 
 describe("synthetic", () => {
   it("is deterministic from its seed, balanced, and its splits are independent", async () => {

@@ -126,12 +126,12 @@ export function completeJob(doc: NasSearchInput): NasSearch {
   job.space = deriveSpace(job.space);
   const input = job.space.input;
   const dataset = job.dataset;
-  // The synthetic and folder datasets take the shape the space expects unless they state their own.
+  // The synthetic, folder and idx datasets take the shape the space expects unless they state their own.
   if (dataset.kind === "synthetic") {
     dataset.classes ??= input.classes;
     dataset.imageSize ??= input.imageSize;
     dataset.channels ??= input.channels;
-  } else if (dataset.kind === "folder") {
+  } else if (dataset.kind === "folder" || dataset.kind === "idx") {
     dataset.imageSize ??= input.imageSize;
   }
   job.search.parents ??= Math.max(1, Math.floor(job.search.population / 2));

@@ -248,6 +248,7 @@ export const SyntheticDataset = T.Object(
     channels: T.Optional(Int({ maximum: 64, description: "default: the space's input channels" })),
     train: T.Optional(Int({ maximum: 10_000_000, default: 4000 })),
     val: T.Optional(Int({ maximum: 10_000_000, default: 1000 })),
+    test: T.Optional(Int({ maximum: 10_000_000, default: 1000, description: "images of the test split" })),
     seed: T.Optional(Seed()),
   },
   closed,
@@ -259,6 +260,13 @@ export const Cifar10Dataset = T.Object(
     train: T.Optional(Int({ maximum: 50_000, description: "use at most this many training images (default: all)" })),
     val: T.Optional(
       Int({ maximum: 49_999, default: 1000, description: "images held out of supernet training for the search" }),
+    ),
+    test: T.Optional(
+      Int({
+        maximum: 49_999,
+        default: 1000,
+        description: "only without test_batch.bin: training images held out (after val) as the test split",
+      }),
     ),
     seed: T.Optional(Seed()),
   },
@@ -274,16 +282,69 @@ export const FolderDataset = T.Object(
     val: T.Optional(
       T.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.2, description: "held-out fraction" }),
     ),
+    testPath: T.Optional(
+      T.String({ minLength: 1, description: "the test split: a second image folder with the same class names" }),
+    ),
+    test: T.Optional(
+      T.Number({
+        exclusiveMinimum: 0,
+        exclusiveMaximum: 1,
+        default: 0.1,
+        description: "without testPath: fraction held out as the test split, before the validation split",
+      }),
+    ),
     seed: T.Optional(Seed()),
   },
   closed,
 );
-export const DatasetSchema = T.Union([SyntheticDataset, Cifar10Dataset, FolderDataset], {
+const IdxFile = (what: string) =>
+  T.Optional(T.String({ minLength: 1, description: `${what} file, relative to path or absolute (default: searched)` }));
+export const IdxDataset = T.Object(
+  {
+    kind: T.Literal("idx"),
+    path: T.String({
+      minLength: 1,
+      description: "directory of MNIST-style IDX files: train-images-idx3-ubyte, t10k-labels-idx1-ubyte... (.gz too)",
+    }),
+    trainImages: IdxFile("training images"),
+    trainLabels: IdxFile("training labels"),
+    testImages: IdxFile("test images"),
+    testLabels: IdxFile("test labels"),
+    train: T.Optional(
+      Int({ maximum: 10_000_000, description: "use at most this many training images (default: all)" }),
+    ),
+    val: T.Optional(
+      Int({ maximum: 10_000_000, default: 1000, description: "training images held out for the search" }),
+    ),
+    test: T.Optional(Int({ maximum: 10_000_000, description: "use at most this many test images (default: all)" })),
+    imageSize: T.Optional(
+      Int({ maximum: 4096, description: "bilinear resize target (PyTorch's convention); default: the space's" }),
+    ),
+    seed: T.Optional(Seed()),
+  },
+  closed,
+);
+export const DatasetSchema = T.Union([SyntheticDataset, Cifar10Dataset, FolderDataset, IdxDataset], {
   $id: "Dataset",
   title: "dataset",
   description: "the images to search on, chosen by `kind`",
 });
 export type DatasetInput = Static<typeof DatasetSchema>;
+
+export const AugmentConfig = T.Object(
+  {
+    flip: T.Optional(
+      T.Boolean({ default: true, description: "random horizontal flips (turn off for digits and characters)" }),
+    ),
+    shift: T.Optional(
+      T.Union([T.Literal("auto"), T.Integer({ minimum: 0, maximum: 1024 })], {
+        default: "auto",
+        description: "largest random shift in pixels (zero fill); auto grows with the training budget",
+      }),
+    ),
+  },
+  { ...closed, default: {} },
+);
 
 export const SupernetConfig = T.Object(
   {
@@ -297,6 +358,14 @@ export const SupernetConfig = T.Object(
       T.Number({ minimum: 0, default: 1, description: "epochs until every candidate option is sampled" }),
     ),
     labelSmoothing: T.Optional(T.Number({ minimum: 0, exclusiveMaximum: 1, default: 0.1 })),
+    init: T.Optional(
+      T.Union([T.Literal("fan-in"), T.Literal("trunc-normal")], {
+        default: "fan-in",
+        description:
+          "layer weights start uniform within 1/sqrt(fan-in) (PyTorch's defaults) or normal(0, 0.02) (ViT/DeiT's, for long schedules)",
+      }),
+    ),
+    augment: T.Optional(AugmentConfig),
     checkpointEverySteps: T.Optional(Int({ default: 50 })),
   },
   { ...closed, default: {} },

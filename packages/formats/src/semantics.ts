@@ -232,6 +232,10 @@ export function jobIssues(job: NasSearch): ValidationIssue[] {
     }
   } else {
     match("dataset.imageSize", dataset.imageSize, "imageSize");
+    // IDX images are grayscale: read as one channel, or replicated into three.
+    if (dataset.kind === "idx" && input.channels !== 1 && input.channels !== 3) {
+      report("space.input.channels", `must be 1 or 3 for an idx dataset (is ${input.channels})`);
+    }
   }
   if (job.search.parents > job.search.population) {
     report("search.parents", `must be <= population (${job.search.population})`);

@@ -98,10 +98,29 @@ export type DatasetSpec =
       channels: number;
       train: number;
       val: number;
+      test: number;
       seed: number;
     }
-  | { kind: "cifar10"; path: string; train?: number; val: number; seed: number }
-  | { kind: "folder"; path: string; imageSize: number; val: number; seed: number };
+  /** `test`: held out of the training batches (after val) only when test_batch.bin is missing. */
+  | { kind: "cifar10"; path: string; train?: number; val: number; test: number; seed: number }
+  /** `test`: the fraction held out (before val) when there is no `testPath`. */
+  | { kind: "folder"; path: string; imageSize: number; val: number; testPath?: string; test: number; seed: number }
+  | IdxDatasetSpec;
+
+/** MNIST-family IDX files; the four file names are searched in `path` unless given. */
+export interface IdxDatasetSpec {
+  kind: "idx";
+  path: string;
+  trainImages?: string;
+  trainLabels?: string;
+  testImages?: string;
+  testLabels?: string;
+  train?: number;
+  val: number;
+  test?: number;
+  imageSize: number;
+  seed: number;
+}
 
 export interface SupernetSpec {
   epochs: number;
@@ -112,7 +131,16 @@ export interface SupernetSpec {
   warmupEpochs: number;
   candidateWarmupEpochs: number;
   labelSmoothing: number;
+  /** How layer weights start (docs/training-recipe.md). */
+  init: "fan-in" | "trunc-normal";
+  augment: AugmentSpec;
   checkpointEverySteps: number;
+}
+
+export interface AugmentSpec {
+  flip: boolean;
+  /** Largest random shift in pixels; "auto": chosen from the training budget (docs/training-recipe.md). */
+  shift: "auto" | number;
 }
 
 export interface BoundsSpec {

@@ -69,7 +69,11 @@ describe("complete documents", () => {
   });
 
   it("fill every default of a minimal job, its space and each dataset kind", () => {
-    for (const dataset of [{ kind: "synthetic" }, { kind: "folder", path: "/images" }]) {
+    for (const dataset of [
+      { kind: "synthetic" },
+      { kind: "folder", path: "/images" },
+      { kind: "idx", path: "/mnist" },
+    ]) {
       const result = validateJob({ format: "nas-search/v1", space: minimalSpace, dataset });
       expect(result.ok).toBe(true);
       if (!result.ok) return;

@@ -78,6 +78,7 @@ describe("valid documents", () => {
       channels: 3,
       train: 4000,
       val: 1000,
+      test: 1000,
       seed: 0,
     });
     expect(job.supernet.batchSize).toBe(64);
@@ -144,7 +145,7 @@ describe("structural errors", () => {
     doc.space.position = ["learned", 3];
     const issues = errorsOf(validateJob(doc));
     expect(paths(issues)).toEqual(["dataset.kind", "space.position[1]", "space.stages[1].attention[2]"]);
-    expect(formatIssues(issues)).toContain('dataset.kind: must be one of "synthetic", "cifar10", "folder"');
+    expect(formatIssues(issues)).toContain('dataset.kind: must be one of "synthetic", "cifar10", "folder", "idx"');
   });
 
   it("rejects out-of-range numbers and empty lists", () => {
@@ -243,6 +244,39 @@ describe("semantic errors, all reported together", () => {
     doc.space.input = { imageSize: 64, classes: 10 };
     doc.space.stem.patch = { kernel: 8, stride: 8 };
     expect(paths(errorsOf(validateJob(doc)))).toEqual(["dataset.train", "space.input.imageSize"]);
+  });
+});
+
+describe("idx datasets", () => {
+  it("validate with their defaults, the image size from the space", () => {
+    const doc = fixture("tiny-job");
+    doc.dataset = { kind: "idx", path: "/data/fashion-mnist", train: 5000, test: 2000 };
+    doc.space.input = { imageSize: 28, channels: 1, classes: 10 };
+    expect(validValue(validateJob(doc)).dataset).toEqual({
+      kind: "idx",
+      path: "/data/fashion-mnist",
+      train: 5000,
+      val: 1000,
+      test: 2000,
+      imageSize: 28,
+      seed: 0,
+    });
+  });
+
+  it("name the path of a bad field, and need a space of one or three channels", () => {
+    const doc = fixture("tiny-job");
+    doc.dataset = { kind: "idx", path: "/data/mnist", val: 0, trainImage: "x" };
+    expect(paths(errorsOf(validateJob(doc)))).toEqual(["dataset.trainImage", "dataset.val"]);
+    doc.dataset = { kind: "idx", path: "/data/mnist", imageSize: 28 };
+    doc.space.input = { imageSize: 32, channels: 2, classes: 10 };
+    expect(
+      formatIssues(errorsOf(validateJob(doc)))
+        .split("\n")
+        .sort(),
+    ).toEqual([
+      "dataset.imageSize: must be 32, the space's input imageSize (is 28)",
+      "space.input.channels: must be 1 or 3 for an idx dataset (is 2)",
+    ]);
   });
 });
 

@@ -1,5 +1,7 @@
 import {
   archHash,
+  canonicalArch,
+  canonicalJson,
   countArch,
   type SearchSpec,
   spaceSize,
@@ -185,6 +187,33 @@ describe("Evolution", () => {
     expect(evo.generation).toBeLessThan(50);
     expect(new Set(evo.history.map((c) => c.id)).size).toBe(evo.history.length);
     expect(evo.history.length).toBeLessThanOrEqual(8);
+  });
+
+  it("never holds two architectures that compute the same function (fnet/mixer blocks differing only in heads)", () => {
+    const headless = space({
+      format: "vit-space/v1",
+      input: { imageSize: 16, channels: 3, classes: 4 },
+      stem: { convs: [], patch: { kernel: 4, stride: 4 } },
+      position: ["rope", "none"],
+      stages: [
+        {
+          widths: [16],
+          headDim: 4,
+          depth: [1, 2],
+          heads: [1, 2, 3, 4],
+          mlpHidden: [8, 16],
+          attention: ["fnet", "mixer"],
+        },
+      ],
+    });
+    // 544 documents, but heads and rope change nothing here: 4 networks of depth 1 and 16 of depth 2.
+    expect(spaceSize(headless)).toBe(544n);
+    const { evo } = run(Evolution.create(headless, search({ population: 16, parents: 8, generations: 8 }), 5));
+    const networks = evo.history.map((c) => canonicalJson(canonicalArch(c.arch)));
+    expect(new Set(networks).size).toBe(evo.history.length);
+    expect(evo.history.length).toBeLessThanOrEqual(20);
+    const front = evo.front.map((c) => canonicalJson(canonicalArch(c.arch)));
+    expect(new Set(front).size).toBe(front.length);
   });
 
   it("rejects results it did not ask for, recorded twice, or out of range", () => {

@@ -1,9 +1,20 @@
-// Training augmentation on NHWC float images: random crop from a zero-padded copy, and horizontal flip.
+// Training augmentation on NHWC float images: random shift (crop from a zero-padded copy) and horizontal flip.
+// How far images shift is chosen from the training budget (docs/training-recipe.md): a shift makes a harder task
+// that pays back only when there are enough epochs to learn it.
 import type { ImageSplit } from "@vitnas/datasets";
 import type { Random } from "./random";
 
-/** Gathers `indices` of the split into a new batch, each image randomly shifted (pad + crop) and maybe flipped. */
-export function augmentBatch(split: ImageSplit, indices: ArrayLike<number>, rng: Random, pad: number): Float32Array {
+/**
+ * Gathers `indices` of the split into a new batch, each image randomly shifted by up to `pad` pixels (zero fill,
+ * which is the mean after normalisation) and, with `flip`, mirrored with probability 1/2.
+ */
+export function augmentBatch(
+  split: ImageSplit,
+  indices: ArrayLike<number>,
+  rng: Random,
+  pad: number,
+  flip = true,
+): Float32Array {
   const { imageSize: s, channels: c } = split;
   const per = s * s * c;
   const out = new Float32Array(indices.length * per);
@@ -11,7 +22,7 @@ export function augmentBatch(split: ImageSplit, indices: ArrayLike<number>, rng:
     const src = indices[n]! * per;
     const dy = rng.int(2 * pad + 1) - pad;
     const dx = rng.int(2 * pad + 1) - pad;
-    const flip = rng.next() < 0.5;
+    const mirror = rng.next() < 0.5 && flip;
     const dst = n * per;
     for (let y = 0; y < s; y++) {
       const sy = y + dy;
@@ -19,7 +30,7 @@ export function augmentBatch(split: ImageSplit, indices: ArrayLike<number>, rng:
       for (let x = 0; x < s; x++) {
         const sx0 = x + dx;
         if (sx0 < 0 || sx0 >= s) continue;
-        const sx = flip ? s - 1 - sx0 : sx0;
+        const sx = mirror ? s - 1 - sx0 : sx0;
         const from = src + (sy * s + sx) * c;
         const to = dst + (y * s + x) * c;
         for (let k = 0; k < c; k++) out[to + k] = split.images[from + k]!;
@@ -37,3 +48,14 @@ export function gatherBatch(split: ImageSplit, indices: ArrayLike<number>): Floa
     out.set(split.images.subarray(indices[n]! * per, (indices[n]! + 1) * per), n * per);
   return out;
 }
+
+/** The largest shift in pixels for a recipe's `shift` setting, its epochs and the image side. */
+export function shiftPixels(shift: "auto" | number, epochs: number, imageSize: number): number {
+  if (shift !== "auto") return Math.min(shift, imageSize - 1);
+  return epochs < AUTO_SHIFT_FROM_EPOCHS ? 0 : Math.max(1, Math.round(imageSize / AUTO_SHIFT_DIVISOR));
+}
+
+/** `auto`: no shift below this many epochs (measured: docs/training-recipe.md). */
+export const AUTO_SHIFT_FROM_EPOCHS = 10;
+/** `auto` from that budget on: up to imageSize / 16 pixels (2 at 32 px). */
+export const AUTO_SHIFT_DIVISOR = 16;

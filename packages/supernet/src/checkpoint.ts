@@ -103,7 +103,7 @@ export async function loadCheckpoint(dir: string, data: ImageSplit): Promise<Tra
     manifest.tensors.sha256,
   );
   const byName = new Map(arrays.map((a) => [a.name, a]));
-  const supernet = Supernet.create(manifest.space, { seed: manifest.supernetSeed });
+  const supernet = Supernet.create(manifest.space, { seed: manifest.supernetSeed, init: manifest.config.init });
   try {
     for (const [name, v] of supernet.variables) {
       const a = byName.get(`w/${name}`);

@@ -15,4 +15,4 @@ export { reachableGrids, supernetWeights } from "./space";
 export { StandaloneModel, WEIGHTS_FORMAT } from "./standalone";
 export { Supernet, type SupernetOptions } from "./supernet";
 export { type StepReport, type TrainConfig, Trainer, type TrainerOptions, type TrainRunOptions } from "./trainer";
-export type { WeightSource, WeightSpec } from "./weights";
+export { INIT_SCHEMES, type InitScheme, type WeightSource, type WeightSpec } from "./weights";

@@ -37,9 +37,16 @@ export function reachableGrids(space: VitSpace): number[][] {
   return out;
 }
 
-const linearWeights = (name: string, inDim: number, outDim: number): WeightSpec[] => [
-  { name: `${name}.w`, shape: [inDim, outDim], init: { kind: "normal", std: 0.02 }, trainable: true, decay: true },
-  { name: `${name}.b`, shape: [outDim], init: { kind: "zeros" }, trainable: true, decay: false },
+/** A dense layer x [.., in] @ w [in, out] + b; `zeroBias` as PyTorch's attention output projection starts. */
+const linearWeights = (name: string, inDim: number, outDim: number, zeroBias = false): WeightSpec[] => [
+  { name: `${name}.w`, shape: [inDim, outDim], init: { kind: "dense", fanIn: [0] }, trainable: true, decay: true },
+  {
+    name: `${name}.b`,
+    shape: [outDim],
+    init: zeroBias ? { kind: "zeros" } : { kind: "dense-bias", fanIn: inDim },
+    trainable: true,
+    decay: false,
+  },
 ];
 const normWeights = (name: string, dim: number): WeightSpec[] => [
   { name: `${name}.g`, shape: [dim], init: { kind: "ones" }, trainable: true, decay: false },
@@ -80,11 +87,17 @@ export function supernetWeights(space: VitSpace): WeightSpec[] {
         specs.push({
           name: `red.${s}.conv.w`,
           shape: [9, cin, d],
-          init: { kind: "normal", std: 0.02 },
+          init: { kind: "dense", fanIn: [0, 1] },
           trainable: true,
           decay: true,
         });
-        specs.push({ name: `red.${s}.conv.b`, shape: [d], init: { kind: "zeros" }, trainable: true, decay: false });
+        specs.push({
+          name: `red.${s}.conv.b`,
+          shape: [d],
+          init: { kind: "dense-bias", fanIn: 9 * cin },
+          trainable: true,
+          decay: false,
+        });
         if (cls) specs.push(...linearWeights(`red.${s}.cls`, cin, d));
       }
       if (grows) specs.push(...linearWeights(`red.${s}.lin`, cin, d));
@@ -110,12 +123,12 @@ export function supernetWeights(space: VitSpace): WeightSpec[] {
         specs.push({
           name: `${prefix}.qkv.w`,
           shape: [d, 3, a],
-          init: { kind: "normal", std: 0.02 },
+          init: { kind: "dense", fanIn: [0], xavier: true },
           trainable: true,
           decay: true,
         });
         specs.push({ name: `${prefix}.qkv.b`, shape: [3, a], init: { kind: "zeros" }, trainable: true, decay: false });
-        specs.push(...linearWeights(`${prefix}.proj`, a, d));
+        specs.push(...linearWeights(`${prefix}.proj`, a, d, true));
       }
       specs.push(...extraWeights(prefix, stage.attention, { tokens: n, width: d, heads, headDim: stage.headDim }));
       specs.push(...normWeights(`${prefix}.ln2`, d));

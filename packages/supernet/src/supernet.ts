@@ -5,13 +5,15 @@ import type { VitArch, VitSpace } from "@vitnas/formats";
 import { archForward, type ForwardOptions } from "./model";
 import { supernetWeights } from "./space";
 import { type BatchStats, stemForward } from "./stem";
-import { initialValues, sameShape, sliceBegin, type WeightSource, type WeightSpec } from "./weights";
+import { type InitScheme, initialValues, sameShape, sliceBegin, type WeightSource, type WeightSpec } from "./weights";
 
 let instances = 0;
 
 export interface SupernetOptions {
   /** Seeds the initial weights and the fixed random features. */
   seed: number;
+  /** How layer weights start (weights.ts); default `fan-in`. */
+  init?: InitScheme;
 }
 
 export class Supernet implements WeightSource {
@@ -23,10 +25,11 @@ export class Supernet implements WeightSource {
   private constructor(
     readonly space: VitSpace,
     readonly seed: number,
+    readonly init: InitScheme,
   ) {
     this.specs = new Map(supernetWeights(space).map((s) => [s.name, s]));
     for (const spec of this.specs.values()) {
-      const values = tf.tensor(initialValues(spec, seed), spec.shape, "float32");
+      const values = tf.tensor(initialValues(spec, seed, init), spec.shape, "float32");
       this.variables.set(spec.name, tf.variable(values, spec.trainable, `supernet${this.id}/${spec.name}`));
       values.dispose();
     }
@@ -34,7 +37,7 @@ export class Supernet implements WeightSource {
 
   static create(space: VitSpace, options: SupernetOptions): Supernet {
     if (space.format !== "vit-space/v1") throw new Error(`space.format must be "vit-space/v1"`);
-    return new Supernet(space, options.seed);
+    return new Supernet(space, options.seed, options.init ?? "fan-in");
   }
 
   /** The active block of a weight: leading along each axis, centred along the axes its spec says. */

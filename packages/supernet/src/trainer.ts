@@ -4,9 +4,9 @@
 // from a checkpoint continues exactly where it stopped.
 import * as tf from "@tensorflow/tfjs";
 import type { ImageSplit } from "@vitnas/datasets";
-import type { SupernetSpec, VitArch } from "@vitnas/formats";
+import type { AugmentSpec, SupernetSpec, VitArch } from "@vitnas/formats";
 import { AdamW } from "./adamw";
-import { augmentBatch, gatherBatch } from "./augment";
+import { augmentBatch, gatherBatch, shiftPixels } from "./augment";
 import { variableGrads } from "./backward";
 import { Random } from "./random";
 import { rewire } from "./rewire";
@@ -16,13 +16,16 @@ import { BATCH_NORM_MOMENTUM, type BatchStats } from "./stem";
 import type { Supernet } from "./supernet";
 
 /** The training recipe: the `supernet` section of a `nas-search/v1` job (SupernetSpec), minus checkpointing. */
-export type TrainConfig = Omit<SupernetSpec, "checkpointEverySteps">;
+export type TrainConfig = Omit<SupernetSpec, "checkpointEverySteps" | "init" | "augment"> &
+  Partial<Pick<SupernetSpec, "init" | "augment">>;
 
 export interface TrainerOptions {
   /** Seeds data order, augmentation and architecture sampling. */
   seed: number;
-  /** Random crop + flip (default true). */
+  /** false: no augmentation whatever the recipe says (default: the recipe's `augment`). */
   augment?: boolean;
+  /** Train this one architecture instead of sampling sub-networks (stand-alone training, `nas train`). */
+  arch?: VitArch;
   /** Re-order MLP units and heads by importance after each candidate warm-up epoch (default true). */
   rewire?: boolean;
   /** Activation recomputation (ForwardOptions.recompute); default: on for stages of 256 tokens or more. */
@@ -77,7 +80,13 @@ export class Trainer {
     if (this.stepsPerEpoch < 1)
       throw new Error(`batchSize ${config.batchSize} exceeds the ${data.count} training images`);
     this.sampler = new ArchSampler(space, options.seed, config.candidateWarmupEpochs);
+    this.augment = config.augment ?? { flip: true, shift: "auto" };
+    this.shift = shiftPixels(this.augment.shift, config.epochs, data.imageSize);
   }
+
+  /** The recipe's augmentation and the shift it resolves to for this budget. */
+  readonly augment: AugmentSpec;
+  readonly shift: number;
 
   get totalSteps(): number {
     return this.stepsPerEpoch * this.config.epochs;
@@ -129,10 +138,13 @@ export class Trainer {
     const indices = this.batchIndices(step);
     const s = this.data.imageSize;
     const pixels =
-      this.options.augment === false
+      this.options.augment === false || (!this.augment.flip && this.shift === 0)
         ? gatherBatch(this.data, indices)
-        : augmentBatch(this.data, indices, new Random(this.options.seed, 2, step), Math.max(1, Math.round(s / 8)));
-    const archs = Array.from({ length: Math.min(config.archsPerStep, b) }, () => this.sampler.sample(epoch));
+        : augmentBatch(this.data, indices, new Random(this.options.seed, 2, step), this.shift, this.augment.flip);
+    const fixed = this.options.arch;
+    const archs = fixed
+      ? [fixed]
+      : Array.from({ length: Math.min(config.archsPerStep, b) }, () => this.sampler.sample(epoch));
     const sizes = archs.map((_, i) => Math.floor(b / archs.length) + (i < b % archs.length ? 1 : 0));
     const targets = smoothedTargets(this.data.labels, indices, supernet.space.input.classes, config.labelSmoothing);
     const lr = learningRate(
@@ -174,7 +186,7 @@ export class Trainer {
     if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step + 1}: loss ${loss}`);
     this.step += 1;
     const finishedEpoch = this.step % this.stepsPerEpoch === 0 ? this.step / this.stepsPerEpoch - 1 : -1;
-    if (this.options.rewire !== false && finishedEpoch >= 0 && finishedEpoch < config.candidateWarmupEpochs) {
+    if (!fixed && this.options.rewire !== false && finishedEpoch >= 0 && finishedEpoch < config.candidateWarmupEpochs) {
       rewire(supernet, this.optimizer);
     }
     const seconds = (performance.now() - started) / 1000;

@@ -18,6 +18,9 @@ export function datasetProblem(dataset: DatasetSpec): string | undefined {
   if (dataset.kind === "synthetic") return undefined;
   if (!existsSync(dataset.path)) return `dataset.path: ${dataset.path} does not exist`;
   if (!statSync(dataset.path).isDirectory()) return `dataset.path: ${dataset.path} is not a directory`;
+  if (dataset.kind === "folder" && dataset.testPath !== undefined && !existsSync(dataset.testPath)) {
+    return `dataset.testPath: ${dataset.testPath} does not exist`;
+  }
   return undefined;
 }
 

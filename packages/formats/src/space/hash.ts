@@ -1,10 +1,13 @@
 // Canonical identity of an architecture: the same model written differently (key order, defaults omitted or
-// written out, the ignored reduction of stage 0) gets the same id.
+// written out, the ignored reduction of stage 0) gets the same id, and so do architectures that differ only in
+// fields the model never uses (see canonicalForm), so a search never holds one network twice.
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
+import { ATTENTION_COSTS, mixerHidden } from "../attention";
+import { type StageGeometry, stageGeometry } from "../counter";
 import { completeArch } from "../defaults";
 import { type VitArchInput, VitArchSchema } from "../schema";
-import type { VitArch } from "../types";
+import type { AttentionSpec, BlockSpec, StageSpec, VitArch } from "../types";
 
 const quotedKeys = new Map<string, string>();
 const quoted = (key: string) => {
@@ -98,21 +101,94 @@ function completeArchJson(a: VitArch): string {
   );
 }
 
-/** The complete architecture in the form its id is computed from (a new object; the argument is not changed). */
+/** Heads written for a block without q/k/v (fnet, mixer), which has no heads: the smallest count allowed. */
+export const UNUSED_HEADS = 1;
+/**
+ * Head dimension written for a stage none of whose blocks has q/k/v, which never reads it: the smallest that is
+ * valid under every position kind (rope needs a multiple of 4).
+ */
+export const UNUSED_HEAD_DIM = 4;
+
+/**
+ * Whether a block has q/k/v: only these read `heads`, the stage's `headDim` and the rotary positions (the counter
+ * and the super-network agree on which types have them; an unknown type counts as using everything).
+ */
+const hasQKV = (attention: AttentionSpec): boolean =>
+  (ATTENTION_COSTS as Partial<Record<string, { projections: boolean }>>)[attention.type]?.projections ?? true;
+
+/** The representative of an attention's class on `tokens` tokens (the argument itself when it is one). */
+function canonicalAttention(attention: AttentionSpec, tokens: number): AttentionSpec {
+  if (!(Number.isSafeInteger(tokens) && tokens >= 1)) return attention;
+  if (attention.type === "nystrom") {
+    // Nystrom uses min(landmarks, N) landmarks (and reads no weight sized by them).
+    return attention.landmarks > tokens ? { ...attention, landmarks: tokens } : attention;
+  }
+  if (attention.type === "mixer" && attention.expansion > 0 && Number.isFinite(attention.expansion)) {
+    // The token MLP has h = max(1, floor(expansion * N)) hidden units and reads the leading h of its weights: only
+    // h matters. Its representative is h / N, or (h + 1/2) / N where rounding makes floor(h / N * N) fall short.
+    const h = mixerHidden(attention.expansion, tokens);
+    let expansion = h / tokens;
+    if (mixerHidden(expansion, tokens) !== h) expansion = (h + 0.5) / tokens;
+    return expansion === attention.expansion ? attention : { ...attention, expansion };
+  }
+  return attention;
+}
+
+/**
+ * The representative of a complete architecture's class: the argument itself when it is one, else a copy sharing
+ * the unchanged parts. Only fields that change neither the function computed nor the weights read from the
+ * super-network (nor the MACs and parameters counted) are rewritten:
+ * - stage 0's reduction (ignored) becomes "none";
+ * - the heads of a block without q/k/v (fnet, mixer) become UNUSED_HEADS;
+ * - the head dimension of a stage without a q/k/v block becomes UNUSED_HEAD_DIM;
+ * - "rope" positions (which rotate only q and k) become "none" when no block has q/k/v;
+ * - nystrom landmarks beyond the stage's tokens N become N (min(landmarks, N) are used);
+ * - a mixer expansion becomes the representative of its hidden size on the stage's tokens.
+ * Not rewritten, as they change the weights read or the MACs: linformer's k, conv kernels beyond the tokens, nystrom
+ * iterations with a single landmark.
+ */
+function canonicalForm(arch: VitArch): VitArch {
+  const stageQKV = arch.stages.map((s) => s.blocks.some((b) => hasQKV(b.attention)));
+  const position = arch.position === "rope" && !stageQKV.includes(true) ? "none" : arch.position;
+  let geometry: StageGeometry[] | undefined;
+  let changed = position !== arch.position;
+  const stages = arch.stages.map((stage, i): StageSpec => {
+    const reduction = i === 0 ? "none" : stage.reduction;
+    const headDim = stageQKV[i] ? stage.headDim : UNUSED_HEAD_DIM;
+    let blocksChanged = false;
+    const blocks = stage.blocks.map((block): BlockSpec => {
+      const heads = hasQKV(block.attention) ? block.heads : UNUSED_HEADS;
+      let attention = block.attention;
+      if (attention.type === "nystrom" || attention.type === "mixer") {
+        geometry ??= stageGeometry(arch);
+        attention = canonicalAttention(attention, geometry[i]!.tokens);
+      }
+      if (heads === block.heads && attention === block.attention) return block;
+      blocksChanged = true;
+      return { ...block, heads, attention };
+    });
+    if (!blocksChanged && reduction === stage.reduction && headDim === stage.headDim) return stage;
+    changed = true;
+    return { ...stage, reduction, headDim, blocks: blocksChanged ? blocks : stage.blocks };
+  });
+  return changed ? { ...arch, position, stages } : arch;
+}
+
+/**
+ * The complete architecture in the form its id is computed from: the representative of the class of architectures
+ * that compute the same function with the same weights (see canonicalForm). It is made for hashing: it is valid,
+ * but need not be a member of the space the argument came from (a new object; the argument is not changed).
+ */
 export function canonicalArch(arch: VitArch | VitArchInput): VitArch {
   const full = complete(VitArchSchema as SchemaNode, arch) ? (arch as VitArch) : completeArch(arch as VitArchInput);
-  const [first, ...rest] = full.stages;
-  return first ? { ...full, stages: [{ ...first, reduction: "none" }, ...rest] } : full;
+  const canonical = canonicalForm(full);
+  return canonical === arch ? { ...canonical } : canonical;
 }
 
 /** The canonical JSON an architecture's id is the hash of. */
 export function canonicalArchJson(arch: VitArch | VitArchInput): string {
   if (!complete(VitArchSchema as SchemaNode, arch)) return canonicalJson(canonicalArch(arch));
-  const a = arch as VitArch;
-  const first = a.stages[0];
-  return completeArchJson(
-    first && first.reduction !== "none" ? { ...a, stages: [{ ...first, reduction: "none" }, ...a.stages.slice(1)] } : a,
-  );
+  return completeArchJson(canonicalForm(arch as VitArch));
 }
 
 // Node's native SHA-256 where there is one (several times faster); the portable one elsewhere (browsers).

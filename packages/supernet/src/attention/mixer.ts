@@ -12,10 +12,10 @@ export const mixer: AttentionModule<MixerAttn> = {
   extras: (spec, dims) => {
     const h = mixerHidden(spec.expansion, dims.tokens);
     return [
-      { name: "w1", shape: [dims.tokens, h], init: { kind: "normal", std: 0.02 }, trainable: true, decay: true },
-      { name: "b1", shape: [h], init: { kind: "zeros" }, trainable: true },
-      { name: "w2", shape: [h, dims.tokens], init: { kind: "normal", std: 0.02 }, trainable: true, decay: true },
-      { name: "b2", shape: [dims.tokens], init: { kind: "zeros" }, trainable: true },
+      { name: "w1", shape: [dims.tokens, h], init: { kind: "dense", fanIn: [0] }, trainable: true, decay: true },
+      { name: "b1", shape: [h], init: { kind: "dense-bias", fanIn: dims.tokens }, trainable: true },
+      { name: "w2", shape: [h, dims.tokens], init: { kind: "dense", fanIn: [0] }, trainable: true, decay: true },
+      { name: "b2", shape: [dims.tokens], init: { kind: "dense-bias", fanIn: h }, trainable: true },
     ];
   },
   forward(x, ctx) {

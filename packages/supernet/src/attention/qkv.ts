@@ -76,7 +76,8 @@ export function tokenConvWeight(kernel: number, dims: AttentionDims): ExtraWeigh
   return {
     name: "conv",
     shape: [dims.heads, kernel],
-    init: { kind: "normal", std: 0.02 },
+    // Depthwise: each output tap sums `kernel` inputs.
+    init: { kind: "dense", fanIn: [1] },
     trainable: true,
     center: [1],
     headAxis: 0,

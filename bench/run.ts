@@ -1,5 +1,6 @@
-// `npm run bench`: runs every workspace's bench/index.ts (each exports `bench()`), prints a table per section,
-// or with `--json` one JSON object `{ "<section>": { "<figure>": value } }`. `--only <section>` narrows the run.
+// `npm run bench`: runs every workspace's bench/index.ts and every bench/<section>.ts here (each exports `bench()`),
+// prints a table per section, or with `--json` one JSON object `{ "<section>": { "<figure>": value } }`.
+// `--only <section>` narrows the run.
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -22,6 +23,13 @@ for (const group of ["packages", "apps"]) {
   for (const name of readdirSync(join(root, group)).sort()) {
     const file = join(root, group, name, "bench", "index.ts");
     if (existsSync(file) && (!only || only.includes(name))) modules.push(file);
+  }
+}
+// Benches that measure the product as a whole (not one workspace) sit beside this file, one section per file.
+for (const file of readdirSync(import.meta.dirname).sort()) {
+  const name = file.replace(/\.ts$/, "");
+  if (file.endsWith(".ts") && file !== "run.ts" && (!only || only.includes(name))) {
+    modules.push(join(import.meta.dirname, file));
   }
 }
 

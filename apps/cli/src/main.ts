@@ -23,6 +23,7 @@ export async function main(argv: string[]): Promise<number> {
     import("./commands/search"),
     import("./commands/eval"),
     import("./commands/predict"),
+    import("./commands/train"),
   ]);
   for (const command of commands) command.register(program, setExit);
   try {

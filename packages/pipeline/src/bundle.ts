@@ -2,13 +2,15 @@
 //   arch.json, weights.json, weights.bin   the standalone model (the supernet package's vitnas-weights/v1 format)
 //   preprocessing.json                     class names, normalisation and input size, for new images
 //   metrics.json                           accuracy, MACs, parameters, dataset and split, checkpoint id, seed
+// A bundle holds weights inherited from a search's super-network, or (`nas train`, `training` in metrics.json)
+// weights trained for that one architecture alone.
 //   README.md                              the model card
 import { existsSync } from "node:fs";
 import { readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { ImageSplit, LoadedDataset } from "@vitnas/datasets";
-import type { DatasetSpec, VitArch } from "@vitnas/formats";
+import type { DatasetSpec, SupernetSpec, VitArch } from "@vitnas/formats";
 import { StandaloneModel } from "@vitnas/supernet";
 import { writeFileAtomic, writeJsonAtomic } from "./atomic-file";
 import { modelCard } from "./model-card";
@@ -24,20 +26,37 @@ export interface Preprocessing {
   normalization: { mean: number[]; std: number[] };
 }
 
+/** How a bundle's weights were obtained when they were trained for its architecture alone (`nas train`). */
+export interface StandaloneTraining {
+  kind: "standalone";
+  epochs: number;
+  /** The complete recipe (a job's `supernet` section with the command's overrides; one architecture per step). */
+  recipe: SupernetSpec;
+}
+
 export interface BundleMetrics {
   id: string;
   /** Top-1 accuracy of this bundle's standalone model on `split`. */
   accuracy: number;
-  /** The search's fitness: accuracy with weights inherited from the super-network, on the same split. */
-  searchAccuracy: number;
+  /** Top-1 accuracy on the dataset's test split (bundles of `nas train` only). */
+  testAccuracy?: number;
+  /**
+   * The search's fitness: accuracy with weights inherited from the super-network, on the same split. Absent for
+   * `nas train` bundles, which no search produced.
+   */
+  searchAccuracy?: number;
   macs: number;
   params: number;
   dataset: DatasetSpec;
   split: { name: "val"; count: number; fingerprint: string };
-  supernetCheckpoint: string;
+  /** The super-network checkpoint the weights were copied from; absent for `nas train` bundles. */
+  supernetCheckpoint?: string;
   seed: number;
   backend: string;
+  /** The search's name; for `nas train`, the name of the job given as --dataset ("search" by default). */
   job: string;
+  /** Present when the weights were trained alone; absent: inherited from a search's super-network. */
+  training?: StandaloneTraining;
 }
 
 /** Top-1 accuracy of a standalone model on a (normalised) split: the one measurement `nas eval` repeats. */
@@ -61,15 +80,17 @@ export interface BundleInput {
   model: StandaloneModel;
   arch: VitArch;
   id: string;
-  searchAccuracy: number;
+  searchAccuracy?: number;
   macs: number;
   params: number;
   data: LoadedDataset;
   dataset: DatasetSpec;
-  supernetCheckpoint: string;
+  supernetCheckpoint?: string;
   seed: number;
   backend: string;
   job: string;
+  /** Standalone training: also measures the test split (`testAccuracy`). */
+  training?: StandaloneTraining;
 }
 
 /** Writes a whole bundle to `dir`: built beside it under a temporary name, then swapped in. */
@@ -85,18 +106,23 @@ export async function writeBundle(dir: string, input: BundleInput): Promise<Bund
     classNames: data.classNames,
     normalization: data.normalization,
   };
+  const testAccuracy =
+    input.training && data.test.count > 0 ? await standaloneAccuracy(input.model, data.test) : undefined;
+  // Optional fields are left out rather than written as null, so a search's metrics.json keeps its exact shape.
   const metrics: BundleMetrics = {
     id: input.id,
     accuracy: await standaloneAccuracy(input.model, data.val),
-    searchAccuracy: input.searchAccuracy,
+    ...(testAccuracy !== undefined ? { testAccuracy } : {}),
+    ...(input.searchAccuracy !== undefined ? { searchAccuracy: input.searchAccuracy } : {}),
     macs: input.macs,
     params: input.params,
     dataset: input.dataset,
     split: { name: "val", count: data.val.count, fingerprint: data.fingerprint },
-    supernetCheckpoint: input.supernetCheckpoint,
+    ...(input.supernetCheckpoint !== undefined ? { supernetCheckpoint: input.supernetCheckpoint } : {}),
     seed: input.seed,
     backend: input.backend,
     job: input.job,
+    ...(input.training ? { training: input.training } : {}),
   };
   await writeJsonAtomic(join(temp, "preprocessing.json"), preprocessing);
   await writeJsonAtomic(join(temp, "metrics.json"), metrics);

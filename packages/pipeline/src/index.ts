@@ -1,4 +1,5 @@
-// Public API of the pipeline: the search as one library call, and the export bundles it writes.
+// Public API of the pipeline: the search as one library call, standalone training of one architecture, and the
+// export bundles both write.
 export { abortError, isAbortError } from "./abort";
 export { writeFileAtomic, writeJsonAtomic } from "./atomic-file";
 export {
@@ -7,9 +8,17 @@ export {
   loadBundle,
   PREPROCESSING_FORMAT,
   type Preprocessing,
+  type StandaloneTraining,
   standaloneAccuracy,
 } from "./bundle";
 export type { ParetoEntry } from "./export-front";
 export { runSearch } from "./run-search";
+export {
+  type TrainAloneInput,
+  type TrainAloneOptions,
+  type TrainAloneResult,
+  type TrainProgress,
+  trainAlone,
+} from "./train-alone";
 export type * from "./types";
 export { workDirLayout } from "./work-dir";

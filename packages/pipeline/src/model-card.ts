@@ -16,19 +16,38 @@ export function modelCard(arch: VitArch, m: BundleMetrics, p: Preprocessing): st
     return `| ${i} | ${s.width} | ${s.headDim} | ${i === 0 ? "-" : s.reduction} | ${s.blocks.length} | ${blocks} |`;
   });
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  // Rows and prose that differ between weights trained alone (`nas train`) and weights inherited from a search.
+  const t = m.training;
+  const origin = t
+    ? `A Vision Transformer trained from scratch for this architecture alone (\`nas train\`, ${t.epochs} epochs).`
+    : `A Vision Transformer found by the search \`${m.job}\` on the accuracy/MACs Pareto front.`;
+  const rows = [
+    m.testAccuracy !== undefined ? `| test accuracy (this model) | ${pct(m.testAccuracy)} |\n` : "",
+    m.searchAccuracy !== undefined
+      ? `| validation accuracy (inherited weights, search fitness) | ${pct(m.searchAccuracy)} |\n`
+      : "",
+  ].join("");
+  const source = t
+    ? `| training | ${t.epochs} epochs, batch ${t.recipe.batchSize}, learning rate ${t.recipe.learningRate} |`
+    : `| super-network checkpoint | ${m.supernetCheckpoint} |`;
+  const limits = t
+    ? `The weights were trained for this architecture alone on the training split, with the recipe recorded in
+\`metrics.json\` (\`training.recipe\`); the validation and test splits were held out of training.`
+    : `The weights are copied from the trained super-network (weight sharing), not trained for this architecture alone.
+They rank architectures well but are not the accuracy a full training would reach: retrain the architecture from
+\`arch.json\` before production use. The validation split was held out of super-network training.`;
   return `# Architecture ${m.id}
 
-A Vision Transformer found by the search \`${m.job}\` on the accuracy/MACs Pareto front.
+${origin}
 
 | | |
 |---|---|
 | validation accuracy (this model) | ${pct(m.accuracy)} |
-| validation accuracy (inherited weights, search fitness) | ${pct(m.searchAccuracy)} |
-| MACs | ${m.macs.toLocaleString("en-US")} |
+${rows}| MACs | ${m.macs.toLocaleString("en-US")} |
 | parameters | ${m.params.toLocaleString("en-US")} |
 | input | ${p.imageSize}x${p.imageSize}x${p.channels}, ${p.classNames.length} classes |
 | dataset | ${m.dataset.kind}, validation split of ${m.split.count} images (${m.split.fingerprint}) |
-| super-network checkpoint | ${m.supernetCheckpoint} |
+${source}
 | seed | ${m.seed} |
 | measured on | tfjs ${m.backend} backend |
 
@@ -45,9 +64,7 @@ Counted: ${count.macs.toLocaleString("en-US")} MACs, ${count.params.toLocaleStri
 
 ## Weights and limits
 
-The weights are copied from the trained super-network (weight sharing), not trained for this architecture alone.
-They rank architectures well but are not the accuracy a full training would reach: retrain the architecture from
-\`arch.json\` before production use. The validation split was held out of super-network training.
+${limits}
 
 ## Use
 

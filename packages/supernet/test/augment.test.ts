@@ -1,6 +1,6 @@
 // Augmentation moves pixels (pad + crop, flip) without inventing values; without it a batch is the images as they are.
 import { describe, expect, it } from "vitest";
-import { augmentBatch, gatherBatch } from "../src/augment";
+import { AUTO_SHIFT_FROM_EPOCHS, augmentBatch, gatherBatch, shiftPixels } from "../src/augment";
 import { Random } from "../src/random";
 import { patternSplit } from "./data";
 
@@ -28,5 +28,32 @@ describe("augmentation", () => {
       const inside = out.filter((_, i) => i % 8 >= 1 && i % 8 <= 6 && Math.floor(i / 8) >= 1 && Math.floor(i / 8) <= 6);
       expect(inside.every((x) => src.includes(x))).toBe(true);
     }
+  });
+
+  it("without flips and with no shift, leaves every image as it is", () => {
+    const indices = [0, 1, 2, 3, 4, 5];
+    expect(augmentBatch(split, indices, new Random(1), 0, false)).toEqual(gatherBatch(split, indices));
+    // Flips alone mirror some rows: row 0 of a flipped image is the source's row 0 reversed.
+    const flipped = augmentBatch(split, indices, new Random(1), 0, true);
+    let mirrored = 0;
+    for (let n = 0; n < 6; n++) {
+      const row = Array.from(flipped.subarray(n * 64, n * 64 + 8));
+      const source = Array.from(split.images.subarray(n * 64, n * 64 + 8));
+      if (row.join() !== source.join()) {
+        expect(row).toEqual(source.reverse());
+        mirrored++;
+      }
+    }
+    expect(mirrored).toBeGreaterThan(0);
+  });
+
+  it("resolves `auto` from the training budget: no shift on short runs, imageSize/16 on longer ones", () => {
+    expect(shiftPixels("auto", AUTO_SHIFT_FROM_EPOCHS - 1, 32)).toBe(0);
+    expect(shiftPixels("auto", AUTO_SHIFT_FROM_EPOCHS, 32)).toBe(2);
+    expect(shiftPixels("auto", 300, 224)).toBe(14);
+    expect(shiftPixels("auto", 300, 8)).toBe(1);
+    expect(shiftPixels(4, 1, 32)).toBe(4);
+    // A shift can never move the whole image out.
+    expect(shiftPixels(100, 1, 32)).toBe(31);
   });
 });

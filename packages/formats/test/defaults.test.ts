@@ -1,6 +1,6 @@
 // Validation returns complete documents: every field with a schema default, and every derived one, is present.
 import { describe, expect, it } from "vitest";
-import { ATTENTION_TYPES, NasSearchSchema, VitArchSchema, validateArch, validateJob } from "../src";
+import { ATTENTION_TYPES, completeJob, NasSearchSchema, VitArchSchema, validateArch, validateJob } from "../src";
 
 type Node = {
   default?: unknown;
@@ -98,5 +98,19 @@ describe("complete documents", () => {
     });
     expect(result.ok && result.value.search.parents === 2 && result.value.seed === 0).toBe(true);
     expect(result.ok && result.value.dataset).toMatchObject({ train: 10, seed: 3, val: 1000 });
+  });
+
+  it("completes a job stored before a field existed, and leaves a complete one as it is", () => {
+    const result = validateJob({ format: "nas-search/v1", space: minimalSpace, dataset: { kind: "synthetic" } });
+    if (!result.ok) throw new Error("invalid");
+    const complete = result.value;
+    expect(completeJob(complete)).toEqual(complete);
+    // An older stored document: no test split, no initialisation scheme, no augmentation section.
+    const { test: _test, ...dataset } = complete.dataset as typeof complete.dataset & { test: number };
+    const { init: _init, augment: _augment, ...supernet } = complete.supernet;
+    const older = { ...complete, dataset, supernet } as unknown as Parameters<typeof completeJob>[0];
+    const filled = completeJob(older);
+    expect(filled).toEqual(complete);
+    expect(filled.supernet).toMatchObject({ init: "fan-in", augment: { flip: true, shift: "auto" } });
   });
 });

@@ -3,7 +3,7 @@
 
 import { join, resolve } from "node:path";
 import { loadDataset } from "@vitnas/datasets";
-import type { NasSearch } from "@vitnas/formats";
+import { completeJob, type NasSearch } from "@vitnas/formats";
 import { hypervolume } from "@vitnas/search";
 import { initBackend } from "@vitnas/supernet";
 import { throwIfAborted } from "./abort";
@@ -14,7 +14,9 @@ import { trainSupernet } from "./supernet-phase";
 import type { RunSearchOptions, SearchResult } from "./types";
 import { claimWorkDir, ensureWritableDir, workDirLayout } from "./work-dir";
 
-export async function runSearch(job: NasSearch, opts: RunSearchOptions): Promise<SearchResult> {
+export async function runSearch(stored: NasSearch, opts: RunSearchOptions): Promise<SearchResult> {
+  // A job stored before a field existed (a queued search, a saved document) gets that field's default.
+  const job = completeJob(stored);
   const work = workDirLayout(resolve(opts.workDir));
   const outDir = resolve(opts.outDir ?? join(work.root, "out"));
   const clock = new ProgressClock(opts.onProgress);

@@ -7,10 +7,10 @@ import { join, resolve } from "node:path";
 import { type DatasetSpec, formatIssues, type NasSearch, validateJob } from "@vitnas/formats";
 import type { CandidateRecord, FrontPoint, ProgressEvent, SearchResult } from "@vitnas/pipeline";
 import type { Command } from "commander";
+import { ABORTED, interruptible } from "../interrupt";
 import type { SetExit } from "../main";
 import { BAD_INPUT, readJsonDocument } from "./validate";
 
-export const ABORTED = 130;
 const BACKENDS = ["tensorflow", "wasm", "cpu"];
 
 /** Why a dataset cannot be read, before any work starts; undefined when it looks readable. */
@@ -168,18 +168,12 @@ export function register(program: Command, setExit: SetExit): void {
 
       const { runSearch, isAbortError } = await import("@vitnas/pipeline");
       const display = opts.json || !process.stdout.isTTY ? jsonDisplay() : await barDisplay();
-      const controller = new AbortController();
-      const onSigint = () => {
-        if (controller.signal.aborted) process.exit(ABORTED);
-        process.stderr.write("\ninterrupted: saving a checkpoint (Ctrl-C again to quit at once)\n");
-        controller.abort();
-      };
-      process.on("SIGINT", onSigint);
+      const interrupt = interruptible();
       try {
         const result = await runSearch(job, {
           workDir: work,
           outDir: out,
-          signal: controller.signal,
+          signal: interrupt.signal,
           ...(opts.backend ? { backend: opts.backend } : {}),
           onProgress: (e) => display.progress(e),
           onCandidate: (c) => display.candidate(c),
@@ -196,7 +190,7 @@ export function register(program: Command, setExit: SetExit): void {
         // Problems with the data or the directories are bad input, found once the dataset is read.
         setExit(/^(dataset|work directory|output directory)/.test(message) ? BAD_INPUT : 1);
       } finally {
-        process.off("SIGINT", onSigint);
+        interrupt.release();
       }
     });
 }

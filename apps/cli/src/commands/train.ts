@@ -15,8 +15,9 @@ import {
 } from "@vitnas/formats";
 import type { TrainAloneResult, TrainProgress } from "@vitnas/pipeline";
 import type { Command } from "commander";
+import { ABORTED, interruptible } from "../interrupt";
 import type { SetExit } from "../main";
-import { ABORTED, backendProblem, datasetProblem } from "./search";
+import { backendProblem, datasetProblem } from "./search";
 import { BAD_INPUT, readJsonDocument } from "./validate";
 
 interface TrainOptions {
@@ -137,20 +138,14 @@ export function register(program: Command, setExit: SetExit): void {
       const { trainAlone, isAbortError } = await import("@vitnas/pipeline");
       const json = opts.json || !process.stdout.isTTY;
       const out = resolve(opts.out);
-      const controller = new AbortController();
-      const onSigint = () => {
-        if (controller.signal.aborted) process.exit(ABORTED);
-        process.stderr.write("\ninterrupted: saving a checkpoint (Ctrl-C again to quit at once)\n");
-        controller.abort();
-      };
-      process.on("SIGINT", onSigint);
+      const interrupt = interruptible();
       try {
         const result = await trainAlone(
           arch,
           { dataset: job.dataset, recipe: job.supernet, seed: job.seed, ...(built.named ? { name: job.name } : {}) },
           {
             outDir: out,
-            signal: controller.signal,
+            signal: interrupt.signal,
             ...(opts.backend ? { backend: opts.backend } : {}),
             onProgress: (e) => {
               if (e.type === "start" && e.resumedAtStep)
@@ -176,7 +171,7 @@ export function register(program: Command, setExit: SetExit): void {
           /^(dataset|work directory|output directory)|exceeds the \d+ training images/.test(message) ? BAD_INPUT : 1,
         );
       } finally {
-        process.off("SIGINT", onSigint);
+        interrupt.release();
       }
     });
 }

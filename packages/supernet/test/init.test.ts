@@ -1,6 +1,7 @@
 // Initialisation schemes: `fan-in` scales each layer by its own fan-in (PyTorch's defaults), `trunc-normal` uses one
 // std for every layer (ViT/DeiT). The measured spread of each weight must match its scheme's formula.
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { initBackend, Supernet } from "../src";
 import { supernetWeights } from "../src/space";
 import { initialValues, TRUNC_NORMAL_STD, type WeightSpec } from "../src/weights";
 import { tinySpace } from "./spaces";
@@ -10,6 +11,10 @@ const std = (xs: Float32Array) => {
   return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length);
 };
 const maxAbs = (xs: Float32Array) => xs.reduce((a, b) => Math.max(a, Math.abs(b)), 0);
+
+beforeAll(async () => {
+  await initBackend({ force: "cpu", log: null });
+});
 
 describe("initialisation schemes", () => {
   const specs = new Map(
@@ -59,5 +64,17 @@ describe("initialisation schemes", () => {
     }
     expect(initialValues(get("head.w"), 1)).toEqual(initialValues(get("head.w"), 1, "fan-in"));
     expect(initialValues(get("head.w"), 2)).not.toEqual(initialValues(get("head.w"), 1));
+  });
+
+  it("the super-network starts with the scheme it is given, fan-in when none is", async () => {
+    const space = tinySpace([{ type: "softmax" }]);
+    const values = async (net: Supernet) => (await net.variables.get("s1.b0.mlp1.w")!.data()) as Float32Array;
+    const plain = Supernet.create(space, { seed: 4 });
+    const fanIn = Supernet.create(space, { seed: 4, init: "fan-in" });
+    const vit = Supernet.create(space, { seed: 4, init: "trunc-normal" });
+    expect(await values(plain)).toEqual(await values(fanIn));
+    expect(maxAbs(await values(vit))).toBeLessThanOrEqual(2 * TRUNC_NORMAL_STD);
+    expect(maxAbs(await values(fanIn))).toBeGreaterThan(2 * TRUNC_NORMAL_STD);
+    for (const net of [plain, fanIn, vit]) net.dispose();
   });
 });

@@ -11,7 +11,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServ
 import type { Redis } from "ioredis";
 import { createAuthenticator, requireIdentity } from "./auth";
 import type { ArtifactReader } from "./bundle-archive";
-import { ApiError, registerErrorHandlers } from "./errors";
+import { ApiError, answerFrameworkError, registerErrorHandlers } from "./errors";
+import { registerInputGuard } from "./input-guard";
 import { registerMetrics } from "./metrics";
 import { dashboardRoutes } from "./routes/dashboard";
 import { healthRoutes } from "./routes/health";
@@ -63,11 +64,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     bodyLimit: 1024 * 1024,
     trustProxy: options.trustProxy ?? false,
+    frameworkErrors: answerFrameworkError,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: true } },
   }) as unknown as FastifyInstance;
   const { db } = options;
 
   registerErrorHandlers(app);
+  registerInputGuard(app);
   app.decorateRequest("identity", null);
   app.decorateRequest("authError", null);
   app.addHook("onSend", async (request, reply) => {

@@ -33,6 +33,7 @@ const CODES: Record<number, string> = {
   406: "not_acceptable",
   409: "conflict",
   413: "payload_too_large",
+  414: "uri_too_long",
   415: "unsupported_media_type",
   429: "rate_limited",
   503: "unavailable",
@@ -86,4 +87,15 @@ export function sendNotFound(request: FastifyRequest, reply: FastifyReply) {
   return reply
     .status(404)
     .send({ error: "not_found", message: `no route ${request.method} ${request.url.split("?")[0]}`, details: [] });
+}
+
+/**
+ * Errors Fastify answers before routing (a URL whose percent-escapes are not UTF-8, e.g. an encoded lone surrogate),
+ * in the API's shape rather than Fastify's default.
+ */
+export function answerFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  const status = error.statusCode ?? 400;
+  const code = status >= 500 ? "internal_error" : (CODES[status] ?? "bad_request");
+  const details = error.code === "FST_ERR_BAD_URL" ? [{ path: "url", message: error.message }] : [];
+  return reply.status(status).send({ error: code, message: error.message, details });
 }

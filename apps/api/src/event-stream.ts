@@ -15,6 +15,17 @@ export interface EventStreamOptions {
 }
 
 const BATCH = 200;
+const MAX_EVENT_ID = 2n ** 63n - 1n;
+
+/**
+ * The event id to resume after, or null. Ids are bigints: anything else (a forged or corrupted header) is treated as
+ * absent, so the client gets the current snapshot. Answering 400 instead would stop an EventSource for good, since
+ * it does not reconnect after an error status.
+ */
+function resumeId(header: string | string[] | undefined): string | null {
+  if (typeof header !== "string" || !/^\d{1,19}$/.test(header)) return null;
+  return BigInt(header) <= MAX_EVENT_ID ? header : null;
+}
 
 export async function streamSearchEvents(
   request: FastifyRequest,
@@ -24,9 +35,7 @@ export async function streamSearchEvents(
   options: EventStreamOptions,
 ): Promise<void> {
   const { db } = options;
-  const lastEventHeader = request.headers["last-event-id"];
-  let lastId: string | null =
-    typeof lastEventHeader === "string" && /^\d{1,19}$/.test(lastEventHeader) ? lastEventHeader : null;
+  let lastId = resumeId(request.headers["last-event-id"]);
   const replaying = lastId !== null;
 
   let closed = false;

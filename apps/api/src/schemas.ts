@@ -8,6 +8,11 @@ const nullable = <S extends TSchema>(schema: S) => T.Union([schema, T.Null()]);
 const literals = <V extends string>(values: readonly V[]) => T.Union(values.map((v) => T.Literal(v)));
 const Timestamp = T.String({ format: "date-time" });
 const FreeObject = T.Object({}, { additionalProperties: true });
+/**
+ * A bound compared with a bigint column: beyond 2^53 a double no longer names one integer, and beyond 2^63 Postgres
+ * fails. (Non-finite numbers, which Ajv lets past minimum/maximum after coercion, are refused by input-guard.ts.)
+ */
+const BigintBound = (description: string) => T.Number({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description });
 
 export const ErrorBody = T.Object(
   {
@@ -110,9 +115,9 @@ export const Candidate = T.Object({
 
 export const CandidatesQuery = T.Object(
   {
-    maxMacs: T.Optional(T.Number({ minimum: 0 })),
+    maxMacs: T.Optional(BigintBound("at most this many MACs")),
     minAccuracy: T.Optional(T.Number()),
-    maxParams: T.Optional(T.Number({ minimum: 0 })),
+    maxParams: T.Optional(BigintBound("at most this many parameters")),
     sort: T.Optional(literals(CANDIDATE_SORTS)),
     limit: T.Optional(T.Integer({ minimum: 1, maximum: 500, default: 50 })),
     cursor: T.Optional(T.String({ maxLength: 500 })),

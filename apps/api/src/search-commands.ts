@@ -8,6 +8,8 @@ import { ApiError } from "./errors";
 import type { SearchCache } from "./search-cache";
 import type { LiveEvents, SearchDispatch } from "./services";
 
+const MAX_STORED_SEED = 2 ** 31 - 1;
+
 export interface SearchCommands {
   submit(
     who: KeyIdentity,
@@ -65,6 +67,11 @@ export function searchCommands(
         throw new ApiError(400, "validation_error", message, result.errors);
       }
       const job: NasSearch = result.value;
+      // nas-search/v1 allows seeds to 2^32-1, but searches.seed is an int4: a larger one would fail the insert.
+      if (job.seed > MAX_STORED_SEED) {
+        const issue = { path: "seed", message: `must be <= ${MAX_STORED_SEED} (the largest seed this service stores)` };
+        throw new ApiError(400, "validation_error", `${issue.path}: ${issue.message}`, [issue]);
+      }
       const created = await db.searches.create({
         teamId: who.team.id,
         apiKeyId: who.key.id,

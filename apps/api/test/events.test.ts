@@ -104,6 +104,23 @@ describe("server-sent events", () => {
     expect(rest.at(-1)).toMatchObject({ event: "end", data: { status: "succeeded" } });
   });
 
+  it("treats a Last-Event-ID beyond the bigint range as absent", async () => {
+    const id = await submit();
+    await h.db.progress.report(id, { phase: "search", percent: 70 });
+    await h.db.searches.markRunning(id, "cpu");
+    await h.db.searches.markSucceeded(id);
+    for (const lastEventId of ["9223372036854775808", "9999999999999999999"]) {
+      const res = await h.app.inject({
+        url: `/v1/searches/${id}/events`,
+        headers: { ...team.auth, "last-event-id": lastEventId },
+      });
+      expect(res.statusCode).toBe(200);
+      const events = parseEvents(res.body);
+      // As for a new client: the snapshot, then the end; no error event.
+      expect(events.map((e) => e.event)).toEqual(["status", "progress", "end"]);
+    }
+  });
+
   it("is scoped to the team", async () => {
     const id = await submit();
     const other = await h.team();

@@ -21,7 +21,7 @@ import { searchRoutes } from "./routes/searches";
 import { sessionRoutes } from "./routes/session";
 import { searchCache } from "./search-cache";
 import { searchCommands } from "./search-commands";
-import type { LiveEvents, SearchDispatch, WorkerPresence } from "./services";
+import type { KeyRevocations, LiveEvents, SearchDispatch, WorkerPresence } from "./services";
 
 export interface AppOptions {
   db: Db;
@@ -31,6 +31,8 @@ export interface AppOptions {
   /** Wakes event streams when a worker publishes; without it they only poll. */
   live?: LiveEvents;
   workers?: WorkerPresence;
+  /** Revoked API keys announced by other processes; without it a revoked key works until its cache entry expires. */
+  revocations?: KeyRevocations;
   /** Dependency checks for /readyz besides Postgres (which is always checked), e.g. { redis }. */
   readiness?: Record<string, () => Promise<unknown>>;
   readinessTimeoutMs?: number;
@@ -53,6 +55,8 @@ export interface AppOptions {
   searchCacheMs?: number;
   eventPollMs?: number;
   trustProxy?: boolean;
+  /** Directories whose files submitted jobs may read (DATASET_ROOTS); none (the default) allows only synthetic data. */
+  datasetRoots?: readonly string[];
 }
 
 export const DEFAULT_DASHBOARD_DIR = resolve(import.meta.dirname, "../../dashboard/dist");
@@ -98,10 +102,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(fastifySwaggerUi, { routePrefix: "/docs", uiConfig: { docExpansion: "list" } });
   app.get("/openapi.json", { config: { rateLimit: false }, schema: { hide: true } }, async () => app.swagger());
 
-  const authenticate = createAuthenticator({
+  const { authenticate, forget } = createAuthenticator({
     db,
     ...(options.authCacheMs !== undefined ? { cacheMs: options.authCacheMs } : {}),
   });
+  if (options.revocations) {
+    const stop = options.revocations.subscribe(forget);
+    app.addHook("onClose", async () => stop());
+    // Without Redis the API still starts; revoked keys then live on until their cache entries expire.
+    await options.revocations
+      .ready()
+      .catch((err: unknown) => app.log.warn({ err }, "API key revocations not subscribed yet; the auth cache expires"));
+  }
   const limit = options.rateLimit ?? { max: 600, timeWindowMs: 60_000 };
   if (limit) {
     await app.register(fastifyRateLimit, {
@@ -137,7 +149,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   const searches = searchCache(db, options.searchCacheMs ?? 1000);
-  const commands = searchCommands(db, options.dispatch, options.live, searches, app.log);
+  const commands = searchCommands(db, options.dispatch, options.live, searches, app.log, options.datasetRoots ?? []);
   await app.register(
     async (v1) => {
       await v1.register(sessionRoutes, {

@@ -18,7 +18,10 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 export interface AuthOptions {
   db: Db;
-  /** How long a verified key is trusted without asking the database again (default 5000 ms; 0 disables). */
+  /**
+   * How long a verified key is trusted without asking the database again (default 5000 ms; 0 disables): the bound
+   * on a revocation whose announcement (`forget`) is lost.
+   */
   cacheMs?: number;
 }
 
@@ -34,18 +37,38 @@ export function isSameOrigin(request: FastifyRequest): boolean {
   }
 }
 
-export function createAuthenticator(options: AuthOptions) {
+export interface Authenticator {
+  authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+  /** Drops a revoked key (its id or prefix) from the cache at once; every key when none is named. */
+  forget(key?: string): void;
+}
+
+export function createAuthenticator(options: AuthOptions): Authenticator {
   const cacheMs = options.cacheMs ?? 5000;
   const cache = new Map<string, { identity: KeyIdentity; until: number }>();
+  // Bumped by every revocation: a lookup that started before it may have read the key as live, and must not cache it.
+  let revocations = 0;
+
+  function forget(key?: string): void {
+    revocations++;
+    if (key === undefined) {
+      cache.clear();
+      return;
+    }
+    for (const [slot, { identity }] of cache) {
+      if (identity.key.id === key || identity.key.prefix === key) cache.delete(slot);
+    }
+  }
 
   async function identifyKey(plaintext: string): Promise<KeyIdentity | null> {
     const slot = cacheMs > 0 ? sha256(plaintext) : "";
     const hit = cacheMs > 0 ? cache.get(slot) : undefined;
     if (hit && hit.until > Date.now()) return hit.identity;
+    const seen = revocations;
     const identity = await options.db.apiKeys.findByPlaintext(plaintext);
     if (identity) {
       options.db.apiKeys.touch(identity.key.id).catch(() => undefined);
-      if (cacheMs > 0) {
+      if (cacheMs > 0 && seen === revocations) {
         if (cache.size >= 10_000) cache.clear();
         cache.set(slot, { identity, until: Date.now() + cacheMs });
       }
@@ -57,14 +80,15 @@ export function createAuthenticator(options: AuthOptions) {
    * An onRequest hook: sets `request.identity`, or `request.authError` for `requireIdentity` to answer (401/403)
    * once the rate limit (keyed by key, else by address) has counted the attempt.
    */
-  return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     try {
       await identify(request);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       request.authError = error;
     }
-  };
+  }
+  return { authenticate, forget };
 
   async function identify(request: FastifyRequest): Promise<void> {
     const header = request.headers.authorization;

@@ -1,5 +1,6 @@
 // Public API of the API package: the app factory, its service interfaces and their Redis implementation.
 export { type AppOptions, buildApp, DEFAULT_DASHBOARD_DIR } from "./app";
 export { ApiError } from "./errors";
+export { keyRevocationsChannel, revokeApiKey } from "./key-revocations";
 export * from "./services";
 export { type ApiSettings, apiSettingsFromEnv } from "./settings";

@@ -3,6 +3,7 @@
 // with that reason and can be resumed).
 import type { Db, KeyIdentity, SearchRecord } from "@vitnas/db";
 import { type NasSearch, validateJob } from "@vitnas/formats";
+import { datasetRootIssues } from "@vitnas/worker";
 import type { FastifyBaseLogger } from "fastify";
 import { ApiError } from "./errors";
 import type { SearchCache } from "./search-cache";
@@ -26,6 +27,7 @@ export function searchCommands(
   live: LiveEvents | undefined,
   cache: SearchCache,
   log: FastifyBaseLogger,
+  datasetRoots: readonly string[],
 ): SearchCommands {
   // Event streams poll anyway; the publication only makes them notice at once.
   const announce = (search: SearchRecord) =>
@@ -71,6 +73,13 @@ export function searchCommands(
       if (job.seed > MAX_STORED_SEED) {
         const issue = { path: "seed", message: `must be <= ${MAX_STORED_SEED} (the largest seed this service stores)` };
         throw new ApiError(400, "validation_error", `${issue.path}: ${issue.message}`, [issue]);
+      }
+      // The worker would read any local path: confined to DATASET_ROOTS, and refused in words that say nothing about
+      // what lies outside them (whether the path exists, is a directory, what it holds).
+      const outside = await datasetRootIssues(job.dataset, datasetRoots);
+      if (outside.length > 0) {
+        const message = outside.map((e) => `${e.path}: ${e.message}`).join("; ");
+        throw new ApiError(400, "validation_error", message, outside);
       }
       const created = await db.searches.create({
         teamId: who.team.id,

@@ -17,6 +17,7 @@ const app = await buildApp({
   dispatch: redis.dispatch,
   live: redis.live,
   workers: redis.workers,
+  revocations: redis.revocations,
   artifacts: new LocalArtifactStore(settings.artifactsDir),
   readiness: { redis: () => redis.ping() },
   logger: {
@@ -31,6 +32,7 @@ const app = await buildApp({
   },
   secureCookie: settings.secureCookie,
   trustProxy: settings.trustProxy,
+  datasetRoots: settings.datasetRoots,
   ...(settings.dashboardDir ? { dashboardDir: settings.dashboardDir } : {}),
 });
 

@@ -1,6 +1,6 @@
 // What the API needs from outside Postgres, as small interfaces the app is built from, and their implementation over
 // Redis: the search queue (BullMQ, through the worker's queue module), worker cancellation and live events
-// (Redis pub/sub), worker presence (the workers' heartbeat keys).
+// (Redis pub/sub), worker presence (the workers' heartbeat keys), API key revocations (pub/sub).
 
 import type { SearchStatus } from "@vitnas/db";
 import {
@@ -14,8 +14,11 @@ import {
   searchEventsChannel,
 } from "@vitnas/worker";
 import { Redis } from "ioredis";
+import { type KeyRevocations, redisKeyRevocations } from "./key-revocations";
+import { withTimeout } from "./timeout";
 
-export type { QueueDepth };
+export { TimeoutError, withTimeout } from "./timeout";
+export type { KeyRevocations, QueueDepth };
 
 export interface SearchDispatch {
   /** Puts a search in the queue (a no-op when it is already waiting or running). */
@@ -47,25 +50,6 @@ export interface WorkerPresence {
   list(): Promise<WorkerBeat[]>;
 }
 
-export class TimeoutError extends Error {
-  constructor(what: string, ms: number) {
-    super(`${what} did not answer within ${ms} ms`);
-    this.name = "TimeoutError";
-  }
-}
-
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(what, ms)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export interface RedisServices {
   /**
    * A connection that fails fast while Redis is away (no offline queue, short command timeout), for a shared
@@ -75,6 +59,8 @@ export interface RedisServices {
   dispatch: SearchDispatch;
   live: LiveEvents;
   workers: WorkerPresence;
+  /** Revoked API keys, announced to every API process. */
+  revocations: KeyRevocations;
   /** Resolves when Redis answers PING. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -112,6 +98,7 @@ export function redisServices(options: RedisServicesOptions): RedisServices {
   };
 
   let failFast: Redis | undefined;
+  const revocations = redisKeyRevocations(options.redisUrl, redis, prefix, timeoutMs);
   return {
     get failFast() {
       if (!failFast) {
@@ -193,6 +180,7 @@ export function redisServices(options: RedisServicesOptions): RedisServices {
         });
       },
     },
+    revocations,
     ping: async () => {
       await redis.ping();
     },
@@ -200,6 +188,7 @@ export function redisServices(options: RedisServicesOptions): RedisServices {
       await queue.close().catch(ignore);
       redis.disconnect();
       subscriber?.disconnect();
+      revocations.close();
       failFast?.disconnect();
     },
   };

@@ -1,4 +1,6 @@
 // API settings from the environment, with the defaults a single-machine install needs.
+import { parseDatasetRoots } from "@vitnas/worker";
+
 export interface ApiSettings {
   host: string;
   port: number;
@@ -15,6 +17,8 @@ export interface ApiSettings {
   migrateOnStart: boolean;
   logLevel: string;
   pretty: boolean;
+  /** DATASET_ROOTS, colon-separated: the directories submitted jobs may read datasets from. */
+  datasetRoots: string[];
 }
 
 function integer(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number, max: number): number {
@@ -44,5 +48,6 @@ export function apiSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiSet
     migrateOnStart: flag(env.MIGRATE_ON_START),
     logLevel: env.LOG_LEVEL || "info",
     pretty: env.NODE_ENV === "development",
+    datasetRoots: parseDatasetRoots(env.DATASET_ROOTS),
   };
 }

@@ -1,7 +1,10 @@
 import { once } from "node:events";
+import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../src/app";
-import { type Harness, startHarness, tinyJob } from "./harness";
+import { revokeApiKey } from "../src/key-revocations";
+import { redisServices } from "../src/services";
+import { type Harness, REDIS_URL, startHarness, tinyJob } from "./harness";
 
 let h: Harness;
 let team: Awaited<ReturnType<Harness["team"]>>;
@@ -89,6 +92,49 @@ describe("rate limits across API processes", () => {
       expect(codes).toEqual([200, 200, 200, 200, 429, 429]);
     } finally {
       await Promise.all(apps.map((app) => app.close()));
+    }
+  });
+});
+
+describe("revoking a key", () => {
+  it("is refused at once by every API process, though each had it cached", async () => {
+    // Two processes: their own Redis connections, one database and key prefix, a cache that would outlive the test.
+    const processes = [0, 1].map(() => redisServices({ redisUrl: REDIS_URL, prefix: h.prefix }));
+    const apps = await Promise.all(
+      processes.map((services) =>
+        buildApp({
+          db: h.db,
+          dispatch: services.dispatch,
+          artifacts: h.store,
+          revocations: services.revocations,
+          authCacheMs: 600_000,
+          rateLimit: false,
+        }),
+      ),
+    );
+    const me = (app: FastifyInstance, auth: Record<string, string>) => app.inject({ url: "/v1/me", headers: auth });
+    /** The status once the revocation has had time to arrive: polled for at most a second, not slept on. */
+    const settled = async (app: FastifyInstance, auth: Record<string, string>) => {
+      const until = Date.now() + 1000;
+      let status = (await me(app, auth)).statusCode;
+      while (status === 200 && Date.now() < until) {
+        await new Promise((done) => setTimeout(done, 5));
+        status = (await me(app, auth)).statusCode;
+      }
+      return status;
+    };
+    try {
+      for (const by of ["prefix", "id"] as const) {
+        const key = await h.team();
+        const id = (await me(apps[0]!, key.auth)).json().key.id as string;
+        expect((await me(apps[1]!, key.auth)).statusCode).toBe(200);
+        expect(await revokeApiKey(h.db, processes[0]!.revocations, by === "id" ? id : key.key.slice(0, 12))).toBe(true);
+        expect(await settled(apps[1]!, key.auth), by).toBe(401);
+        expect(await settled(apps[0]!, key.auth), by).toBe(401);
+      }
+    } finally {
+      await Promise.all(apps.map((app) => app.close()));
+      await Promise.all(processes.map((services) => services.close()));
     }
   });
 });

@@ -52,6 +52,8 @@ async function start(): Promise<void> {
     dispatch: redis.dispatch,
     live: redis.live,
     workers: redis.workers,
+    revocations: redis.revocations,
+    datasetRoots: api.datasetRoots,
     artifacts: new LocalArtifactStore(api.artifactsDir),
     readiness: { redis: () => redis.ping() },
     loggerInstance: logger.child({ component: "api" }),

@@ -1,6 +1,7 @@
 // Public API of the worker package: the queue (for producers such as the API), live events and cancellation, the
 // artifact store, and the worker itself.
 export * from "./artifact-store";
+export { datasetRootIssues, OUTSIDE_DATASET_ROOTS, parseDatasetRoots } from "./dataset-roots";
 export * from "./live-events";
 export { createLogger, type Logger } from "./logger";
 export * from "./queue";

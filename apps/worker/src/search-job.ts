@@ -4,6 +4,7 @@ import type { CandidateRecord, FrontPoint, ProgressEvent, SearchResult } from "@
 import { type Job, UnrecoverableError, WaitingError } from "bullmq";
 import type { Redis } from "ioredis";
 import type { ArtifactStore, StoredArtifact } from "./artifact-store";
+import { datasetRootIssues } from "./dataset-roots";
 import { type LiveSearchEvent, type LiveSearchEventBody, publishSearchEvent, type SearchStatus } from "./live-events";
 import type { Logger } from "./logger";
 import type { WorkerMetrics } from "./metrics";
@@ -25,6 +26,8 @@ export interface SearchJobContext {
   runnerModule: string;
   backend?: string;
   cancelPollMs: number;
+  /** Where datasets may be read from (see dataset-roots.ts). */
+  datasetRoots: readonly string[];
   /** Searches running in this process, so cancellation and shutdown can reach them. */
   running: Map<string, RunningSearch>;
 }
@@ -93,6 +96,16 @@ export async function processSearchJob(
     return;
   }
   await status("running");
+  // Checked again here, on the filesystem the data is read from: the API may not see it, and a resumed search was
+  // judged under the roots of its submission.
+  const refused = await datasetRootIssues(search.job.dataset, ctx.datasetRoots);
+  if (refused.length > 0) {
+    const error = refused.map((issue) => `${issue.path}: ${issue.message}`).join("; ");
+    if (await ctx.records.finish(searchId, { status: "failed", error })) await status("failed", error);
+    ctx.metrics.searchesFinished.inc({ worker: ctx.worker, outcome: "failed" });
+    log.warn({ error }, "search refused: its dataset is outside DATASET_ROOTS");
+    throw new UnrecoverableError(error);
+  }
   const workDir = await ctx.store.workDir(searchId);
   const outDir = await ctx.store.outDir(searchId);
   log.info({ workDir, backend: ctx.selfTest.backend, attempt: job.attemptsStarted }, "search started");

@@ -1,5 +1,6 @@
 // Worker settings from the environment, with the defaults a single-machine install needs.
 import { hostname } from "node:os";
+import { parseDatasetRoots } from "./dataset-roots";
 
 export interface WorkerSettings {
   redisUrl: string;
@@ -28,6 +29,8 @@ export interface WorkerSettings {
   backend: string | undefined;
   /** Name of this worker in logs, metrics and BullMQ. */
   name: string;
+  /** DATASET_ROOTS: the directories queued searches may read datasets from; none allows only synthetic data. */
+  datasetRoots: string[];
 }
 
 export const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/vitnas";
@@ -59,5 +62,6 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerSet
       metricsPort === undefined || metricsPort === "" ? undefined : integer(env, "WORKER_METRICS_PORT", 0, 0),
     backend: env.NAS_BACKEND || undefined,
     name: env.WORKER_NAME || `${hostname()}-${process.pid}`,
+    datasetRoots: parseDatasetRoots(env.DATASET_ROOTS),
   };
 }

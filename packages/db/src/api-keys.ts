@@ -3,6 +3,15 @@ import { isUuid } from "./cursor";
 import type { PrismaClient } from "./generated/prisma/client";
 import { hashMatches, keyPrefix, newApiKey } from "./secrets";
 
+/**
+ * The Redis pub/sub channel on which a revoked key (its id or prefix) is announced, so that every API process drops
+ * it from its authentication cache at once. Here because every program that revokes keys (the API, `nas admin`)
+ * reaches Postgres through this package.
+ */
+export function keyRevocationsChannel(prefix: string): string {
+  return `${prefix}:api-key-revoked`;
+}
+
 export interface ApiKeyRecord {
   id: string;
   teamId: string;

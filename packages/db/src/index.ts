@@ -1,5 +1,5 @@
 // Public API of the database package: `createDb` and its repositories, migrations, scratch databases for tests.
-export type { ApiKeyRecord, KeyIdentity } from "./api-keys";
+export { type ApiKeyRecord, type KeyIdentity, keyRevocationsChannel } from "./api-keys";
 export type { ArtifactInput, ArtifactRecord } from "./artifacts";
 export type { AuditInput, AuditRecord } from "./audit";
 export * from "./candidates";

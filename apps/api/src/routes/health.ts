@@ -1,6 +1,6 @@
 // Liveness (the process answers) and readiness (its dependencies answer, each within a short timeout).
 import type { FastifyPluginAsync } from "fastify";
-import { withTimeout } from "../services";
+import { withTimeout } from "../timeout";
 
 export interface HealthRoutesOptions {
   /** Named dependency checks, e.g. { postgres, redis }; each resolves when the dependency answers. */

@@ -117,6 +117,32 @@ export function register(program: Command, setExit: SetExit): void {
         if (!(await db.apiKeys.revoke(key))) throw new Error(`no live API key with id or prefix "${key}"`);
         await db.audit.record({ action: "api-key.revoked", actor: "admin-cli", details: { key } });
         process.stderr.write(`revoked ${key}\n`);
+        await announceRevocation(key);
       });
     });
+}
+
+/**
+ * Tells every running API process to drop the key from its authentication cache at once (REDIS_URL, QUEUE_PREFIX as
+ * the API reads them). Without Redis the key is still revoked in Postgres; API caches then let it expire (5 s).
+ */
+async function announceRevocation(key: string): Promise<void> {
+  const { keyRevocationsChannel } = await import("@vitnas/db");
+  const { Redis } = await import("ioredis");
+  const redis = new Redis(process.env.REDIS_URL || "redis://127.0.0.1:6379", {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+  });
+  redis.on("error", () => {});
+  try {
+    await redis.connect();
+    await redis.publish(keyRevocationsChannel(process.env.QUEUE_PREFIX || "vitnas"), key);
+  } catch (err) {
+    process.stderr.write(
+      `could not announce the revocation on Redis (${(err as Error).message}); API processes drop the key within 5 s\n`,
+    );
+  } finally {
+    redis.disconnect();
+  }
 }

@@ -4,6 +4,13 @@
 import { attentionCore } from "./attention";
 import type { StemConvSpec, VitArch } from "./types";
 
+/**
+ * Version of the counting rules, stored beside every MACs figure (evaluation cache, metrics.json, pareto.json) so
+ * figures of different versions are never compared silently. Bumped whenever a formula changes a count; the history
+ * is in docs/model-conventions.md ("Counter version").
+ */
+export const COUNTER_VERSION = 2;
+
 /** What the blocks of one stage see. */
 export interface StageGeometry {
   /** Token grid of the stage's patch tokens. */

@@ -25,16 +25,24 @@ const cases: { spec: AttentionSpec; macs: number; params: number }[] = [
   { spec: { type: "linformer", k: 3, shareKV: false }, macs: perHead(mm(3, n, d) * 4), params: 2 * 3 * n },
   {
     spec: { type: "nystrom", landmarks: 4, iterations: 2, convKernel: 3 },
-    // Q K~^T, Q~ K^T, (Q~ K^T) V, Q~ K~^T, kernel1 times pinv, T iterations of four m x m products, conv on V.
+    // Q K~^T, Q~ K^T, (Q~ K^T) V, (kernel1 pinv) times that, Q~ K~^T, kernel1 times pinv, T iterations of four
+    // m x m products, conv on V.
     macs: perHead(
-      mm(n, d, 4) + mm(4, d, n) + mm(4, n, d) + mm(4, d, 4) + mm(n, 4, 4) + 2 * 4 * mm(4, 4, 4) + n * 3 * d,
+      mm(n, d, 4) +
+        mm(4, d, n) +
+        mm(4, n, d) +
+        mm(n, 4, d) +
+        mm(4, d, 4) +
+        mm(n, 4, 4) +
+        2 * 4 * mm(4, 4, 4) +
+        n * 3 * d,
     ),
     params: h * 3,
   },
   {
     // More landmarks than tokens: m' = N.
     spec: { type: "nystrom", landmarks: 64, iterations: 1, convKernel: 1 },
-    macs: perHead(mm(n, d, n) * 3 + mm(n, d, n) + mm(n, n, n) + 4 * mm(n, n, n) + n * d),
+    macs: perHead(mm(n, d, n) * 4 + mm(n, d, n) + mm(n, n, n) + 4 * mm(n, n, n) + n * d),
     params: h,
   },
   // C_N X, S_N X, then times C_D and S_D.

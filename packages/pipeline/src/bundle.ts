@@ -1,7 +1,8 @@
 // Export bundles: one directory per architecture of the front, usable without the super-network.
 //   arch.json, weights.json, weights.bin   the standalone model (the supernet package's vitnas-weights/v1 format)
 //   preprocessing.json                     class names, normalisation and input size, for new images
-//   metrics.json                           accuracy, MACs, parameters, dataset and split, checkpoint id, seed
+//   metrics.json                           accuracy, MACs (with the counter's version), parameters, dataset and
+//                                          split, checkpoint id, seed
 // A bundle holds weights inherited from a search's super-network, or (`nas train`, `training` in metrics.json)
 // weights trained for that one architecture alone.
 //   README.md                              the model card
@@ -10,7 +11,7 @@ import { readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { ImageSplit, LoadedDataset } from "@vitnas/datasets";
-import type { DatasetSpec, SupernetSpec, VitArch } from "@vitnas/formats";
+import { COUNTER_VERSION, type DatasetSpec, type SupernetSpec, type VitArch } from "@vitnas/formats";
 import { StandaloneModel } from "@vitnas/supernet";
 import { writeFileAtomic, writeJsonAtomic } from "./atomic-file";
 import { modelCard } from "./model-card";
@@ -46,6 +47,11 @@ export interface BundleMetrics {
    */
   searchAccuracy?: number;
   macs: number;
+  /**
+   * The MACs counter's version that gave `macs` (docs/model-conventions.md, "Counter version"); absent in bundles
+   * written before it was recorded: version 1.
+   */
+  counterVersion?: number;
   params: number;
   dataset: DatasetSpec;
   split: { name: "val"; count: number; fingerprint: string };
@@ -115,6 +121,7 @@ export async function writeBundle(dir: string, input: BundleInput): Promise<Bund
     ...(testAccuracy !== undefined ? { testAccuracy } : {}),
     ...(input.searchAccuracy !== undefined ? { searchAccuracy: input.searchAccuracy } : {}),
     macs: input.macs,
+    counterVersion: COUNTER_VERSION,
     params: input.params,
     dataset: input.dataset,
     split: { name: "val", count: data.val.count, fingerprint: data.fingerprint },

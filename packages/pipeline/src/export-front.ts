@@ -3,7 +3,7 @@
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { LoadedDataset } from "@vitnas/datasets";
-import type { NasSearch, VitArch } from "@vitnas/formats";
+import { COUNTER_VERSION, type NasSearch, type VitArch } from "@vitnas/formats";
 import type { Candidate } from "@vitnas/search";
 import { extract, type Supernet } from "@vitnas/supernet";
 import { throwIfAborted } from "./abort";
@@ -16,6 +16,11 @@ export interface ParetoEntry {
   id: string;
   accuracy: number;
   macs: number;
+  /**
+   * The MACs counter's version that gave `macs` (docs/model-conventions.md, "Counter version"); always written,
+   * absent in files written before it was recorded: version 1.
+   */
+  counterVersion?: number;
   params: number;
   arch: VitArch;
 }
@@ -60,6 +65,7 @@ export async function exportFront(
     id,
     accuracy,
     macs,
+    counterVersion: COUNTER_VERSION,
     params,
     arch,
   }));

@@ -1,7 +1,9 @@
 // Evaluations already made, keyed by (architecture id, super-network checkpoint id, validation split fingerprint),
-// so an architecture is never evaluated twice with the same weights on the same images.
+// so an architecture is never evaluated twice with the same weights on the same images. The key also holds the
+// MACs counter's version (docs/model-conventions.md, "Counter version"): figures of an older count never match.
 import { appendFile, mkdir, readFile, truncate } from "node:fs/promises";
 import { join } from "node:path";
+import { COUNTER_VERSION } from "@vitnas/formats";
 
 export interface EvaluationKey {
   /** Canonical architecture id (archHash). */
@@ -24,13 +26,13 @@ export interface EvaluationCache {
   readonly size: number;
 }
 
-function keyString(key: EvaluationKey): string {
+function keyString(key: EvaluationKey, counterVersion = COUNTER_VERSION): string {
   for (const field of ["archId", "checkpoint", "split"] as const) {
     if (typeof key[field] !== "string" || key[field] === "") {
       throw new Error(`evaluation key: ${field} must be a non-empty string (is ${JSON.stringify(key[field])})`);
     }
   }
-  return JSON.stringify([key.archId, key.checkpoint, key.split]);
+  return JSON.stringify([key.archId, key.checkpoint, key.split, counterVersion]);
 }
 
 function checkEvaluation(e: Evaluation): Evaluation {
@@ -61,7 +63,10 @@ export const CACHE_FILE = "evaluations.jsonl";
 /** Where a torn last line found on opening is kept, so nothing written is thrown away. */
 export const TORN_FILE = "evaluations.torn";
 
-interface Line extends EvaluationKey, Evaluation {}
+interface Line extends EvaluationKey, Evaluation {
+  /** Absent in lines written before the counter had a version: version 1. */
+  counterVersion?: number;
+}
 
 /**
  * A cache in a directory: one JSON line per evaluation, appended. A crash can leave only the last line torn; opening
@@ -99,7 +104,7 @@ export class FileEvaluationCache extends MemoryEvaluationCache {
     lines.forEach((raw, i) => {
       try {
         const line = JSON.parse(raw) as Line;
-        cache.entries.set(keyString(line), checkEvaluation(line));
+        cache.entries.set(keyString(line, line.counterVersion ?? 1), checkEvaluation(line));
       } catch (err) {
         throw new Error(`${cache.file}, line ${i + 1}: not a valid evaluation record (${(err as Error).message})`);
       }
@@ -110,7 +115,13 @@ export class FileEvaluationCache extends MemoryEvaluationCache {
   override async put(key: EvaluationKey, evaluation: Evaluation): Promise<void> {
     const k = keyString(key);
     const e = checkEvaluation(evaluation);
-    const line: Line = { archId: key.archId, checkpoint: key.checkpoint, split: key.split, ...e };
+    const line: Line = {
+      archId: key.archId,
+      checkpoint: key.checkpoint,
+      split: key.split,
+      ...e,
+      counterVersion: COUNTER_VERSION,
+    };
     // Appends one at a time, in call order; the entry is visible once it is on disk.
     const write = this.#writes.then(() => appendFile(this.file, `${JSON.stringify(line)}\n`));
     this.#writes = write.catch(() => {});

@@ -2,12 +2,13 @@
 //   out = softmax(Q K~^T) pinv(softmax(Q~ K~^T)) softmax(Q~ K^T) V + conv_r(V)
 // with the iterative Moore-Penrose pseudo-inverse (T iterations) and a depthwise conv on V along the tokens.
 // Shapes: kernels [B, H, N, m'], [B, H, m', m'], [B, H, m', N]; out [B, H, N, d].
-// Core MACs 3*N*m'*A + m'^2*A + N*m'^2*H + 4*T*m'^3*H + N*r*A. Extra weight: conv taps [H, r].
+// Core MACs 4*N*m'*A + m'^2*A + N*m'^2*H + 4*T*m'^3*H + N*r*A (docs/model-conventions.md); the landmarks are
+// means (no matmul), the conv is r shifted multiply-adds. Extra weight: conv taps [H, r].
 import * as tf from "@tensorflow/tfjs";
 import type { NystromAttn } from "@vitnas/formats";
 import { tokenConv } from "../layers";
 import { cachedConstant } from "./constants";
-import { mixTokens, projectOut, projectQKV, tokenConvWeight } from "./qkv";
+import { projectOut, projectQKV, tokenConvWeight } from "./qkv";
 import type { AttentionModule } from "./types";
 
 export const nystrom: AttentionModule<NystromAttn> = {
@@ -21,9 +22,8 @@ export const nystrom: AttentionModule<NystromAttn> = {
     const scale = d ** -0.25;
     const qs = tf.mul(q, scale) as tf.Tensor4D;
     const ks = tf.mul(k, scale) as tf.Tensor4D;
-    const means = segmentMeans(m, n);
-    const ql = mixTokens(means, qs);
-    const kl = mixTokens(means, ks);
+    const ql = segmentMeans(qs, m);
+    const kl = segmentMeans(ks, m);
     const k1 = tf.softmax(tf.matMul(qs, kl, false, true)); // [B, H, N, m]
     const k2 = tf.softmax(tf.matMul(ql, kl, false, true)); // [B, H, m, m]
     const k3 = tf.softmax(tf.matMul(ql, ks, false, true)); // [B, H, m, N]
@@ -34,17 +34,32 @@ export const nystrom: AttentionModule<NystromAttn> = {
   },
 };
 
-/** [m, N]: row i averages tokens floor(i*N/m) .. floor((i+1)*N/m) - 1 (segments cover every token once). */
-function segmentMeans(m: number, n: number): tf.Tensor {
-  return cachedConstant(`segment-means:${m}:${n}`, () => {
-    const out = new Float32Array(m * n);
-    for (let i = 0; i < m; i++) {
-      const from = Math.floor((i * n) / m);
-      const to = Math.floor(((i + 1) * n) / m);
-      for (let j = from; j < to; j++) out[i * n + j] = 1 / (to - from);
-    }
-    return tf.tensor2d(out, [m, n]);
+/**
+ * Landmarks of x [B, H, N, d]: [B, H, m, d], row i the mean of tokens floor(i*N/m) .. floor((i+1)*N/m) - 1. Means
+ * of slices, not a dense [m, N] matmul (2*N*m*A MACs the algorithm does not need) nor a gather (no gradient on
+ * wasm): consecutive segments of one length are one slice reshaped to [B*H, count, length, d] and averaged.
+ */
+export function segmentMeans(x: tf.Tensor4D, m: number): tf.Tensor4D {
+  const [b, h, n, d] = x.shape;
+  const flat = tf.reshape(x, [b * h, n, d]);
+  const parts = segmentRuns(m, n).map(({ from, count, length }) => {
+    const run = count * length === n ? flat : tf.slice(flat, [0, from, 0], [b * h, count * length, d]);
+    return tf.mean(tf.reshape(run, [b * h, count, length, d]), 2);
   });
+  return tf.reshape(parts.length === 1 ? parts[0]! : tf.concat(parts, 1), [b, h, m, d]);
+}
+
+/** The m segments grouped into runs of equal length: one run when m divides N, two for N = 257, m = 32. */
+export function segmentRuns(m: number, n: number): { from: number; count: number; length: number }[] {
+  const runs: { from: number; count: number; length: number }[] = [];
+  for (let i = 0; i < m; i++) {
+    const from = Math.floor((i * n) / m);
+    const length = Math.floor(((i + 1) * n) / m) - from;
+    const last = runs[runs.length - 1];
+    if (last && last.length === length) last.count++;
+    else runs.push({ from, count: 1, length });
+  }
+  return runs;
 }
 
 /** Iterative pseudo-inverse of row-stochastic a [B, H, m, m]; initial scale per (image, head), never per batch. */

@@ -13,6 +13,7 @@ import { createAuthenticator, requireIdentity } from "./auth";
 import type { ArtifactReader } from "./bundle-archive";
 import { ApiError, answerFrameworkError, registerErrorHandlers } from "./errors";
 import { registerInputGuard } from "./input-guard";
+import { DEFAULT_JOB_LIMITS, type JobLimits } from "./job-limits";
 import { registerMetrics } from "./metrics";
 import { dashboardRoutes } from "./routes/dashboard";
 import { healthRoutes } from "./routes/health";
@@ -57,6 +58,8 @@ export interface AppOptions {
   trustProxy?: boolean;
   /** Directories whose files submitted jobs may read (DATASET_ROOTS); none (the default) allows only synthetic data. */
   datasetRoots?: readonly string[];
+  /** What one submission may ask (job cost, the team's queued plus running searches); unset ones keep the defaults. */
+  jobLimits?: Partial<JobLimits>;
 }
 
 export const DEFAULT_DASHBOARD_DIR = resolve(import.meta.dirname, "../../dashboard/dist");
@@ -149,7 +152,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   const searches = searchCache(db, options.searchCacheMs ?? 1000);
-  const commands = searchCommands(db, options.dispatch, options.live, searches, app.log, options.datasetRoots ?? []);
+  const commands = searchCommands(db, options.dispatch, options.live, searches, app.log, options.datasetRoots ?? [], {
+    ...DEFAULT_JOB_LIMITS,
+    ...options.jobLimits,
+  });
   await app.register(
     async (v1) => {
       await v1.register(sessionRoutes, {

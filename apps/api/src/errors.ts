@@ -12,13 +12,22 @@ export class ApiError extends Error {
   readonly statusCode: number;
   readonly code: string;
   readonly details: unknown;
+  /** Response headers the answer needs, e.g. Retry-After on a 429. */
+  readonly headers: Record<string, string>;
 
-  constructor(statusCode: number, code: string, message: string, details: unknown = []) {
+  constructor(
+    statusCode: number,
+    code: string,
+    message: string,
+    details: unknown = [],
+    headers: Record<string, string> = {},
+  ) {
     super(message);
     this.name = "ApiError";
     this.statusCode = statusCode;
     this.code = code;
     this.details = details;
+    this.headers = headers;
   }
 }
 
@@ -35,6 +44,7 @@ const CODES: Record<number, string> = {
   413: "payload_too_large",
   414: "uri_too_long",
   415: "unsupported_media_type",
+  422: "unprocessable",
   429: "rate_limited",
   503: "unavailable",
 };
@@ -49,7 +59,10 @@ function fieldPath(context: string | undefined, instancePath: string, missing?: 
 export function registerErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | ApiError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof ApiError) {
-      return reply.status(error.statusCode).send({ error: error.code, message: error.message, details: error.details });
+      return reply
+        .headers(error.headers)
+        .status(error.statusCode)
+        .send({ error: error.code, message: error.message, details: error.details });
     }
     if (error instanceof InvalidCursorError) {
       return reply.status(400).send({

@@ -1,11 +1,12 @@
 // Submitting, cancelling and resuming searches: the database change, the queue, and the audit entry, in that order,
 // so a failure part-way leaves a state the user can see and act on (a search that could not be queued is failed
 // with that reason and can be resumed).
-import type { Db, KeyIdentity, SearchRecord } from "@vitnas/db";
+import { type Db, type KeyIdentity, type SearchRecord, TeamQuotaError } from "@vitnas/db";
 import { type NasSearch, validateJob } from "@vitnas/formats";
 import { datasetRootIssues } from "@vitnas/worker";
 import type { FastifyBaseLogger } from "fastify";
 import { ApiError } from "./errors";
+import { type JobLimits, QUOTA_RETRY_AFTER_S, requireWithinLimits } from "./job-limits";
 import type { SearchCache } from "./search-cache";
 import type { LiveEvents, SearchDispatch } from "./services";
 
@@ -28,6 +29,7 @@ export function searchCommands(
   cache: SearchCache,
   log: FastifyBaseLogger,
   datasetRoots: readonly string[],
+  limits: JobLimits,
 ): SearchCommands {
   // Event streams poll anyway; the publication only makes them notice at once.
   const announce = (search: SearchRecord) =>
@@ -52,6 +54,23 @@ export function searchCommands(
       throw new ApiError(503, "queue_unavailable", `search ${search.id} was recorded but ${reason}; resume it later`, {
         id: search.id,
       });
+    }
+  }
+
+  /** The team's quota refusal as a 429 naming the limit; other errors pass. */
+  async function withinQuota<T>(who: KeyIdentity, change: Promise<T>): Promise<T> {
+    try {
+      return await change;
+    } catch (err) {
+      if (!(err instanceof TeamQuotaError)) throw err;
+      throw new ApiError(
+        429,
+        "team_quota_exceeded",
+        `team ${who.team.name} has ${err.active} searches queued or running, the most MAX_ACTIVE_SEARCHES_PER_TEAM ` +
+          `allows (${err.max}); retry when one has finished, or cancel one`,
+        { limit: "MAX_ACTIVE_SEARCHES_PER_TEAM", max: err.max, active: err.active, retryAfter: QUOTA_RETRY_AFTER_S },
+        { "retry-after": String(QUOTA_RETRY_AFTER_S) },
+      );
     }
   }
 
@@ -81,12 +100,18 @@ export function searchCommands(
         const message = outside.map((e) => `${e.path}: ${e.message}`).join("; ");
         throw new ApiError(400, "validation_error", message, outside);
       }
-      const created = await db.searches.create({
-        teamId: who.team.id,
-        apiKeyId: who.key.id,
-        job,
-        idempotencyKey: idempotencyKey ?? null,
-      });
+      requireWithinLimits(job, limits);
+      // Counted in the insert's transaction, and after an idempotent replay is found: a retry never counts twice.
+      const created = await withinQuota(
+        who,
+        db.searches.create({
+          teamId: who.team.id,
+          apiKeyId: who.key.id,
+          job,
+          idempotencyKey: idempotencyKey ?? null,
+          maxActive: limits.activeSearchesPerTeam,
+        }),
+      );
       if (!created.created) {
         if (!created.sameJob) {
           throw new ApiError(
@@ -130,7 +155,8 @@ export function searchCommands(
     },
 
     async resume(who, id) {
-      const requeued = await db.searches.requeue(id, who.team.id);
+      // A resumed search takes a place in the queue again, so it counts against the quota as a new one does.
+      const requeued = await withinQuota(who, db.searches.requeue(id, who.team.id, limits.activeSearchesPerTeam));
       cache.evict(id);
       if (!requeued) {
         const search = await existing(who, id);

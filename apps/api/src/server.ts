@@ -33,6 +33,7 @@ const app = await buildApp({
   secureCookie: settings.secureCookie,
   trustProxy: settings.trustProxy,
   datasetRoots: settings.datasetRoots,
+  jobLimits: settings.jobLimits,
   ...(settings.dashboardDir ? { dashboardDir: settings.dashboardDir } : {}),
 });
 

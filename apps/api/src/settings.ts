@@ -1,5 +1,6 @@
 // API settings from the environment, with the defaults a single-machine install needs.
 import { parseDatasetRoots } from "@vitnas/worker";
+import { DEFAULT_JOB_LIMITS, type JobLimits } from "./job-limits";
 
 export interface ApiSettings {
   host: string;
@@ -19,6 +20,8 @@ export interface ApiSettings {
   pretty: boolean;
   /** DATASET_ROOTS, colon-separated: the directories submitted jobs may read datasets from. */
   datasetRoots: string[];
+  /** MAX_JOB_* and MAX_ACTIVE_SEARCHES_PER_TEAM: what one submission may ask. */
+  jobLimits: JobLimits;
 }
 
 function integer(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number, max: number): number {
@@ -30,6 +33,9 @@ function integer(env: NodeJS.ProcessEnv, key: string, fallback: number, min: num
   }
   return value;
 }
+
+/** A limit: a positive integer, in exponent notation too (MAX_JOB_TRAINING_MACS=1e17). */
+const limit = (env: NodeJS.ProcessEnv, key: string, fallback: number) => integer(env, key, fallback, 1, 1e30);
 
 const flag = (value: string | undefined) => value === "1" || value === "true";
 
@@ -49,5 +55,12 @@ export function apiSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiSet
     logLevel: env.LOG_LEVEL || "info",
     pretty: env.NODE_ENV === "development",
     datasetRoots: parseDatasetRoots(env.DATASET_ROOTS),
+    jobLimits: {
+      trainingMacs: limit(env, "MAX_JOB_TRAINING_MACS", DEFAULT_JOB_LIMITS.trainingMacs),
+      evaluations: limit(env, "MAX_JOB_EVALUATIONS", DEFAULT_JOB_LIMITS.evaluations),
+      evaluationMacs: limit(env, "MAX_JOB_EVALUATION_MACS", DEFAULT_JOB_LIMITS.evaluationMacs),
+      datasetBytes: limit(env, "MAX_JOB_DATASET_BYTES", DEFAULT_JOB_LIMITS.datasetBytes),
+      activeSearchesPerTeam: limit(env, "MAX_ACTIVE_SEARCHES_PER_TEAM", DEFAULT_JOB_LIMITS.activeSearchesPerTeam),
+    },
   };
 }

@@ -54,6 +54,7 @@ async function start(): Promise<void> {
     workers: redis.workers,
     revocations: redis.revocations,
     datasetRoots: api.datasetRoots,
+    jobLimits: api.jobLimits,
     artifacts: new LocalArtifactStore(api.artifactsDir),
     readiness: { redis: () => redis.ping() },
     loggerInstance: logger.child({ component: "api" }),

@@ -40,6 +40,29 @@ export interface CreateSearchInput {
   apiKeyId?: string | null;
   job: NasSearch;
   idempotencyKey?: string | null;
+  /** Most queued plus running searches the team may have; none: no limit. */
+  maxActive?: number;
+}
+
+/** The statuses that hold a place in the queue or on a worker, counted by the per-team quota. */
+export const ACTIVE_STATUSES: readonly SearchStatus[] = ["queued", "running"];
+
+/** A team already has `max` (or more) queued or running searches. */
+export class TeamQuotaError extends Error {
+  constructor(
+    readonly active: number,
+    readonly max: number,
+  ) {
+    super(`the team has ${active} searches queued or running, the most it may have is ${max}`);
+    this.name = "TeamQuotaError";
+  }
+}
+
+type Client = Pick<PrismaClient, "search">;
+
+async function requireUnderQuota(client: Client, teamId: string, max: number): Promise<void> {
+  const active = await client.search.count({ where: { teamId, status: { in: [...ACTIVE_STATUSES] } } });
+  if (active >= max) throw new TeamQuotaError(active, max);
 }
 
 export interface ListSearchesInput {
@@ -111,14 +134,14 @@ export function searchesRepository(prisma: PrismaClient, pool: pg.Pool) {
     return { ...search, submitter: keyId ? { keyId, keyName: keyName!, keyPrefix: keyPrefix! } : null };
   };
 
-  /** Moves a search to `to` when its status is one of `from`; returns the updated search, or null if it was not. */
-  const transition = async (
+  /** The status change itself, on `client` (a transaction's, to run under a team's lock); true when it happened. */
+  const transitionWith = async (
+    client: Client,
     id: string,
     from: readonly SearchStatus[],
     to: SearchStatus,
     extra: { teamId?: string; error?: string | null; backend?: string } = {},
-  ): Promise<SearchRecord | null> => {
-    if (!isUuid(id)) return null;
+  ): Promise<boolean> => {
     const now = new Date();
     const data: Prisma.SearchUpdateManyMutationInput = { status: to };
     if (to === "running") data.finishedAt = null;
@@ -131,16 +154,42 @@ export function searchesRepository(prisma: PrismaClient, pool: pg.Pool) {
     if (extra.error !== undefined) data.error = extra.error;
     if (extra.backend !== undefined) data.backend = extra.backend;
     const where = { id, status: { in: [...from] }, ...(extra.teamId ? { teamId: extra.teamId } : {}) };
-    const out = await prisma.search.updateMany({ where, data });
-    if (out.count === 0) return null;
-    if (to === "running") await prisma.search.updateMany({ where: { id, startedAt: null }, data: { startedAt: now } });
-    return get(id);
+    const out = await client.search.updateMany({ where, data });
+    if (out.count === 0) return false;
+    if (to === "running") await client.search.updateMany({ where: { id, startedAt: null }, data: { startedAt: now } });
+    return true;
   };
+
+  /** Moves a search to `to` when its status is one of `from`; returns the updated search, or null if it was not. */
+  const transition = async (
+    id: string,
+    from: readonly SearchStatus[],
+    to: SearchStatus,
+    extra: { teamId?: string; error?: string | null; backend?: string } = {},
+  ): Promise<SearchRecord | null> => {
+    if (!isUuid(id)) return null;
+    return (await transitionWith(prisma, id, from, to, extra)) ? get(id) : null;
+  };
+
+  /**
+   * Runs `fn` in a transaction holding the team's advisory lock, so two submissions of one team cannot both see
+   * room under the quota (other teams never wait on it).
+   */
+  const withTeamLock = <T>(teamId: string, fn: (tx: Client) => Promise<T>): Promise<T> =>
+    prisma.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`searches:${teamId}`}, 0))`;
+        return fn(tx);
+      },
+      // A burst of one team's submissions waits in line here; each holds the lock for a few milliseconds.
+      { maxWait: 10_000, timeout: 10_000 },
+    );
 
   return {
     /**
      * Creates a queued search. With an idempotency key already used by the team, returns the existing search with
-     * `created: false` and whether its job equals this one.
+     * `created: false` and whether its job equals this one. With `maxActive`, refuses (TeamQuotaError) when the team
+     * already has that many queued or running searches; a replay of an accepted key is never refused.
      */
     async create(input: CreateSearchInput): Promise<{ search: SearchRecord; created: boolean; sameJob: boolean }> {
       const data = {
@@ -151,21 +200,36 @@ export function searchesRepository(prisma: PrismaClient, pool: pg.Pool) {
         job: input.job as unknown as Prisma.InputJsonValue,
         idempotencyKey: input.idempotencyKey ?? null,
       };
-      if (input.idempotencyKey) {
-        const key = { teamId: input.teamId, idempotencyKey: input.idempotencyKey };
-        try {
-          const row = await prisma.search.create({ data, select: fullFields });
-          return { search: toRecord(row), created: true, sameJob: true };
-        } catch (error) {
-          if ((error as { code?: string }).code !== "P2002") throw error;
-        }
-        const row = await prisma.search.findUnique({ where: { teamId_idempotencyKey: key }, select: fullFields });
-        if (!row) throw new Error(`idempotency key ${input.idempotencyKey} conflicted but its search is gone`);
-        const same = await prisma.search.count({ where: { id: row.id, job: { equals: data.job } } });
+      const key = input.idempotencyKey ? { teamId: input.teamId, idempotencyKey: input.idempotencyKey } : undefined;
+      const replay = async (client: Client) => {
+        const row =
+          key && (await client.search.findUnique({ where: { teamId_idempotencyKey: key }, select: fullFields }));
+        if (!row) return undefined;
+        const same = await client.search.count({ where: { id: row.id, job: { equals: data.job } } });
         return { search: toRecord(row), created: false, sameJob: same === 1 };
+      };
+      const max = input.maxActive;
+      if (max !== undefined) {
+        return withTeamLock(input.teamId, async (tx) => {
+          const earlier = await replay(tx);
+          if (earlier) return earlier;
+          await requireUnderQuota(tx, input.teamId, max);
+          return {
+            search: toRecord(await tx.search.create({ data, select: fullFields })),
+            created: true,
+            sameJob: true,
+          };
+        });
       }
-      const row = await prisma.search.create({ data, select: fullFields });
-      return { search: toRecord(row), created: true, sameJob: true };
+      try {
+        const row = await prisma.search.create({ data, select: fullFields });
+        return { search: toRecord(row), created: true, sameJob: true };
+      } catch (error) {
+        if (!key || (error as { code?: string }).code !== "P2002") throw error;
+      }
+      const earlier = await replay(prisma);
+      if (!earlier) throw new Error(`idempotency key ${input.idempotencyKey} conflicted but its search is gone`);
+      return earlier;
     },
 
     /** A search by id; with `teamId`, only that team's (another team's search reads as missing). */
@@ -204,9 +268,21 @@ export function searchesRepository(prisma: PrismaClient, pool: pg.Pool) {
     /** Cancels a queued or running search of the team. */
     cancel: (id: string, teamId?: string) =>
       transition(id, ["queued", "running"], "cancelled", teamId ? { teamId } : {}),
-    /** Re-queues a failed or cancelled search of the team; its checkpoints let it resume. */
-    requeue: (id: string, teamId?: string) =>
-      transition(id, ["failed", "cancelled"], "queued", teamId ? { teamId } : {}),
+    /**
+     * Re-queues a failed or cancelled search of the team; its checkpoints let it resume. With `maxActive`, refuses
+     * (TeamQuotaError) when the team already has that many queued or running searches.
+     */
+    async requeue(id: string, teamId?: string, maxActive?: number): Promise<SearchRecord | null> {
+      const extra = teamId ? { teamId } : {};
+      if (maxActive === undefined || !isUuid(id)) return transition(id, ["failed", "cancelled"], "queued", extra);
+      const search = await get(id, teamId);
+      if (!search || !["failed", "cancelled"].includes(search.status)) return null;
+      const moved = await withTeamLock(search.teamId, async (tx) => {
+        await requireUnderQuota(tx, search.teamId, maxActive);
+        return transitionWith(tx, id, ["failed", "cancelled"], "queued", extra);
+      });
+      return moved ? get(id) : null;
+    },
 
     /** Replaces the latest progress snapshot (no event row; see progress.report for both). */
     async setProgress(id: string, progress: ProgressSnapshot): Promise<void> {

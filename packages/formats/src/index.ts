@@ -1,5 +1,6 @@
 // Public API of the formats package: schemas, complete types, validation, defaults and the MACs counter.
 export * from "./attention";
+export * from "./cost";
 export * from "./counter";
 export * from "./defaults";
 export * from "./schema";

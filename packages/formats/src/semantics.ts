@@ -169,7 +169,7 @@ export function spaceIssues(space: VitSpace): ValidationIssue[] {
 }
 
 /** The space's most expensive corner: largest of every choice, most tokens, each stage's costliest attention. */
-function largestArch(space: VitSpace): VitArch {
+export function largestArch(space: VitSpace): VitArch {
   const arch: VitArch = {
     format: "vit-arch/v1",
     input: space.input,

@@ -1,0 +1,97 @@
+// What a nas-search/v1 job will cost, estimated from the job alone (no file is read), so a service can refuse jobs
+// that cannot finish before queueing them. Upper bounds where the job leaves a choice open: every training step
+// is priced at the space's largest sub-network, every evaluation at the largest a candidate may be.
+import { countArch } from "./counter";
+import { largestArch } from "./semantics";
+import type { DatasetSpec, NasSearch } from "./types";
+
+/** Image counts of the three splits; null where they are known only once the files are read. */
+export interface SplitCounts {
+  train: number | null;
+  val: number | null;
+  test: number | null;
+}
+
+export interface JobEstimate {
+  images: SplitCounts;
+  /** MACs of one forward pass of the space's largest sub-network. */
+  largestMacs: number;
+  /** MACs of the largest candidate the search may evaluate: largestMacs, or less under a MACs maximum. */
+  candidateMacs: number;
+  /** Training images x epochs x largest MACs x 3 (forward and backward). */
+  trainingMacs: number | null;
+  /** Candidate evaluations of the search: population x (generations + 1). */
+  evaluations: number;
+  /** Evaluations x validation images x candidateMacs. */
+  evaluationMacs: number | null;
+  /** Every split held as float32: images x imageSize^2 x channels x 4 bytes. */
+  datasetBytes: number | null;
+  /** Counts that were assumed rather than stated, in words. */
+  assumptions: string[];
+}
+
+// Sizes of the datasets whose counts the job need not state: they bound what a reader can load.
+const CIFAR10_TRAIN = 50_000;
+const CIFAR10_TEST = 10_000;
+const MNIST_TRAIN = 60_000;
+const MNIST_TEST = 10_000;
+
+function splitCounts(dataset: DatasetSpec): { images: SplitCounts; assumptions: string[] } {
+  switch (dataset.kind) {
+    case "synthetic":
+      return { images: { train: dataset.train, val: dataset.val, test: dataset.test }, assumptions: [] };
+    case "cifar10":
+      // val comes out of the 50,000 training images; the test split is test_batch.bin, or held out of the rest.
+      return {
+        images: { train: dataset.train ?? CIFAR10_TRAIN - dataset.val, val: dataset.val, test: CIFAR10_TEST },
+        assumptions: [
+          `cifar10: ${CIFAR10_TRAIN} training and ${CIFAR10_TEST} test images (the dataset's sizes)` +
+            (dataset.train === undefined ? "" : `, of which dataset.train = ${dataset.train} are trained on`),
+        ],
+      };
+    case "idx": {
+      const assumed: string[] = [];
+      if (dataset.train === undefined) assumed.push(`${MNIST_TRAIN} training images`);
+      if (dataset.test === undefined) assumed.push(`${MNIST_TEST} test images`);
+      return {
+        images: {
+          train: dataset.train ?? MNIST_TRAIN - dataset.val,
+          val: dataset.val,
+          test: dataset.test ?? MNIST_TEST,
+        },
+        assumptions: assumed.length
+          ? [`idx: ${assumed.join(" and ")} assumed (the MNIST family's sizes); state dataset.train/test if larger`]
+          : [],
+      };
+    }
+    case "folder":
+      return {
+        images: { train: null, val: null, test: null },
+        assumptions: ["folder: image counts are known only when the worker reads dataset.path; not estimated"],
+      };
+  }
+}
+
+const times = (...factors: (number | null)[]) =>
+  factors.some((f) => f === null) ? null : factors.reduce<number>((a, b) => a * b!, 1);
+
+export function estimateJob(job: NasSearch): JobEstimate {
+  const { images, assumptions } = splitCounts(job.dataset);
+  const largestMacs = countArch(largestArch(job.space)).macs;
+  // Candidates are shrunk to the MACs maximum, so none costs more to evaluate than that.
+  const candidateMacs = Math.min(largestMacs, job.search.constraints.macs?.max ?? Number.POSITIVE_INFINITY);
+  const evaluations = job.search.population * (job.search.generations + 1);
+  const { imageSize, channels } = job.space.input;
+  const { train, val, test } = images;
+  const all = train === null || val === null || test === null ? null : train + val + test;
+  return {
+    images,
+    largestMacs,
+    candidateMacs,
+    trainingMacs: times(images.train, job.supernet.epochs, largestMacs, 3),
+    evaluations,
+    evaluationMacs: times(evaluations, images.val, candidateMacs),
+    datasetBytes: times(all, imageSize * imageSize * channels * 4),
+    assumptions,
+  };
+}

@@ -49,6 +49,7 @@ describe("augmentation", () => {
 
   it("resolves `auto` from the training budget: no shift on short runs, imageSize/16 on longer ones", () => {
     expect(shiftPixels("auto", AUTO_SHIFT_FROM_EPOCHS - 1, 32)).toBe(0);
+    expect(shiftPixels("auto", 10, 32)).toBe(0);
     expect(shiftPixels("auto", AUTO_SHIFT_FROM_EPOCHS, 32)).toBe(2);
     expect(shiftPixels("auto", 300, 224)).toBe(14);
     expect(shiftPixels("auto", 300, 8)).toBe(1);

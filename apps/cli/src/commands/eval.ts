@@ -3,6 +3,7 @@
 // which neither training nor the search ever saw. Prints {"accuracy": <number>}.
 import { formatIssues, type NasSearchInput, spaceOfArch, validateJob } from "@vitnas/formats";
 import type { Command } from "commander";
+import { jobAround } from "../dataset-document";
 import type { SetExit } from "../main";
 import { backendProblem, datasetProblem } from "./search";
 import { BAD_INPUT, readJsonDocument } from "./validate";
@@ -36,11 +37,8 @@ export function register(program: Command, setExit: SetExit): void {
         return fail((err as Error).message);
       }
       try {
-        const doc = read.doc as Record<string, unknown> | null;
-        const isJob = doc !== null && typeof doc === "object" && doc.format === "nas-search/v1";
-        const dataset = isJob ? doc.dataset : doc && typeof doc === "object" && "dataset" in doc ? doc.dataset : doc;
-        const job = { format: "nas-search/v1", space: spaceOfArch(bundle.model.arch), dataset } as NasSearchInput;
-        const result = validateJob(isJob ? doc : job);
+        const { job } = jobAround(read.doc, spaceOfArch(bundle.model.arch));
+        const result = validateJob(job as NasSearchInput);
         if (!result.ok) return fail(`${opts.dataset}: invalid dataset\n${formatIssues(result.errors)}`);
         const spec = result.value.dataset;
         const problem = datasetProblem(spec);

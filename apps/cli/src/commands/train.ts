@@ -15,6 +15,7 @@ import {
 } from "@vitnas/formats";
 import type { TrainAloneResult, TrainProgress } from "@vitnas/pipeline";
 import type { Command } from "commander";
+import { jobAround } from "../dataset-document";
 import { ABORTED, interruptible } from "../interrupt";
 import type { SetExit } from "../main";
 import { backendProblem, datasetProblem } from "./search";
@@ -58,18 +59,7 @@ function jobOf(
   space: VitSpace,
   values: Record<string, number>,
 ): { job: NasSearch; named: boolean } | { error: string } {
-  const d = (doc !== null && typeof doc === "object" && !Array.isArray(doc) ? doc : {}) as Record<string, unknown>;
-  const isJob = d.format === "nas-search/v1";
-  const wrapped: Record<string, unknown> = isJob
-    ? { ...d }
-    : {
-        format: "nas-search/v1",
-        space,
-        dataset: "dataset" in d ? d.dataset : doc,
-        ...("supernet" in d ? { supernet: d.supernet } : {}),
-        ...("seed" in d ? { seed: d.seed } : {}),
-        ...("name" in d ? { name: d.name } : {}),
-      };
+  const { job: wrapped, isJob, named } = jobAround(doc, space);
   const section = wrapped.supernet;
   // One architecture per step: archsPerStep does not apply, and must not fail against a smaller --batch-size.
   if (section === undefined || (typeof section === "object" && section !== null && !Array.isArray(section))) {
@@ -78,7 +68,7 @@ function jobOf(
   const result = validateJob(wrapped as NasSearchInput);
   if (!result.ok)
     return { error: `${file}: invalid ${isJob ? "nas-search/v1 job" : "dataset"}\n${formatIssues(result.errors)}` };
-  return { job: result.value, named: "name" in d };
+  return { job: result.value, named };
 }
 
 function epochLine(e: TrainProgress): string {

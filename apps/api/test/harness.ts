@@ -50,6 +50,8 @@ export interface Harness {
   store: LocalArtifactStore;
   /** A new team with one key; `auth` is its Authorization header. */
   team(name?: string): Promise<{ id: string; name: string; key: string; auth: { authorization: string } }>;
+  /** A new team with one search submitted over the API and two candidates (1,000 and 2,000 MACs) recorded. */
+  searchWithCandidates(teamName: string): Promise<{ team: Awaited<ReturnType<Harness["team"]>>; searchId: string }>;
   close(): Promise<void>;
 }
 
@@ -74,7 +76,7 @@ export async function startHarness(overrides: Partial<AppOptions> = {}): Promise
     dashboardDir: join(artifactsDir, "no-dashboard"),
     ...overrides,
   });
-  return {
+  const harness: Harness = {
     app,
     db,
     scratch,
@@ -88,6 +90,16 @@ export async function startHarness(overrides: Partial<AppOptions> = {}): Promise
       const { plaintext } = await db.apiKeys.create(team.id, "test key");
       return { id: team.id, name, key: plaintext, auth: { authorization: `Bearer ${plaintext}` } };
     },
+    async searchWithCandidates(teamName: string) {
+      const team = await harness.team(teamName);
+      const posted = await app.inject({ method: "POST", url: "/v1/searches", headers: team.auth, payload: tinyJob() });
+      const searchId = posted.json().id as string;
+      await db.candidates.upsert(searchId, [
+        { id: "a1", arch: { format: "vit-arch/v1" }, accuracy: 0.5, macs: 1000, params: 10, generation: 0 },
+        { id: "a2", arch: { format: "vit-arch/v1" }, accuracy: 0.6, macs: 2000, params: 20, generation: 0 },
+      ]);
+      return { team, searchId };
+    },
     async close() {
       await app.close();
       await services.close();
@@ -99,4 +111,5 @@ export async function startHarness(overrides: Partial<AppOptions> = {}): Promise
       await rm(artifactsDir, { recursive: true, force: true });
     },
   };
+  return harness;
 }

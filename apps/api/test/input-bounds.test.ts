@@ -10,14 +10,7 @@ let searchId: string;
 
 beforeAll(async () => {
   h = await startHarness();
-  team = await h.team("bounds");
-  searchId = (
-    await h.app.inject({ method: "POST", url: "/v1/searches", headers: team.auth, payload: tinyJob() })
-  ).json().id;
-  await h.db.candidates.upsert(searchId, [
-    { id: "a1", arch: { format: "vit-arch/v1" }, accuracy: 0.5, macs: 1000, params: 10, generation: 0 },
-    { id: "a2", arch: { format: "vit-arch/v1" }, accuracy: 0.6, macs: 2000, params: 20, generation: 0 },
-  ]);
+  ({ team, searchId } = await h.searchWithCandidates("bounds"));
 });
 afterAll(async () => {
   await h?.close();

@@ -68,6 +68,38 @@ describe("shrinkArch", () => {
     }
   });
 
+  it("widens a stage when only widening sheds parameters", () => {
+    // Found by the property below: width 12 before a `none` reduction to 16 adds a widening Linear, so the only
+    // way under the parameter bound is up to 16, against the direction the other size moves take.
+    const s = validateSpace({
+      format: "vit-space/v1",
+      input: { imageSize: 16, channels: 3, classes: 4 },
+      stem: { convs: [], patch: { kernel: 2, stride: 2 } },
+      position: ["none"],
+      classToken: false,
+      stages: [
+        { widths: [12, 16], headDim: 4, depth: [1], heads: [1], mlpHidden: [8], attention: ["xnorm"] },
+        {
+          widths: [16],
+          headDim: 4,
+          depth: [1],
+          heads: [3],
+          mlpHidden: [8],
+          attention: [{ type: "mixer", expansion: 0.5 }],
+        },
+      ],
+    });
+    if (!s.ok) throw new Error(formatIssues(s.errors));
+    const a = sampleArch(s.value, createRng(1));
+    a.stages[0]!.width = 12;
+    const top = structuredClone(a);
+    top.stages[0]!.width = 16;
+    const { macs, params } = countArch(top);
+    expect(countArch(a).params).toBeGreaterThan(params);
+    const grown = shrinkArch(s.value, a, { macs: { min: macs }, params: { max: params } }, createRng(2));
+    expect(grown.stages[0]!.width).toBe(16);
+  });
+
   it("grows an architecture above a lower bound its largest sizes meet, without passing an upper bound", () => {
     fc.assert(
       fc.property(spaceArb, seedArb, (s, seed) => {

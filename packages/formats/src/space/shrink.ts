@@ -88,10 +88,11 @@ function sizeMoves(p: PreparedSpace, arch: VitArch, dir: 1 | -1): Move[] {
   const reductions = arch.stages.map((s) => s.reduction);
   arch.stages.forEach((stage, i) => {
     const c = p.stages[i]!;
-    // Every width in the direction, not only the next one: a narrower stage before a `none` reduction adds a
-    // widening Linear, so the next width down can cost more while a larger jump costs less.
+    // Every other width, in both directions: a narrower stage before a `none` reduction adds a widening Linear,
+    // so the next width down can cost more while a larger jump costs less, and widening a stage can be the only
+    // change that sheds parameters. A move is kept only when the violation falls, so this cannot cycle.
     for (const w of c.widths) {
-      if (dir < 0 ? w >= stage.width : w <= stage.width) continue;
+      if (w === stage.width) continue;
       widths[i] = w;
       if (macroValid(p, widths, reductions)) moves.push(setter(stage, "width", w));
       widths[i] = stage.width;

@@ -23,6 +23,7 @@ COPY packages/datasets/package.json packages/datasets/
 COPY packages/supernet/package.json packages/supernet/
 COPY packages/search/package.json packages/search/
 COPY packages/pipeline/package.json packages/pipeline/
+COPY packages/export/package.json packages/export/
 COPY packages/db/package.json packages/db/
 COPY apps/api/package.json apps/api/
 COPY apps/worker/package.json apps/worker/

@@ -1,6 +1,6 @@
 // Every error leaves the API as `{ error, message, details }`: a stable code, a sentence for people, and for
 // validation errors the field paths (`details: [{ path, message }]`).
-import { InvalidCursorError } from "@vitnas/db";
+import { InvalidCursorError, isConnectionError } from "@vitnas/db";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 export interface FieldIssue {
@@ -49,6 +49,12 @@ const CODES: Record<number, string> = {
   503: "unavailable",
 };
 
+/**
+ * Seconds a client should wait after the database connection was lost: long enough for a restarted or failed-over
+ * Postgres to accept connections again, short enough for a poller not to notice.
+ */
+export const DATABASE_RETRY_AFTER_S = 2;
+
 /** `/querystring/limit` (Ajv's instancePath) as `querystring.limit`. */
 function fieldPath(context: string | undefined, instancePath: string, missing?: unknown): string {
   const parts = instancePath.split("/").filter(Boolean);
@@ -70,6 +76,18 @@ export function registerErrorHandlers(app: FastifyInstance): void {
         message: error.message,
         details: [{ path: "querystring.cursor", message: error.message }],
       });
+    }
+    // Reads were already retried once on a fresh connection (packages/db); what is left is the client's to repeat.
+    if (isConnectionError(error)) {
+      request.log.warn({ err: error }, "database connection lost while answering");
+      return reply
+        .header("retry-after", String(DATABASE_RETRY_AFTER_S))
+        .status(503)
+        .send({
+          error: "database_unavailable",
+          message: `the database connection was lost while answering this request; retry in ${DATABASE_RETRY_AFTER_S} s`,
+          details: { retryAfter: DATABASE_RETRY_AFTER_S },
+        });
     }
     const fastifyError = error as FastifyError;
     if (fastifyError.validation) {

@@ -28,6 +28,8 @@ export const errorResponses = {
   401: ErrorBody,
   404: ErrorBody,
   429: ErrorBody,
+  // Any route that reads Postgres, while its connection is lost (with Retry-After).
+  503: ErrorBody,
 } as const;
 
 export const SearchStatusSchema = literals(SEARCH_STATUSES);

@@ -6,6 +6,7 @@ import { apiKeysRepository } from "./api-keys";
 import { artifactsRepository } from "./artifacts";
 import { auditRepository } from "./audit";
 import { candidatesRepository } from "./candidates";
+import { retryReadsOnConnectionLoss } from "./connection-loss";
 import { frontsRepository } from "./fronts";
 import { PrismaClient } from "./generated/prisma/client";
 import { progressRepository } from "./progress";
@@ -31,6 +32,8 @@ export function createDb(databaseUrl: string, options: DbOptions = {}) {
   });
   // An idle client losing its server (database restart) must not crash the process; the next query reconnects.
   pool.on("error", () => undefined);
+  // A read in flight when that happens is run again once on a fresh connection (Prisma's too: it queries the pool).
+  retryReadsOnConnectionLoss(pool);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   let closed = false;
   return {

@@ -4,6 +4,7 @@ export type { ArtifactInput, ArtifactRecord } from "./artifacts";
 export type { AuditInput, AuditRecord } from "./audit";
 export * from "./candidates";
 export { createDb, type Db, type DbOptions } from "./client";
+export { isConnectionError, isReadOnlyStatement } from "./connection-loss";
 export { InvalidCursorError, isUuid } from "./cursor";
 export type { FrontRecord } from "./fronts";
 export { diffSchemas, MIGRATIONS_DIR, migrate, PRISMA_DIR, readMigrations, redactUrl, SCHEMA_PATH } from "./migrate";

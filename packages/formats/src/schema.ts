@@ -366,6 +366,25 @@ export const SupernetConfig = T.Object(
       }),
     ),
     augment: T.Optional(AugmentConfig),
+    attentionWeights: T.Optional(
+      T.Union([T.Literal("per-type"), T.Literal("shared")], {
+        default: "per-type",
+        description:
+          "each attention type its own q/k/v and output projection per block, or one set shared by every type",
+      }),
+    ),
+    sandwich: T.Optional(
+      T.Boolean({
+        default: true,
+        description: "every step trains the largest and the smallest sub-network besides the sampled ones",
+      }),
+    ),
+    distill: T.Optional(
+      T.Boolean({
+        default: true,
+        description: "in-place distillation: the other sub-networks also learn the largest one's predictions",
+      }),
+    ),
     checkpointEverySteps: T.Optional(Int({ default: 50 })),
   },
   { ...closed, default: {} },

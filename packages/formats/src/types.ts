@@ -134,6 +134,12 @@ export interface SupernetSpec {
   /** How layer weights start (docs/training-recipe.md). */
   init: "fan-in" | "trunc-normal";
   augment: AugmentSpec;
+  /** One q/k/v and output projection per attention type and block, or one per block (docs/training-recipe.md). */
+  attentionWeights: "per-type" | "shared";
+  /** Train the largest and smallest sub-networks in every step (BigNAS's sandwich rule). */
+  sandwich: boolean;
+  /** In-place distillation from the largest sub-network (needs `sandwich`). */
+  distill: boolean;
   checkpointEverySteps: number;
 }
 

@@ -19,9 +19,18 @@ export async function trainSupernet(
 ): Promise<{ trainer: Trainer; checkpoint: string; resumedAtStep: number }> {
   const trainer = (await hasCheckpoint(dir))
     ? await loadCheckpoint(dir, train)
-    : new Trainer(Supernet.create(job.space, { seed: job.seed, init: job.supernet.init }), train, job.supernet, {
-        seed: job.seed,
-      });
+    : new Trainer(
+        Supernet.create(job.space, {
+          seed: job.seed,
+          init: job.supernet.init,
+          attentionWeights: job.supernet.attentionWeights,
+        }),
+        train,
+        job.supernet,
+        {
+          seed: job.seed,
+        },
+      );
   const resumedAtStep = trainer.step;
   const every = job.supernet.checkpointEverySteps;
   const { totalSteps, stepsPerEpoch } = trainer.position;

@@ -135,8 +135,16 @@ export async function trainAlone(
   stopIfAborted();
 
   const id = archHash(arch);
-  // One architecture per step: the trainer trains `arch` whatever archsPerStep says; 1 records that truthfully.
-  const recipe: SupernetSpec = { ...input.recipe, archsPerStep: 1 };
+  // One architecture per step: the trainer trains `arch` whatever archsPerStep says; 1 records that truthfully, as
+  // do the super-network-only options that one architecture makes moot (a block has one attention type; there is
+  // no largest or smallest sub-network to sandwich or distil from).
+  const recipe: SupernetSpec = {
+    ...input.recipe,
+    archsPerStep: 1,
+    attentionWeights: "shared",
+    sandwich: false,
+    distill: false,
+  };
   const { checkpointEverySteps: every, ...weightsRecipe } = recipe;
   await claimWorkDir(workDir, { arch: id, recipe: weightsRecipe, seed: input.seed, dataset: data.fingerprint });
 

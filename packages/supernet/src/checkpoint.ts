@@ -103,7 +103,12 @@ export async function loadCheckpoint(dir: string, data: ImageSplit): Promise<Tra
     manifest.tensors.sha256,
   );
   const byName = new Map(arrays.map((a) => [a.name, a]));
-  const supernet = Supernet.create(manifest.space, { seed: manifest.supernetSeed, init: manifest.config.init });
+  // A checkpoint from before per-type attention weights has no `attentionWeights`: its projections are shared.
+  const supernet = Supernet.create(manifest.space, {
+    seed: manifest.supernetSeed,
+    init: manifest.config.init,
+    attentionWeights: manifest.config.attentionWeights ?? "shared",
+  });
   try {
     for (const [name, v] of supernet.variables) {
       const a = byName.get(`w/${name}`);

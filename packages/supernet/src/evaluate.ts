@@ -53,7 +53,7 @@ export class Evaluator {
         this.cached += features.size * 4;
       }
       const predicted = tf.tidy(() =>
-        tf.argMax(archForward(arch, this.supernet, features, { training: false, castlingBranch: 0 }), 1),
+        tf.argMax(archForward(arch, this.supernet.view(arch), features, { training: false, castlingBranch: 0 }), 1),
       );
       if (features !== batch.features) features.dispose();
       const labels = (await predicted.data()) as Int32Array;

@@ -4,6 +4,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { VitArch } from "@vitnas/formats";
 import { archForward } from "./model";
+import { ownedName } from "./space";
 import { StandaloneModel } from "./standalone";
 import { stemForward } from "./stem";
 import type { Supernet } from "./supernet";
@@ -11,12 +12,13 @@ import { sameShape, type WeightSource } from "./weights";
 
 export function extract(supernet: Supernet, arch: VitArch): StandaloneModel {
   const reads = new Map<string, number[]>();
+  const source = supernet.view(arch);
   const recorder: WeightSource = {
     get(name, shape) {
       const seen = reads.get(name);
       if (seen && !sameShape(seen, shape)) throw new Error(`weight ${name} read as [${seen}] and as [${shape}]`);
       reads.set(name, shape);
-      return supernet.get(name, shape);
+      return source.get(name, shape);
     },
   };
   const { imageSize, channels } = arch.input;
@@ -34,9 +36,9 @@ export function extract(supernet: Supernet, arch: VitArch): StandaloneModel {
   for (const [name, shape] of reads) {
     tensors.set(
       name,
-      tf.tidy(() => tf.clone(supernet.get(name, shape))),
+      tf.tidy(() => tf.clone(source.get(name, shape))),
     );
-    if (supernet.specs.get(name)!.trainable) trainable.add(name);
+    if (supernet.specs.get(ownedName(name, arch, supernet.attentionWeights))!.trainable) trainable.add(name);
   }
   return new StandaloneModel(structuredClone(arch), tensors, trainable);
 }

@@ -11,7 +11,7 @@ export { rewire } from "./rewire";
 export { ArchSampler, largestArch, type SamplerState, smallestArch } from "./sampler";
 export { candidateCount, castlingBranchWeight, learningRate } from "./schedule";
 export { type SelfTestResult, selfTest } from "./self-test";
-export { reachableGrids, supernetWeights } from "./space";
+export { type AttentionWeights, ownedName, reachableGrids, supernetWeights } from "./space";
 export { StandaloneModel, WEIGHTS_FORMAT } from "./standalone";
 export { Supernet, type SupernetOptions } from "./supernet";
 export { type StepReport, type TrainConfig, Trainer, type TrainerOptions, type TrainRunOptions } from "./trainer";

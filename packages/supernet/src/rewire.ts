@@ -15,7 +15,16 @@ export function rewire(supernet: Supernet, optimizer?: AdamW) {
     for (let j = 0; j < Math.max(...stage.depth); j++) {
       const p = `s${s}.b${j}`;
       rewireMlp(supernet, optimizer, p);
-      if (supernet.variables.has(`${p}.qkv.w`)) rewireHeads(supernet, optimizer, p, stage.headDim);
+      if (supernet.attentionWeights === "shared") {
+        // One head order for the block: every type's head-indexed extras follow it.
+        if (supernet.variables.has(`${p}.qkv.w`)) rewireHeads(supernet, optimizer, p, `${p}.`, stage.headDim);
+      } else {
+        for (const type of new Set(stage.attention.map((a) => a.type))) {
+          const owner = `${p}.${type}`;
+          if (supernet.variables.has(`${owner}.qkv.w`))
+            rewireHeads(supernet, optimizer, owner, `${owner}.`, stage.headDim);
+        }
+      }
     }
   });
 }
@@ -30,7 +39,8 @@ function rewireMlp(supernet: Supernet, optimizer: AdamW | undefined, p: string) 
   permute(supernet, optimizer, `${p}.mlp2.w`, order, 0);
 }
 
-function rewireHeads(supernet: Supernet, optimizer: AdamW | undefined, p: string, d: number) {
+/** Sorts the heads of the projections under `p` and of every head-indexed weight named under `extras`. */
+function rewireHeads(supernet: Supernet, optimizer: AdamW | undefined, p: string, extras: string, d: number) {
   const qkv = supernet.variables.get(`${p}.qkv.w`)!; // [D, 3, H*d]
   const proj = supernet.variables.get(`${p}.proj.w`)!; // [H*d, D]
   const [dm, , a] = qkv.shape as [number, number, number];
@@ -47,7 +57,7 @@ function rewireHeads(supernet: Supernet, optimizer: AdamW | undefined, p: string
   permute(supernet, optimizer, `${p}.qkv.b`, order, 1, [3, h, d]);
   permute(supernet, optimizer, `${p}.proj.w`, order, 0, [h, d, proj.shape[1]!]);
   for (const [name, spec] of supernet.specs) {
-    if (name.startsWith(`${p}.`) && spec.headAxis !== undefined)
+    if (name.startsWith(extras) && spec.headAxis !== undefined)
       permute(supernet, optimizer, name, order, spec.headAxis);
   }
 }

@@ -12,6 +12,9 @@ export interface SamplerState {
   banks: Record<string, { allowed: number; left: number[] }>;
 }
 
+/** How a sample picks its sizes: from the banks, or all at the largest or smallest the warm-up allows. */
+export type SizePick = "sampled" | "largest" | "smallest";
+
 const descending = (xs: number[]) => [...new Set(xs)].sort((a, b) => b - a);
 
 export class ArchSampler {
@@ -35,10 +38,22 @@ export class ArchSampler {
     this.banks = structuredClone(state.banks);
   }
 
-  /** One architecture for a step of `epoch`. */
-  sample(epoch: number): VitArch {
+  /**
+   * One architecture for a step of `epoch`. `sizes`: `largest` or `smallest` takes the extreme width, depth, heads
+   * and MLP size the candidate warm-up allows (the sandwich rule), while attention types, positions and reductions,
+   * which have no order, are drawn from their banks as always.
+   */
+  sample(epoch: number, sizes: SizePick = "sampled"): VitArch {
     const { space } = this;
     const warm = (k: number) => candidateCount(epoch, k, this.warmupEpochs);
+    const size = (key: string, count: number, allowed: number, valid: (i: number) => boolean = () => true) => {
+      if (sizes === "sampled") return this.draw(key, count, allowed, valid);
+      const order = Array.from({ length: allowed }, (_, i) => (sizes === "largest" ? i : allowed - 1 - i));
+      const at = order.find(valid);
+      if (at !== undefined) return at;
+      for (let i = 0; i < count; i++) if (valid(i)) return i;
+      return -1;
+    };
     const position = space.position[this.draw("position", space.position.length, space.position.length)]!;
     let grid = firstGrid(space);
     let prevWidth = 0;
@@ -54,12 +69,12 @@ export class ArchSampler {
         if (reduction === "residual") grid /= 2;
       }
       const widths = descending(stage.widths);
-      const wi = this.draw(`s${s}.width`, widths.length, warm(widths.length), (i) => widths[i]! >= prevWidth);
+      const wi = size(`s${s}.width`, widths.length, warm(widths.length), (i) => widths[i]! >= prevWidth);
       if (wi < 0) throw new Error(`stages[${s}].widths: none reaches the previous stage's width ${prevWidth}`);
       const width = widths[wi]!;
       prevWidth = width;
       const depths = descending(stage.depth);
-      const depth = depths[this.draw(`s${s}.depth`, depths.length, warm(depths.length))]!;
+      const depth = depths[size(`s${s}.depth`, depths.length, warm(depths.length))]!;
       const heads = descending(stage.heads);
       const mlps = descending(stage.mlpHidden);
       const blocks: BlockSpec[] = [];
@@ -67,8 +82,8 @@ export class ArchSampler {
         const attention: AttentionSpec =
           stage.attention[this.draw(`s${s}.b${j}.attention`, stage.attention.length, stage.attention.length)]!;
         blocks.push({
-          heads: heads[this.draw(`s${s}.b${j}.heads`, heads.length, warm(heads.length))]!,
-          mlpHidden: mlps[this.draw(`s${s}.b${j}.mlp`, mlps.length, warm(mlps.length))]!,
+          heads: heads[size(`s${s}.b${j}.heads`, heads.length, warm(heads.length))]!,
+          mlpHidden: mlps[size(`s${s}.b${j}.mlp`, mlps.length, warm(mlps.length))]!,
           attention,
         });
       }

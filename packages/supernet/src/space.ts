@@ -1,6 +1,6 @@
 // What a search space implies for the super-network: reachable token grids per stage and every weight at its
 // largest size.
-import type { AttentionSpec, VitSpace } from "@vitnas/formats";
+import type { AttentionSpec, VitArch, VitSpace } from "@vitnas/formats";
 import { attentionRegistry } from "./attention";
 import { stemWeights } from "./stem";
 import type { WeightSpec } from "./weights";
@@ -54,7 +54,7 @@ const normWeights = (name: string, dim: number): WeightSpec[] => [
 ];
 
 /** Every weight of the super-network, each at the largest size any architecture of the space reads. */
-export function supernetWeights(space: VitSpace): WeightSpec[] {
+export function supernetWeights(space: VitSpace, attentionWeights: AttentionWeights = "shared"): WeightSpec[] {
   const specs: WeightSpec[] = [];
   const { specs: stem, outChannels } = stemWeights(space.stem, space.input.channels);
   specs.push(...stem);
@@ -119,16 +119,19 @@ export function supernetWeights(space: VitSpace): WeightSpec[] {
     for (let j = 0; j < Math.max(...stage.depth); j++) {
       const prefix = `s${s}.b${j}`;
       specs.push(...normWeights(`${prefix}.ln1`, d));
-      if (anyQKV) {
+      const qkvTypes = stage.attention.filter((spec) => attentionRegistry[spec.type].qkv).map((spec) => spec.type);
+      const owners =
+        attentionWeights === "shared" ? (anyQKV ? [prefix] : []) : [...new Set(qkvTypes)].map((t) => `${prefix}.${t}`);
+      for (const owner of owners) {
         specs.push({
-          name: `${prefix}.qkv.w`,
+          name: `${owner}.qkv.w`,
           shape: [d, 3, a],
           init: { kind: "dense", fanIn: [0], xavier: true },
           trainable: true,
           decay: true,
         });
-        specs.push({ name: `${prefix}.qkv.b`, shape: [3, a], init: { kind: "zeros" }, trainable: true, decay: false });
-        specs.push(...linearWeights(`${prefix}.proj`, a, d, true));
+        specs.push({ name: `${owner}.qkv.b`, shape: [3, a], init: { kind: "zeros" }, trainable: true, decay: false });
+        specs.push(...linearWeights(`${owner}.proj`, a, d, true));
       }
       specs.push(...extraWeights(prefix, stage.attention, { tokens: n, width: d, heads, headDim: stage.headDim }));
       specs.push(...normWeights(`${prefix}.ln2`, d));
@@ -161,4 +164,27 @@ function extraWeights(
     }
   }
   return [...merged.values()];
+}
+
+/**
+ * Who owns a block's q/k/v and output projection in the super-network: the block (`shared`, one set every attention
+ * type reads) or each attention type of the block (`per-type`, single-path one-shot NAS's own weights per choice).
+ */
+export type AttentionWeights = "per-type" | "shared";
+
+const PROJECTIONS = /^(s\d+\.b\d+)\.((?:qkv|proj)\.[wb])$/;
+
+/**
+ * The super-network name of a weight an architecture reads: a standalone model names a block's projections
+ * `s<i>.b<j>.qkv.w` (its block has one attention type); with per-type weights the super-network holds them as
+ * `s<i>.b<j>.<type>.qkv.w`.
+ */
+export function ownedName(name: string, arch: VitArch, attentionWeights: AttentionWeights): string {
+  if (attentionWeights === "shared") return name;
+  const m = PROJECTIONS.exec(name);
+  if (!m) return name;
+  const [s, j] = m[1]!.slice(1).split(".b").map(Number) as [number, number];
+  const type = arch.stages[s]?.blocks[j]?.attention.type;
+  if (!type) throw new Error(`weight ${name} belongs to no block of the architecture`);
+  return `${m[1]}.${type}.${m[2]}`;
 }

@@ -3,7 +3,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { VitArch, VitSpace } from "@vitnas/formats";
 import { archForward, type ForwardOptions } from "./model";
-import { supernetWeights } from "./space";
+import { type AttentionWeights, ownedName, supernetWeights } from "./space";
 import { type BatchStats, stemForward } from "./stem";
 import { type InitScheme, initialValues, sameShape, sliceBegin, type WeightSource, type WeightSpec } from "./weights";
 
@@ -14,6 +14,8 @@ export interface SupernetOptions {
   seed: number;
   /** How layer weights start (weights.ts); default `fan-in`. */
   init?: InitScheme;
+  /** Who owns the q/k/v and output projections (space.ts); default `shared`, what checkpoints without it hold. */
+  attentionWeights?: AttentionWeights;
 }
 
 export class Supernet implements WeightSource {
@@ -26,8 +28,9 @@ export class Supernet implements WeightSource {
     readonly space: VitSpace,
     readonly seed: number,
     readonly init: InitScheme,
+    readonly attentionWeights: AttentionWeights,
   ) {
-    this.specs = new Map(supernetWeights(space).map((s) => [s.name, s]));
+    this.specs = new Map(supernetWeights(space, attentionWeights).map((s) => [s.name, s]));
     for (const spec of this.specs.values()) {
       const values = tf.tensor(initialValues(spec, seed, init), spec.shape, "float32");
       this.variables.set(spec.name, tf.variable(values, spec.trainable, `supernet${this.id}/${spec.name}`));
@@ -37,7 +40,13 @@ export class Supernet implements WeightSource {
 
   static create(space: VitSpace, options: SupernetOptions): Supernet {
     if (space.format !== "vit-space/v1") throw new Error(`space.format must be "vit-space/v1"`);
-    return new Supernet(space, options.seed, options.init ?? "fan-in");
+    return new Supernet(space, options.seed, options.init ?? "fan-in", options.attentionWeights ?? "shared");
+  }
+
+  /** The weights as one architecture reads them, by its standalone names (per-type projections resolved). */
+  view(arch: VitArch): WeightSource {
+    if (this.attentionWeights === "shared") return this;
+    return { get: (name, shape) => this.get(ownedName(name, arch, this.attentionWeights), shape) };
   }
 
   /** The active block of a weight: leading along each axis, centred along the axes its spec says. */
@@ -77,7 +86,7 @@ export class Supernet implements WeightSource {
       const size = sizes[i]!;
       if (size === 0) return;
       const part = archs.length === 1 ? out : (tf.slice(out, [at, 0, 0, 0], [size, -1, -1, -1]) as tf.Tensor4D);
-      parts.push(archForward(arch, this, part, opts));
+      parts.push(archForward(arch, this.view(arch), part, opts));
       at += size;
     });
     return { logits: parts.length === 1 ? parts[0]! : tf.concat(parts, 0), stats };

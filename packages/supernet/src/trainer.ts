@@ -1,6 +1,8 @@
 // Super-network training: each step samples `archsPerStep` sub-networks, splits the batch between them, runs them
 // in one forward pass with one loss (mean label-smoothed cross-entropy over the whole batch), one backward pass and
-// one AdamW step. Data order, augmentation and sampling are seeded, so a run on `cpu` is reproducible, and resuming
+// one AdamW step. With the sandwich rule the first two are the largest and the smallest sub-network, and with
+// in-place distillation the others also learn the largest one's predictions (docs/training-recipe.md).
+// Data order, augmentation and sampling are seeded, so a run on `cpu` is reproducible, and resuming
 // from a checkpoint continues exactly where it stopped.
 import * as tf from "@tensorflow/tfjs";
 import type { ImageSplit } from "@vitnas/datasets";
@@ -16,8 +18,9 @@ import { BATCH_NORM_MOMENTUM, type BatchStats } from "./stem";
 import type { Supernet } from "./supernet";
 
 /** The training recipe: the `supernet` section of a `nas-search/v1` job (SupernetSpec), minus checkpointing. */
-export type TrainConfig = Omit<SupernetSpec, "checkpointEverySteps" | "init" | "augment"> &
-  Partial<Pick<SupernetSpec, "init" | "augment">>;
+export type TrainConfig = Omit<SupernetSpec, "checkpointEverySteps" | Optional> & Partial<Pick<SupernetSpec, Optional>>;
+/** Recipe fields added after the first checkpoints were written: absent in those, with the old behaviour. */
+type Optional = "init" | "augment" | "attentionWeights" | "sandwich" | "distill";
 
 export interface TrainerOptions {
   /** Seeds data order, augmentation and architecture sampling. */
@@ -142,9 +145,17 @@ export class Trainer {
         ? gatherBatch(this.data, indices)
         : augmentBatch(this.data, indices, new Random(this.options.seed, 2, step), this.shift, this.augment.flip);
     const fixed = this.options.arch;
+    const count = Math.min(config.archsPerStep, b);
+    const sandwich = !fixed && this.sandwiches(count);
     const archs = fixed
       ? [fixed]
-      : Array.from({ length: Math.min(config.archsPerStep, b) }, () => this.sampler.sample(epoch));
+      : sandwich
+        ? [
+            this.sampler.sample(epoch, "largest"),
+            this.sampler.sample(epoch, "smallest"),
+            ...Array.from({ length: count - 2 }, () => this.sampler.sample(epoch)),
+          ]
+        : Array.from({ length: count }, () => this.sampler.sample(epoch));
     const sizes = archs.map((_, i) => Math.floor(b / archs.length) + (i < b % archs.length ? 1 : 0));
     const targets = smoothedTargets(this.data.labels, indices, supernet.space.input.classes, config.labelSmoothing);
     const lr = learningRate(
@@ -158,7 +169,12 @@ export class Trainer {
 
     let stats: BatchStats[] = [];
     const images = tf.tensor4d(pixels, [b, s, s, this.data.channels]);
-    const target = tf.tensor2d(targets, [b, supernet.space.input.classes]);
+    let target = tf.tensor2d(targets, [b, supernet.space.input.classes]);
+    if (sandwich && config.distill) {
+      const distilled = this.distilled(archs[0]!, images, target, sizes[0]!);
+      target.dispose();
+      target = distilled;
+    }
     const { value, grads } = variableGrads(() => {
       const out = supernet.forward(archs, images, sizes, {
         training: true,
@@ -200,6 +216,30 @@ export class Trainer {
       learningRate: lr,
       archs,
     };
+  }
+
+  /**
+   * Whether a step of `count` sub-networks follows the sandwich rule (BigNAS): the largest and the smallest
+   * sub-network and at least one sampled one, so the rule needs three.
+   */
+  sandwiches(count = Math.min(this.config.archsPerStep, this.config.batchSize)): boolean {
+    return this.config.sandwich === true && count >= 3 && !this.options.arch;
+  }
+
+  /**
+   * In-place distillation (BigNAS, Once-for-All): the images after the largest sub-network's own share learn the
+   * mean of their label-smoothed targets and the largest sub-network's predictions on them. The predictions come
+   * from an inference pass outside the gradient: a target, not a path for gradients into the teacher.
+   */
+  private distilled(largest: VitArch, images: tf.Tensor4D, target: tf.Tensor2D, own: number): tf.Tensor2D {
+    const b = images.shape[0];
+    if (own >= b) return tf.clone(target);
+    return tf.tidy(() => {
+      const rest = tf.slice(images, [own, 0, 0, 0], [b - own, -1, -1, -1]) as tf.Tensor4D;
+      const soft = tf.softmax(this.supernet.predict(largest, rest));
+      const others = tf.slice(target, [own, 0], [b - own, -1]);
+      return tf.concat([tf.slice(target, [0, 0], [own, -1]), tf.mul(tf.add(others, soft), 0.5)], 0) as tf.Tensor2D;
+    });
   }
 
   /** Images of a step: a seeded permutation per epoch, batches in order, the remainder dropped. */

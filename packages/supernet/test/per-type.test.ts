@@ -82,8 +82,8 @@ describe("per-type attention weights", () => {
       arch.stages[1]!.blocks[1]!.attention = spec.type === "softmax" ? ALL_ATTENTION[1]! : ALL_ATTENTION[0]!;
       const model = extract(net, arch);
       try {
-        expect([...model.weights.tensors.keys()].filter((n) => /\.(qkv|proj)\./.test(n))).toEqual(
-          [...model.weights.tensors.keys()].filter((n) => /^s\d+\.b\d+\.(qkv|proj)\.[wb]$/.test(n)),
+        expect([...model.tensors.keys()].filter((n) => /\.(qkv|proj)\./.test(n))).toEqual(
+          [...model.tensors.keys()].filter((n) => /^s\d+\.b\d+\.(qkv|proj)\.[wb]$/.test(n)),
         );
         expect(model.paramCount()).toBe(countArch(arch).params);
         const fromSupernet = await net.predict(arch, images).data();

@@ -104,7 +104,7 @@ describe("the file", () => {
     expect(JSON.parse(meta["vitnas.preprocessing"]!)).toEqual(preprocessing);
     expect(preprocessing.input).toMatchObject({ name: "images", layout: "NHWC", shape: ["batch", 8, 8, 3] });
     expect(Number(decoded.opsetImport[0]!.version)).toBeGreaterThanOrEqual(17);
-    const input = decoded.graph?.input[0]?.type?.tensorType?.shape?.dim ?? [];
+    const input = decoded.graph?.input?.[0]?.type?.tensorType?.shape?.dim ?? [];
     expect(input.map((d) => d.dimParam || Number(d.dimValue))).toEqual(["batch", 8, 8, 3]);
   });
 

@@ -1,6 +1,8 @@
-// Public API of the search package: the evolutionary multi-objective search, its Pareto front and ranking, and the
-// evaluation cache.
+// Public API of the search package: the evolutionary multi-objective search, its Pareto front and ranking, the
+// evaluation cache, and analyses of a search's candidates (choices made, how much each explains accuracy).
+export * from "./arch-choices";
 export * from "./cache";
+export * from "./choice-importance";
 export * from "./evolution";
 export * from "./front";
 export * from "./objectives";

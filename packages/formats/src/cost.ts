@@ -18,7 +18,10 @@ export interface JobEstimate {
   largestMacs: number;
   /** MACs of the largest candidate the search may evaluate: largestMacs, or less under a MACs maximum. */
   candidateMacs: number;
-  /** Training images x epochs x largest MACs x 3 (forward and backward). */
+  /**
+   * Training images x epochs x largest MACs x 3 (forward and backward), plus the final phase's trainings: top x
+   * its training images x its epochs x candidateMacs x 3.
+   */
   trainingMacs: number | null;
   /** Candidate evaluations of the search: population x (generations + 1). */
   evaluations: number;
@@ -75,6 +78,8 @@ function splitCounts(dataset: DatasetSpec): { images: SplitCounts; assumptions: 
 const times = (...factors: (number | null)[]) =>
   factors.some((f) => f === null) ? null : factors.reduce<number>((a, b) => a * b!, 1);
 
+const plus = (a: number | null, b: number | null) => (a === null || b === null ? null : a + b);
+
 export function estimateJob(job: NasSearch): JobEstimate {
   const { images, assumptions } = splitCounts(job.dataset);
   const largestMacs = countArch(largestArch(job.space)).macs;
@@ -88,7 +93,18 @@ export function estimateJob(job: NasSearch): JobEstimate {
     images,
     largestMacs,
     candidateMacs,
-    trainingMacs: times(images.train, job.supernet.epochs, largestMacs, 3),
+    trainingMacs: plus(
+      times(images.train, job.supernet.epochs, largestMacs, 3),
+      job.final.top === 0
+        ? 0
+        : times(
+            job.final.top,
+            job.final.trainOnVal ? plus(images.train, images.val) : images.train,
+            job.final.epochs,
+            candidateMacs,
+            3,
+          ),
+    ),
     evaluations,
     evaluationMacs: times(evaluations, images.val, candidateMacs),
     datasetBytes: times(all, imageSize * imageSize * channels * 4),

@@ -135,6 +135,10 @@ export function completeJob(doc: NasSearchInput): NasSearch {
     dataset.imageSize ??= input.imageSize;
   }
   job.search.parents ??= Math.max(1, Math.floor(job.search.population / 2));
+  // Fine-tuning starts from trained weights: a quarter of the budget and of the peak learning rate.
+  const finetune = job.final.mode === "finetune";
+  job.final.epochs ??= finetune ? Math.max(1, Math.round(job.supernet.epochs / 4)) : job.supernet.epochs;
+  job.final.learningRate ??= finetune ? job.supernet.learningRate / 4 : job.supernet.learningRate;
   return job;
 }
 

@@ -410,6 +410,45 @@ export const SearchConfig = T.Object(
   { ...closed, default: {} },
 );
 
+export const FinalConfig = T.Object(
+  {
+    top: T.Optional(
+      T.Integer({
+        minimum: 0,
+        maximum: 64,
+        default: 0,
+        description: "front architectures trained as standalone models after the search (0: none)",
+      }),
+    ),
+    mode: T.Optional(
+      T.Union([T.Literal("finetune"), T.Literal("scratch")], {
+        default: "finetune",
+        description: "start from the inherited super-network weights (Once-for-All) or from scratch (ViT-ResNAS)",
+      }),
+    ),
+    epochs: T.Optional(
+      Int({
+        maximum: 10_000,
+        description: "default: the super-network's epochs from scratch, a quarter of them (at least 1) to fine-tune",
+      }),
+    ),
+    learningRate: T.Optional(
+      T.Number({
+        exclusiveMinimum: 0,
+        maximum: 10,
+        description: "default: the super-network's from scratch, a quarter of it to fine-tune",
+      }),
+    ),
+    trainOnVal: T.Optional(
+      T.Boolean({
+        default: true,
+        description: "train on the training and validation images (the test split measures the result)",
+      }),
+    ),
+  },
+  { ...closed, default: {} },
+);
+
 export const NasSearchSchema = T.Object(
   {
     format: T.Literal("nas-search/v1"),
@@ -418,6 +457,7 @@ export const NasSearchSchema = T.Object(
     dataset: DatasetSchema,
     supernet: T.Optional(SupernetConfig),
     search: T.Optional(SearchConfig),
+    final: T.Optional(FinalConfig),
     seed: T.Optional(T.Integer({ minimum: 0, maximum: 2 ** 32 - 1, default: 1 })),
   },
   { ...closed, $id: "NasSearch", title: "nas-search/v1", description: "a neural architecture search job" },

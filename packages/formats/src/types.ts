@@ -171,7 +171,20 @@ export interface NasSearch {
   dataset: DatasetSpec;
   supernet: SupernetSpec;
   search: SearchSpec;
+  /** Training the winners: after the search, the top front architectures as standalone models. */
+  final: FinalSpec;
   seed: number;
+}
+
+export interface FinalSpec {
+  /** Front architectures trained (spread along the front, the most accurate always among them); 0: none. */
+  top: number;
+  /** From the inherited super-network weights (Once-for-All) or from scratch (ViT-ResNAS). */
+  mode: "finetune" | "scratch";
+  epochs: number;
+  learningRate: number;
+  /** Train on training + validation images; the test split measures the result either way. */
+  trainOnVal: boolean;
 }
 
 /** One problem found by validation: a JSON path like `stages[1].widths[0]` and the reason. */

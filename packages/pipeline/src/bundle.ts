@@ -33,6 +33,10 @@ export interface StandaloneTraining {
   epochs: number;
   /** The complete recipe (a job's `supernet` section with the command's overrides; one architecture per step). */
   recipe: SupernetSpec;
+  /** Fine-tuned from these weights (a super-network checkpoint id); absent: trained from scratch. */
+  startedFrom?: string;
+  /** Trained on the training and validation images: `accuracy` (on validation) is then not a held-out figure. */
+  trainOnVal?: boolean;
 }
 
 export interface BundleMetrics {

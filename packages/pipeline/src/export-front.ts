@@ -9,6 +9,7 @@ import { extract, type Supernet } from "@vitnas/supernet";
 import { throwIfAborted } from "./abort";
 import { writeJsonAtomic } from "./atomic-file";
 import { writeBundle } from "./bundle";
+import type { FinalResult } from "./final-phase";
 import type { ProgressClock } from "./progress";
 import { ensureWritableDir } from "./work-dir";
 
@@ -23,6 +24,8 @@ export interface ParetoEntry {
   counterVersion?: number;
   params: number;
   arch: VitArch;
+  /** Present when the final phase trained this architecture: its trained model's figures and bundle. */
+  final?: { testAccuracy: number; valAccuracy: number; mode: "finetune" | "scratch"; epochs: number; bundle: string };
 }
 
 export async function exportFront(
@@ -71,4 +74,13 @@ export async function exportFront(
   }));
   await writeJsonAtomic(join(outDir, "pareto.json"), pareto);
   return pareto;
+}
+
+/** pareto.json again, with the final phase's figures on the architectures it trained. */
+export async function writeParetoWithFinal(outDir: string, pareto: ParetoEntry[], final: readonly FinalResult[]) {
+  const byId = new Map(final.map(({ id, ...rest }) => [id, rest]));
+  await writeJsonAtomic(
+    join(outDir, "pareto.json"),
+    pareto.map((entry) => (byId.has(entry.id) ? { ...entry, final: byId.get(entry.id)! } : entry)),
+  );
 }

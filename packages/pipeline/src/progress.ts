@@ -7,6 +7,16 @@ const SLICES: Record<Phase, [number, number]> = {
   supernet: [2, 77],
   search: [77, 97],
   export: [97, 100],
+  final: [100, 100],
+  done: [100, 100],
+};
+/** With a final phase, training the winners takes a share of the run like the super-network's. */
+const WITH_FINAL: Record<Phase, [number, number]> = {
+  dataset: [0, 2],
+  supernet: [2, 57],
+  search: [57, 72],
+  export: [72, 74],
+  final: [74, 100],
   done: [100, 100],
 };
 
@@ -14,12 +24,20 @@ export class ProgressClock {
   #startedAt = performance.now();
   #startPercent: number | undefined;
 
-  constructor(private readonly emit: ((event: ProgressEvent) => void) | undefined) {}
+  constructor(
+    private readonly emit: ((event: ProgressEvent) => void) | undefined,
+    private readonly slices = SLICES,
+  ) {}
+
+  /** A clock for a run with (or without) a final phase. */
+  static forRun(emit: ((event: ProgressEvent) => void) | undefined, final: boolean): ProgressClock {
+    return new ProgressClock(emit, final ? WITH_FINAL : SLICES);
+  }
 
   /** Reports `fraction` (0..1) of `phase` done, with the phase's own details. */
   report(phase: Phase, fraction: number, details: Omit<ProgressEvent, "phase" | "percent" | "etaSeconds"> = {}) {
     if (!this.emit) return;
-    const [from, to] = SLICES[phase];
+    const [from, to] = this.slices[phase];
     const percent = Math.min(100, from + (to - from) * Math.min(1, Math.max(0, fraction)));
     // The first report of a run anchors the clock: before it, nothing this run did has been measured.
     if (this.#startPercent === undefined) {

@@ -1,5 +1,6 @@
 // `runSearch`: the whole search as one resumable, cancellable library call, used by the CLI, the queue worker and
-// the tests alike: dataset -> super-network training -> evolution -> export of the front.
+// the tests alike: dataset -> super-network training -> evolution -> export of the front -> the final phase
+// (the winners trained as standalone models and measured on the test split, when the job asks for it).
 
 import { join, resolve } from "node:path";
 import { loadDataset } from "@vitnas/datasets";
@@ -7,7 +8,8 @@ import { completeJob, type NasSearch } from "@vitnas/formats";
 import { hypervolume } from "@vitnas/search";
 import { initBackend } from "@vitnas/supernet";
 import { throwIfAborted } from "./abort";
-import { exportFront } from "./export-front";
+import { exportFront, writeParetoWithFinal } from "./export-front";
+import { trainFinal } from "./final-phase";
 import { ProgressClock } from "./progress";
 import { runEvolution } from "./search-phase";
 import { trainSupernet } from "./supernet-phase";
@@ -19,7 +21,7 @@ export async function runSearch(stored: NasSearch, opts: RunSearchOptions): Prom
   const job = completeJob(stored);
   const work = workDirLayout(resolve(opts.workDir));
   const outDir = resolve(opts.outDir ?? join(work.root, "out"));
-  const clock = new ProgressClock(opts.onProgress);
+  const clock = ProgressClock.forRun(opts.onProgress, job.final.top > 0);
   const { signal } = opts;
   throwIfAborted(signal);
   await claimWorkDir(work, job);
@@ -49,7 +51,9 @@ export async function runSearch(stored: NasSearch, opts: RunSearchOptions): Prom
       { backend, onCandidate: opts.onCandidate, signal },
     );
     const front = [...evolution.front];
-    await exportFront(job, front, supernet, data, outDir, { checkpoint, backend, clock, signal });
+    const pareto = await exportFront(job, front, supernet, data, outDir, { checkpoint, backend, clock, signal });
+    const final = await trainFinal(job, front, supernet, checkpoint, work, outDir, { backend, clock, signal });
+    if (final.length > 0) await writeParetoWithFinal(outDir, pareto, final);
     const points = front.map(({ id, accuracy, macs, params }) => ({ id, accuracy, macs, params }));
     clock.report("done", 1, {
       backend,
@@ -66,6 +70,7 @@ export async function runSearch(stored: NasSearch, opts: RunSearchOptions): Prom
       evaluatedThisRun: computed,
       outDir,
       supernetCheckpoint: checkpoint,
+      final,
     };
   } finally {
     trainer.dispose();

@@ -23,6 +23,7 @@ import {
   hasCheckpoint,
   initBackend,
   loadCheckpoint,
+  type StandaloneModel,
   Supernet,
   saveCheckpoint,
   Trainer,
@@ -30,6 +31,7 @@ import {
 import { abortError, isAbortError } from "./abort";
 import { writeJsonAtomic } from "./atomic-file";
 import { writeBundle } from "./bundle";
+import { joinSplits, loadWeights } from "./start-weights";
 import { ensureWritableDir } from "./work-dir";
 
 export interface TrainAloneInput {
@@ -39,6 +41,15 @@ export interface TrainAloneInput {
   seed: number;
   /** Recorded as the bundle's `job` (default "nas train"). */
   name?: string;
+  /**
+   * Fine-tuning: start from these weights (a model of `arch`, e.g. extracted from a super-network) instead of the
+   * recipe's initialisation. `from` names them (a checkpoint id) so a resumed training never mixes two starts.
+   */
+  start?: { model: StandaloneModel; from: string };
+  /** Train on the training and validation images together (the test split still measures the result). */
+  trainOnVal?: boolean;
+  /** Recorded in the bundle: the architecture's accuracy with inherited weights, when a search found it. */
+  searchAccuracy?: number;
 }
 
 /** `start` once (after a resume too), `step` after every step, `epoch` after every finished epoch. */
@@ -102,6 +113,8 @@ interface TrainClaim {
   recipe: Omit<SupernetSpec, "checkpointEverySteps">;
   seed: number;
   dataset: string;
+  /** Where the weights started: "scratch", or the id of the weights fine-tuned (absent in older claims: scratch). */
+  start?: string;
 }
 
 export async function trainAlone(
@@ -146,14 +159,23 @@ export async function trainAlone(
     distill: false,
   };
   const { checkpointEverySteps: every, ...weightsRecipe } = recipe;
-  await claimWorkDir(workDir, { arch: id, recipe: weightsRecipe, seed: input.seed, dataset: data.fingerprint });
+  const start = input.start?.from ?? "scratch";
+  await claimWorkDir(workDir, {
+    arch: id,
+    recipe: weightsRecipe,
+    seed: input.seed,
+    dataset: data.fingerprint,
+    ...(input.start ? { start } : {}),
+  });
+  const train = input.trainOnVal ? joinSplits(data.train, data.val) : data.train;
 
-  const trainer = (await hasCheckpoint(checkpointDir))
-    ? await loadCheckpoint(checkpointDir, data.train)
-    : new Trainer(Supernet.create(spaceOfArch(arch), { seed: input.seed, init: recipe.init }), data.train, recipe, {
-        seed: input.seed,
-        arch,
-      });
+  let trainer: Trainer;
+  if (await hasCheckpoint(checkpointDir)) trainer = await loadCheckpoint(checkpointDir, train);
+  else {
+    const fresh = Supernet.create(spaceOfArch(arch), { seed: input.seed, init: recipe.init });
+    if (input.start) loadWeights(fresh, input.start.model);
+    trainer = new Trainer(fresh, train, recipe, { seed: input.seed, arch });
+  }
   const { supernet } = trainer;
   try {
     const { totalSteps: steps, stepsPerEpoch } = trainer.position;
@@ -218,7 +240,14 @@ export async function trainAlone(
         seed: input.seed,
         backend,
         job: input.name ?? "nas train",
-        training: { kind: "standalone", epochs: recipe.epochs, recipe },
+        ...(input.searchAccuracy !== undefined ? { searchAccuracy: input.searchAccuracy } : {}),
+        training: {
+          kind: "standalone",
+          epochs: recipe.epochs,
+          recipe,
+          ...(input.start ? { startedFrom: start } : {}),
+          ...(input.trainOnVal ? { trainOnVal: true } : {}),
+        },
       });
     } finally {
       model.dispose();
@@ -256,6 +285,7 @@ async function claimWorkDir(workDir: string, claim: TrainClaim): Promise<void> {
       recipe: "recipe",
       seed: "seed",
       dataset: "dataset",
+      start: "starting weights",
     };
     const differ = (Object.keys(what) as (keyof TrainClaim)[]).filter(
       (k) => canonicalJson(held[k]) !== canonicalJson(claim[k]),

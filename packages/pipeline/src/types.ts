@@ -1,7 +1,8 @@
 // The contract between the search pipeline and whoever drives it: the CLI, the queue worker and the tests.
 import type { NasSearch, VitArch } from "@vitnas/formats";
+import type { FinalResult } from "./final-phase";
 
-export type Phase = "dataset" | "supernet" | "search" | "export" | "done";
+export type Phase = "dataset" | "supernet" | "search" | "export" | "final" | "done";
 
 /** A point of the accuracy/MACs front. `id` is the architecture's canonical hash. */
 export interface FrontPoint {
@@ -59,4 +60,6 @@ export interface SearchResult {
   evaluatedThisRun?: number;
   outDir: string;
   supernetCheckpoint: string;
+  /** The final phase's trained front architectures (empty when `final.top` is 0). */
+  final: FinalResult[];
 }

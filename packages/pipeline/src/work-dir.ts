@@ -3,10 +3,11 @@
 //   supernet/        the super-network checkpoint (the supernet package's format)
 //   evolution.json   the evolution state after the last finished generation
 //   evaluations/     the evaluation cache (one JSON line per evaluated architecture)
+//   final/<id>/      the final phase's training of one front architecture (trainAlone's work directory)
 import { existsSync } from "node:fs";
 import { access, constants, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { canonicalJson, type NasSearch } from "@vitnas/formats";
+import { canonicalJson, completeJob, type NasSearch } from "@vitnas/formats";
 import { writeJsonAtomic } from "./atomic-file";
 
 export interface WorkDir {
@@ -15,6 +16,7 @@ export interface WorkDir {
   supernet: string;
   evolution: string;
   evaluations: string;
+  final: string;
 }
 
 export function workDirLayout(root: string): WorkDir {
@@ -24,6 +26,7 @@ export function workDirLayout(root: string): WorkDir {
     supernet: join(root, "supernet"),
     evolution: join(root, "evolution.json"),
     evaluations: join(root, "evaluations"),
+    final: join(root, "final"),
   };
 }
 
@@ -46,7 +49,8 @@ export async function claimWorkDir(work: WorkDir, job: NasSearch): Promise<boole
     await writeJsonAtomic(work.job, job);
     return false;
   }
-  const held = JSON.parse(await readFile(work.job, "utf8")) as NasSearch;
+  // Completed again: a directory written before a field existed holds the job without it, which is the same job.
+  const held = completeJob(JSON.parse(await readFile(work.job, "utf8")) as NasSearch);
   if (canonicalJson(held) !== canonicalJson(job)) {
     throw new Error(
       `work directory ${work.root} belongs to another job ("${held.name}"); use another work directory to start this one`,

@@ -1,0 +1,153 @@
+// The final phase: after the search, `final.top` front architectures are trained as standalone models, fine-tuned
+// from their inherited weights (Once-for-All) or from scratch (ViT-ResNAS), then measured on the test split.
+// Each goes through `trainAlone` (resumable from its own checkpoints under the work directory's `final/<id>`) and
+// ends as a bundle in `<out>/trained/<id>`, written whole: a bundle there whose training matches is not trained
+// again, so a search resumed after (or during) this phase redoes nothing finished.
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { canonicalJson, type NasSearch, type SupernetSpec } from "@vitnas/formats";
+import type { Candidate } from "@vitnas/search";
+import { extract, type Supernet } from "@vitnas/supernet";
+import { throwIfAborted } from "./abort";
+import type { BundleMetrics } from "./bundle";
+import type { ProgressClock } from "./progress";
+import { trainAlone } from "./train-alone";
+import type { WorkDir } from "./work-dir";
+
+export interface FinalResult {
+  id: string;
+  /** Top-1 accuracy of the trained model on the test split. */
+  testAccuracy: number;
+  /** On the validation split: held out unless `trainOnVal`. */
+  valAccuracy: number;
+  mode: "finetune" | "scratch";
+  epochs: number;
+  /** The trained bundle, relative to the output directory. */
+  bundle: string;
+}
+
+/**
+ * `count` front members spread evenly over MACs (the front sorted by MACs, first and last included), with the most
+ * accurate always among them.
+ */
+export function spreadAlongFront<T extends { macs: number; accuracy: number }>(front: readonly T[], count: number) {
+  if (count <= 0 || front.length === 0) return [];
+  const sorted = [...front].sort((a, b) => a.macs - b.macs);
+  const n = Math.min(count, sorted.length);
+  const at = new Set(
+    Array.from({ length: n }, (_, i) => (n === 1 ? 0 : Math.round((i * (sorted.length - 1)) / (n - 1)))),
+  );
+  const best = sorted.reduce((b, c, i) => (c.accuracy > sorted[b]!.accuracy ? i : b), 0);
+  if (!at.has(best)) {
+    // Replace the pick nearest to the most accurate member (on a tie the costlier: the cheap end stays covered).
+    const nearest = [...at].sort((x, y) => Math.abs(x - best) - Math.abs(y - best) || y - x)[0]!;
+    at.delete(nearest);
+    at.add(best);
+  }
+  return [...at].sort((x, y) => x - y).map((i) => sorted[i]!);
+}
+
+/** The recipe a final training runs: the job's, with the final section's budget. */
+export function finalRecipe(job: NasSearch): SupernetSpec {
+  const finetune = job.final.mode === "finetune";
+  return {
+    ...job.supernet,
+    epochs: job.final.epochs,
+    learningRate: job.final.learningRate,
+    // Trained weights need no warm-up: it would spend a fine-tuning's short budget below its learning rate.
+    warmupEpochs: finetune ? 0 : job.supernet.warmupEpochs,
+  };
+}
+
+export async function trainFinal(
+  job: NasSearch,
+  front: readonly Candidate[],
+  supernet: Supernet,
+  checkpoint: string,
+  work: WorkDir,
+  outDir: string,
+  context: { backend: string; clock: ProgressClock; signal?: AbortSignal },
+): Promise<FinalResult[]> {
+  const picks = spreadAlongFront(front, job.final.top);
+  const recipe = finalRecipe(job);
+  const finetune = job.final.mode === "finetune";
+  const results: FinalResult[] = [];
+  for (const [i, c] of picks.entries()) {
+    throwIfAborted(context.signal);
+    const bundle = join("trained", c.id);
+    const dir = join(outDir, bundle);
+    const done = await finishedBundle(dir, recipe, finetune ? checkpoint : undefined, job.final.trainOnVal);
+    const report = (fraction: number, details: { epoch?: number; step?: number; steps?: number; loss?: number }) =>
+      context.clock.report("final", (i + fraction) / picks.length, {
+        backend: context.backend,
+        epochs: recipe.epochs,
+        ...details,
+        message: `training ${c.id} (${i + 1} of ${picks.length}, ${job.final.mode})`,
+      });
+    let metrics = done;
+    if (!metrics) {
+      report(0, {});
+      const start = finetune ? extract(supernet, c.arch) : undefined;
+      try {
+        await trainAlone(
+          c.arch,
+          {
+            dataset: job.dataset,
+            recipe,
+            seed: job.seed,
+            name: job.name,
+            searchAccuracy: c.accuracy,
+            trainOnVal: job.final.trainOnVal,
+            ...(start ? { start: { model: start, from: checkpoint } } : {}),
+          },
+          {
+            outDir: dir,
+            workDir: join(work.final, c.id),
+            backend: context.backend,
+            signal: context.signal,
+            onProgress: (e) => {
+              if (e.type === "step")
+                report(e.step / e.steps, { epoch: e.epoch, step: e.step, steps: e.steps, loss: e.loss });
+            },
+          },
+        );
+      } finally {
+        start?.dispose();
+      }
+      metrics = (await finishedBundle(dir, recipe, finetune ? checkpoint : undefined, job.final.trainOnVal))!;
+    }
+    results.push({
+      id: c.id,
+      testAccuracy: metrics.testAccuracy!,
+      valAccuracy: metrics.accuracy,
+      mode: job.final.mode,
+      epochs: recipe.epochs,
+      bundle,
+    });
+    report(1, {});
+  }
+  return results;
+}
+
+/** The metrics of a complete bundle in `dir` trained as asked, or undefined (none, or trained otherwise). */
+async function finishedBundle(
+  dir: string,
+  recipe: SupernetSpec,
+  startedFrom: string | undefined,
+  trainOnVal: boolean,
+): Promise<BundleMetrics | undefined> {
+  const file = join(dir, "metrics.json");
+  if (!existsSync(file)) return undefined;
+  const metrics = JSON.parse(await readFile(file, "utf8")) as BundleMetrics;
+  const t = metrics.training;
+  if (!t || metrics.testAccuracy === undefined) return undefined;
+  const { checkpointEverySteps: _a, archsPerStep: _b, ...want } = recipe;
+  const { checkpointEverySteps: _c, archsPerStep: _d, ...held } = t.recipe;
+  const same =
+    t.startedFrom === startedFrom &&
+    (t.trainOnVal ?? false) === trainOnVal &&
+    canonicalJson({ ...held, attentionWeights: 0, sandwich: 0, distill: 0 }) ===
+      canonicalJson({ ...want, attentionWeights: 0, sandwich: 0, distill: 0 });
+  return same ? metrics : undefined;
+}

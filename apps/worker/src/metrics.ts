@@ -30,6 +30,12 @@ export class WorkerMetrics {
     labelNames: ["worker", "outcome"] as const,
     registers: [this.registry],
   });
+  readonly processRestarts = new Counter({
+    name: "vitnas_worker_search_process_restarts_total",
+    help: "Training processes started again from the last checkpoint after dying (killed, out of memory)",
+    labelNames: ["worker"] as const,
+    registers: [this.registry],
+  });
   readonly imagesPerSecond = new Gauge({
     name: "vitnas_worker_training_images_per_second",
     help: "Supernet training throughput of the latest step, summed over the searches running here",

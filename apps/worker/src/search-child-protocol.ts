@@ -27,7 +27,16 @@ export type ChildMessage =
   | { type: "candidate"; candidate: CandidateRecord }
   | { type: "done"; result: SearchResult }
   | { type: "failed"; name: string; message: string; stack?: string }
-  | { type: "self-test"; result: SelfTestResult };
+  | { type: "self-test"; result: SelfTestResult }
+  | ({ type: "memory" } & MemoryReport);
+
+/** The training process's memory, reported now and then: the figure a search killed for memory is failed with. */
+export interface MemoryReport {
+  /** Resident set size now, bytes. */
+  rss: number;
+  /** Largest resident set size so far, bytes. */
+  peakRss: number;
+}
 
 export interface SelfTestResult {
   backend: string;

@@ -16,6 +16,8 @@ type RunSearch = (job: NasSearch, options: RunSearchOptions) => Promise<SearchRe
 const controller = new AbortController();
 /** Time left to checkpoint after the worker disappeared, before this process gives up and exits. */
 const ORPHAN_GRACE_MS = 20_000;
+/** How often the process reports its memory, so a kill for memory can be failed with the figure. */
+const MEMORY_REPORT_MS = 1000;
 
 function send(message: ChildMessage): Promise<void> {
   return new Promise((resolve) => {
@@ -24,7 +26,14 @@ function send(message: ChildMessage): Promise<void> {
   });
 }
 
+function reportMemory(): void {
+  // maxRSS is in kibibytes.
+  void send({ type: "memory", rss: process.memoryUsage.rss(), peakRss: process.resourceUsage().maxRSS * 1024 });
+}
+
 async function run(start: StartMessage): Promise<void> {
+  reportMemory();
+  setInterval(reportMemory, MEMORY_REPORT_MS).unref();
   try {
     const mod = (await import(start.runnerModule)) as { runSearch?: RunSearch };
     if (typeof mod.runSearch !== "function") throw new Error(`${start.runnerModule} does not export runSearch`);

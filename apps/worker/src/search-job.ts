@@ -10,7 +10,8 @@ import type { Logger } from "./logger";
 import type { WorkerMetrics } from "./metrics";
 import type { SearchJobData } from "./queue";
 import type { SelfTestResult } from "./search-child-protocol";
-import { startSearchProcess } from "./search-process";
+import { type SearchProcess, startSearchProcess } from "./search-process";
+import { describeExit, resultRestartingOnDeath } from "./search-process-restarts";
 import type { SearchRecords } from "./search-records";
 
 export interface SearchJobContext {
@@ -26,6 +27,8 @@ export interface SearchJobContext {
   runnerModule: string;
   backend?: string;
   cancelPollMs: number;
+  /** Restarts of a training process that died (SEARCH_CHILD_RETRIES) before the search is failed. */
+  childRetries: number;
   /** Where datasets may be read from (see dataset-roots.ts). */
   datasetRoots: readonly string[];
   /** Searches running in this process, so cancellation and shutdown can reach them. */
@@ -123,6 +126,7 @@ export async function processSearchJob(
   let frontsWritten = 0;
   let evaluated: number | undefined;
   let unsaved: ProgressEvent | undefined;
+  let lastEvent: ProgressEvent | undefined;
   const flushCandidates = () => {
     if (candidates.length === 0) return;
     const batch = candidates;
@@ -142,6 +146,7 @@ export async function processSearchJob(
   };
 
   const onProgress = (event: ProgressEvent) => {
+    lastEvent = event;
     const now = Date.now();
     const phaseChanged = event.phase !== lastPhase;
     lastPhase = event.phase;
@@ -189,10 +194,12 @@ export async function processSearchJob(
     }
   };
 
-  const child = startSearchProcess(
-    { job: search.job, workDir, outDir, backend: ctx.backend, runnerModule: ctx.runnerModule },
-    { onProgress, onCandidate: (candidate) => candidates.push(candidate) },
-  );
+  const startChild = () =>
+    startSearchProcess(
+      { job: search.job, workDir, outDir, backend: ctx.backend, runnerModule: ctx.runnerModule },
+      { onProgress, onCandidate: (candidate) => candidates.push(candidate) },
+    );
+  let child: SearchProcess = startChild();
   let stopReason: StopReason | undefined;
   const stop = (reason: StopReason) => {
     if (stopReason) return;
@@ -213,7 +220,25 @@ export async function processSearchJob(
   let result: SearchResult | undefined;
   let failure: Error | undefined;
   try {
-    result = await child.done;
+    result = await resultRestartingOnDeath(child, startChild, {
+      retries: ctx.childRetries,
+      stopping: () => stopReason !== undefined,
+      onRestart(next, exit, retry) {
+        child = next;
+        const message =
+          `search process died: ${describeExit(exit)}; restarted from the last checkpoint ` +
+          `(retry ${retry} of ${ctx.childRetries})`;
+        log.warn({ signal: exit.signal, code: exit.code, memory: exit.memory }, message);
+        ctx.metrics.processRestarts.inc({ worker: ctx.worker });
+        // What the dead process reported is stored before its successor reports again.
+        writeFront();
+        flushCandidates();
+        const { front: _front, ...last } = lastEvent ?? { phase: "dataset", percent: 0 };
+        const snapshot: ProgressEvent = { ...last, message };
+        writes.push("progress", () => ctx.records.saveProgress(searchId, snapshot));
+        void live({ type: "progress", progress: snapshot });
+      },
+    });
   } catch (err) {
     failure = err as Error;
   } finally {

@@ -3,7 +3,14 @@ import { type ChildProcess, fork } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { CandidateRecord, ProgressEvent, SearchResult } from "@vitnas/pipeline";
-import type { ChildMessage, SelfTestMessage, SelfTestResult, StartMessage } from "./search-child-protocol";
+import type {
+  ChildMessage,
+  MemoryReport,
+  SelfTestMessage,
+  SelfTestResult,
+  StartMessage,
+} from "./search-child-protocol";
+import { SearchProcessExit } from "./search-process-restarts";
 
 export interface SearchProcessHandlers {
   onProgress: (event: ProgressEvent) => void;
@@ -11,7 +18,10 @@ export interface SearchProcessHandlers {
 }
 
 export interface SearchProcess {
-  /** Resolves with the result; rejects with the child's error (its name kept, "AbortError" after an abort). */
+  /**
+   * Resolves with the result; rejects with the child's error (its name kept, "AbortError" after an abort), or with a
+   * SearchProcessExit when the process ended without reporting one (killed, out of memory).
+   */
   done: Promise<SearchResult>;
   /** Asks the search to checkpoint and stop; `done` then rejects with an AbortError. */
   abort(reason: string): void;
@@ -72,6 +82,7 @@ export function runSelfTest(request: Omit<SelfTestMessage, "type">, timeoutMs = 
 export function startSearchProcess(start: Omit<StartMessage, "type">, handlers: SearchProcessHandlers): SearchProcess {
   const child = forkChild();
   let settled = false;
+  let memory: MemoryReport | undefined;
   const done = new Promise<SearchResult>((resolve, reject) => {
     const fail = (err: Error) => {
       if (settled) return;
@@ -93,13 +104,14 @@ export function startSearchProcess(start: Omit<StartMessage, "type">, handlers: 
         case "failed":
           fail(new SearchProcessError(message.name, message.message, message.stack));
           break;
+        case "memory":
+          memory = { rss: message.rss, peakRss: message.peakRss };
+          break;
       }
     });
     child.on("error", (err) => fail(new Error(`search process: ${err.message}`)));
     // "close" comes after every message of the IPC channel was delivered, unlike "exit".
-    child.on("close", (code, signal) =>
-      fail(new Error(`search process exited (${signal ?? `code ${code}`}) before reporting a result`)),
-    );
+    child.on("close", (code, signal) => fail(new SearchProcessExit(signal, code, memory)));
   });
   child.send({ type: "start", ...start } satisfies StartMessage);
   return {

@@ -92,6 +92,7 @@ export async function startSearchWorker(options: SearchWorkerOptions): Promise<S
     runnerModule: options.runnerModule ?? "@vitnas/pipeline",
     backend: settings.backend,
     cancelPollMs: settings.cancelPollMs,
+    childRetries: settings.childRetries,
     datasetRoots: settings.datasetRoots,
     running,
   };

@@ -21,6 +21,11 @@ export interface WorkerSettings {
   stalledIntervalMs: number;
   /** How many times a job may be recovered from a dead worker before it is failed (a search that kills workers). */
   maxStalledCount: number;
+  /**
+   * How many times a search's training process that died under a live worker (killed, out of memory) is started
+   * again from the last checkpoint before the search is failed.
+   */
+  childRetries: number;
   /** How often a running search's status is read back from Postgres to notice a cancellation missed on pub/sub. */
   cancelPollMs: number;
   /** Port of the Prometheus `/metrics` endpoint; 0 picks a free port, undefined serves none. */
@@ -57,6 +62,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerSet
     lockDurationMs: integer(env, "WORKER_LOCK_MS", 30_000, 1000),
     stalledIntervalMs: integer(env, "WORKER_STALLED_INTERVAL_MS", 15_000, 500),
     maxStalledCount: integer(env, "WORKER_MAX_STALLED", 3, 0),
+    childRetries: integer(env, "SEARCH_CHILD_RETRIES", 2, 0),
     cancelPollMs: integer(env, "WORKER_CANCEL_POLL_MS", 5000, 100),
     metricsPort:
       metricsPort === undefined || metricsPort === "" ? undefined : integer(env, "WORKER_METRICS_PORT", 0, 0),

@@ -24,6 +24,7 @@ export async function main(argv: string[]): Promise<number> {
     import("./commands/eval"),
     import("./commands/predict"),
     import("./commands/train"),
+    import("./commands/export"),
   ]);
   for (const command of commands) command.register(program, setExit);
   try {

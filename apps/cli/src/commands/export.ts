@@ -1,0 +1,125 @@
+// `nas export <bundle-dir|arch.json> --format onnx|safetensors --out <file>`: a model with its weights as a file
+// other runtimes load (docs/export.md), with `preprocessing.json` beside it. The model is a bundle or a saved
+// standalone model directory (arch.json, weights.json, weights.bin), or an arch.json with --weights; the
+// normalisation comes from the bundle's preprocessing.json or --preprocessing. Prints one JSON line.
+import { existsSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { canonicalArchJson, formatIssues, validateArch } from "@vitnas/formats";
+import type { Command } from "commander";
+import type { SetExit } from "../main";
+import { BAD_INPUT, readJsonDocument } from "./validate";
+
+const FORMATS = ["onnx", "safetensors"] as const;
+const LAYOUTS = ["nchw", "nhwc"] as const;
+const BATCH_NORM = ["fold", "node"] as const;
+
+interface ExportOptions {
+  format: string;
+  out: string;
+  weights?: string;
+  preprocessing?: string;
+  layout: string;
+  batchNorm: string;
+}
+
+export function register(program: Command, setExit: SetExit): void {
+  program
+    .command("export")
+    .description("write a model with its weights as ONNX (opset 17) or safetensors, and preprocessing.json beside it")
+    .argument("<model>", "a bundle directory (out/architectures/<id>), a saved model directory, or an arch.json")
+    .requiredOption("--format <format>", `one of ${FORMATS.join(", ")}`)
+    .requiredOption("--out <file>", "the file to write (written whole or not at all)")
+    .option("--weights <weights.json>", "the weights of an arch.json (default: weights.json beside it)")
+    .option("--preprocessing <file>", "the normalisation the model was trained with (default: its preprocessing.json)")
+    .option("--layout <layout>", "ONNX input layout: nchw or nhwc", "nchw")
+    .option("--batch-norm <mode>", "ONNX stem batch norm: fold (into the conv) or node", "fold")
+    .action(async (source: string, opts: ExportOptions) => {
+      const fail = (message: string) => {
+        process.stderr.write(`${message}\n`);
+        setExit(BAD_INPUT);
+      };
+      const format = FORMATS.find((f) => f === opts.format);
+      if (!format) return fail(`--format: "${opts.format}" is not one of ${FORMATS.join(", ")}`);
+      const layout = LAYOUTS.find((l) => l === opts.layout.toLowerCase());
+      if (!layout) return fail(`--layout: "${opts.layout}" is not one of ${LAYOUTS.join(", ")}`);
+      const batchNorm = BATCH_NORM.find((b) => b === opts.batchNorm);
+      if (!batchNorm) return fail(`--batch-norm: "${opts.batchNorm}" is not one of ${BATCH_NORM.join(", ")}`);
+      if (!existsSync(source)) return fail(`${source} does not exist`);
+
+      const isDir = statSync(source).isDirectory();
+      const modelDir = isDir ? source : opts.weights ? weightsDir(opts.weights) : dirname(source);
+      if (!existsSync(join(modelDir, "weights.json"))) {
+        return fail(`no weights.json in ${modelDir}${isDir ? "" : ": pass --weights <weights.json>"}`);
+      }
+      const preprocessingFile = opts.preprocessing ?? join(isDir ? source : dirname(source), "preprocessing.json");
+      if (!existsSync(preprocessingFile)) {
+        return fail(
+          `no ${preprocessingFile}: pass --preprocessing <file> with the normalisation the model was trained with ` +
+            "(a bundle's preprocessing.json)",
+        );
+      }
+      const read = await readJsonDocument(preprocessingFile);
+      if ("error" in read) return fail(read.error);
+      const training = trainingInput(read.doc);
+      if (typeof training === "string") return fail(`${preprocessingFile}: ${training}`);
+
+      const { initBackend, StandaloneModel } = await import("@vitnas/supernet");
+      // Exporting only copies numbers out of tensors: the plain JavaScript backend is enough and starts at once.
+      await initBackend({ force: "cpu", log: null });
+      let model: Awaited<ReturnType<typeof StandaloneModel.load>>;
+      try {
+        model = await StandaloneModel.load(modelDir);
+      } catch (err) {
+        return fail((err as Error).message);
+      }
+      try {
+        if (!isDir) {
+          const arch = await readJsonDocument(source);
+          if ("error" in arch) return fail(arch.error);
+          const valid = validateArch(arch.doc);
+          if (!valid.ok) return fail(`${source}: invalid vit-arch/v1 architecture\n${formatIssues(valid.errors)}`);
+          if (canonicalArchJson(valid.value) !== canonicalArchJson(model.arch)) {
+            return fail(`${source} is not the architecture of the weights in ${modelDir}`);
+          }
+        }
+        const { writeExport } = await import("@vitnas/export");
+        let written: Awaited<ReturnType<typeof writeExport>>;
+        try {
+          written = await writeExport(model, training, opts.out, {
+            format,
+            layout: layout === "nchw" ? "NCHW" : "NHWC",
+            batchNorm,
+          });
+        } catch (err) {
+          return fail(`cannot export: ${(err as Error).message}`);
+        }
+        const { path, bytes, sha256, preprocessingPath } = written;
+        process.stdout.write(
+          `${JSON.stringify({ format, out: path, bytes, sha256, preprocessing: preprocessingPath, layout: written.preprocessing.input.layout })}\n`,
+        );
+      } finally {
+        model.dispose();
+      }
+    });
+}
+
+/** The directory holding weights.json and weights.bin, from --weights (the file or its directory). */
+function weightsDir(path: string): string {
+  return existsSync(path) && statSync(path).isDirectory() ? path : dirname(path);
+}
+
+/** Normalisation and class names from a bundle's preprocessing.json (or an export's, or a bare one). */
+function trainingInput(doc: unknown): import("@vitnas/export").TrainingInput | string {
+  const d = (doc ?? {}) as { normalization?: unknown; pixels?: { normalization?: unknown }; classNames?: unknown };
+  const n = (d.normalization ?? d.pixels?.normalization) as { mean?: unknown; std?: unknown } | undefined;
+  const numbers = (x: unknown) => Array.isArray(x) && x.length > 0 && x.every((v) => typeof v === "number");
+  if (!n || !numbers(n.mean) || !numbers(n.std)) return "no normalization { mean: [...], std: [...] }";
+  const classNames = d.classNames;
+  if (classNames !== undefined && !(Array.isArray(classNames) && classNames.every((c) => typeof c === "string"))) {
+    return "classNames is not a list of strings";
+  }
+  return {
+    normalization: { mean: n.mean as number[], std: n.std as number[] },
+    ...(classNames ? { classNames: classNames as string[] } : {}),
+  };
+}

@@ -193,6 +193,10 @@ export async function bench(): Promise<BenchSection[]> {
     const dashboard = {
       "scatter maxPoints=5000 (dashboard), ms": await median(9, get("/scatter?maxPoints=5000")),
       "fronts of 50 generations (dashboard), ms": await median(9, get("/fronts")),
+      "parallel coordinates maxPoints=5000 (dashboard), ms": await median(9, get("/parallel?maxPoints=5000")),
+      // Computed once per candidate count, then kept: the first read is the one that costs.
+      "choice importance, first read (10,000 sampled), ms": await median(1, get("/importance")),
+      "choice importance, later reads, ms": await median(9, get("/importance")),
     };
 
     return [

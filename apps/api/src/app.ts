@@ -15,6 +15,7 @@ import { ApiError, answerFrameworkError, registerErrorHandlers } from "./errors"
 import { registerInputGuard } from "./input-guard";
 import { DEFAULT_JOB_LIMITS, type JobLimits } from "./job-limits";
 import { registerMetrics } from "./metrics";
+import { analysisRoutes } from "./routes/analysis";
 import { dashboardRoutes } from "./routes/dashboard";
 import { healthRoutes } from "./routes/health";
 import { resultRoutes } from "./routes/results";
@@ -180,6 +181,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             eventPollMs: options.eventPollMs ?? 1000,
           });
           await scope.register(resultRoutes, { db, searches, artifacts: options.artifacts });
+          await scope.register(analysisRoutes, { db, searches });
         },
         { prefix: "/searches" },
       );

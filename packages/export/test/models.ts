@@ -41,9 +41,13 @@ export interface ArchOptions {
   reduction: "residual" | "none";
   /** Attention per block: one spec for all, or one per block in order. */
   attention: AttentionSpec | AttentionSpec[];
+  /** Overrides of the reduction's defaults above. */
+  position?: VitArch["position"];
+  classToken?: boolean;
+  stem?: StemSpec;
 }
 
-export function testArch({ reduction, attention }: ArchOptions): VitArch {
+export function testArch({ reduction, attention, ...overrides }: ArchOptions): VitArch {
   const specs = Array.isArray(attention) ? attention : undefined;
   let next = 0;
   const at = () => (specs ? specs[next++ % specs.length]! : (attention as AttentionSpec));
@@ -53,9 +57,9 @@ export function testArch({ reduction, attention }: ArchOptions): VitArch {
   const input = {
     format: "vit-arch/v1",
     input: { imageSize: 8, channels: 3, classes: 5 },
-    stem: residual ? PLAIN_STEM : RESIDUAL_STEM,
-    position: residual ? "learned" : "rope",
-    classToken: residual,
+    stem: overrides.stem ?? (residual ? PLAIN_STEM : RESIDUAL_STEM),
+    position: overrides.position ?? (residual ? "learned" : "rope"),
+    classToken: overrides.classToken ?? residual,
     stages: residual
       ? [
           { width: 16, headDim: 8, reduction: "none", blocks: blocks(Array(count).fill(2), 32) },

@@ -8,7 +8,7 @@ import type { AttentionCtx } from "./types";
 export function projectQKV(x: string, ctx: AttentionCtx): { q: string; k: string; v: string } {
   const { g, w, prefix, spec, width: dm, heads: h, headDim: d } = ctx;
   const a = h * d;
-  const weight = ctx.w.block(prefix, spec.type, "qkv.w", [dm, 3, a]);
+  const weight = w.block(prefix, spec.type, "qkv.w", [dm, 3, a]);
   const bias = w.block(prefix, spec.type, "qkv.b", [3, a]);
   const heads = (i: number, name: string) => {
     const part = new Float32Array(dm * a);

@@ -27,6 +27,29 @@ describe("estimateJob", () => {
     expect(e.assumptions).toEqual([]);
   });
 
+  it("adds the final phase's trainings: top x images x epochs x candidate MACs x 3", () => {
+    const base = (d: ReturnType<typeof fixture>) => {
+      d.dataset = { kind: "synthetic", train: 1000, val: 200, test: 100 };
+      d.supernet = { epochs: 8 };
+    };
+    const without = estimateJob(job(base));
+    const finetune = estimateJob(
+      job((d) => {
+        base(d);
+        d.final = { top: 3 };
+      }),
+    );
+    // Fine-tuning defaults to a quarter of the epochs (2), on training + validation images.
+    expect(finetune.trainingMacs! - without.trainingMacs!).toBe(3 * 1200 * 2 * finetune.candidateMacs * 3);
+    const scratch = estimateJob(
+      job((d) => {
+        base(d);
+        d.final = { top: 2, mode: "scratch", trainOnVal: false };
+      }),
+    );
+    expect(scratch.trainingMacs! - without.trainingMacs!).toBe(2 * 1000 * 8 * scratch.candidateMacs * 3);
+  });
+
   it("prices training at the largest sub-network: no sample of the space costs more", () => {
     const j = job();
     const { largestMacs } = estimateJob(j);

@@ -5,7 +5,7 @@ import { existsSync, statSync } from "node:fs";
 import { access, constants, mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { type DatasetSpec, formatIssues, type NasSearch, validateJob } from "@vitnas/formats";
-import type { CandidateRecord, FrontPoint, ProgressEvent, SearchResult } from "@vitnas/pipeline";
+import type { CandidateRecord, FinalResult, FrontPoint, ProgressEvent, SearchResult } from "@vitnas/pipeline";
 import type { Command } from "commander";
 import { ABORTED, interruptible } from "../interrupt";
 import type { SetExit } from "../main";
@@ -49,14 +49,19 @@ export async function readJob(file: string): Promise<{ job: NasSearch } | { erro
   return { job: result.value };
 }
 
-export function frontTable(front: FrontPoint[]): string {
-  const rows = [["id", "accuracy", "MACs", "params"]];
+/** The front by MACs; with the final phase's results, a column of trained test accuracy ("-": not trained). */
+export function frontTable(front: FrontPoint[], final: readonly FinalResult[] = []): string {
+  const trained = new Map(final.map((f) => [f.id, f]));
+  const rows = [["id", "accuracy", "MACs", "params", ...(final.length ? ["trained: test"] : [])]];
+  const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
   for (const p of [...front].sort((a, b) => a.macs - b.macs)) {
+    const f = trained.get(p.id);
     rows.push([
       p.id,
-      `${(100 * p.accuracy).toFixed(2)}%`,
+      percent(p.accuracy),
       p.macs.toLocaleString("en-US"),
       p.params.toLocaleString("en-US"),
+      ...(final.length ? [f ? percent(f.testAccuracy) : "-"] : []),
     ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -85,6 +90,7 @@ function jsonDisplay(): Display {
         candidatesEvaluated: r.candidatesEvaluated,
         supernetCheckpoint: r.supernetCheckpoint,
         front: r.front.map(({ arch: _arch, ...p }) => p),
+        final: r.final,
       }),
     stop: () => {},
   };
@@ -121,9 +127,12 @@ async function barDisplay(): Promise<Display> {
         bar("supernet", e.steps).update(e.step ?? 0, { info });
       } else if (e.phase === "search" && e.generations !== undefined) {
         const info = `gen ${e.generation}/${e.generations} evaluated ${e.candidatesEvaluated} front ${e.front?.length ?? 0} HV ${e.hypervolume?.toFixed(4) ?? "-"}${eta(e)}`;
-        bar("search", 100).update(Math.round(((e.percent - 77) / 20) * 100), { info });
+        bar("search", e.generations + 1).update(Math.min(e.generations + 1, (e.generation ?? 0) + 1), { info });
       } else if (e.phase === "export") {
-        bar("export", 100).update(Math.round(((e.percent - 97) / 3) * 100), { info: e.message ?? "" });
+        bar("export", 1).update(0, { info: e.message ?? "" });
+      } else if (e.phase === "final" && e.steps) {
+        const info = `${e.message ?? ""} loss ${e.loss?.toFixed(3) ?? "-"}${eta(e)}`;
+        bar("final", e.steps).update(e.step ?? 0, { info });
       } else if (e.message) {
         bars.log(`${e.message}\n`);
       }
@@ -132,7 +141,8 @@ async function barDisplay(): Promise<Display> {
     finish(r) {
       bars.stop();
       process.stdout.write(
-        `\n${r.candidatesEvaluated} architectures evaluated on ${r.backend}; front (${r.front.length}):\n${frontTable(r.front)}\n` +
+        `\n${r.candidatesEvaluated} architectures evaluated on ${r.backend}; front (${r.front.length}):\n${frontTable(r.front, r.final)}\n` +
+          (r.final.length ? `trained models (test accuracy above) in ${r.outDir}/trained\n` : "") +
           `bundles and pareto.json in ${r.outDir}\n`,
       );
     },

@@ -5,7 +5,8 @@ initialisation, AdamW, one warm-up epoch then cosine decay, label smoothing 0.1 
 sizes as the product. Prints one JSON line per epoch and a last line with the test accuracy.
 
 usage: torch_vit.py DATASET_DIR TRAIN VAL EPOCHS [--width 64 --depth 3 --mlp 128 --heads 4 --lr 2e-3 --batch 64
-                    --shift 0 --seed 0 --threads 1 --warmup 1]   (--warmup: epochs of linear learning-rate warm-up)
+                    --shift 0 --seed 0 --threads 1 --warmup 1 --wd 0.05 --smoothing 0.1 --flip 1]
+       (--warmup: epochs of linear learning-rate warm-up; --flip 0: no random flips)
 """
 import argparse, gzip, json, math, os, struct, time
 
@@ -68,7 +69,8 @@ def main():
     p.add_argument("epochs", type=int)
     for name, kind, default in [("width", int, 64), ("depth", int, 3), ("mlp", int, 128), ("heads", int, 4),
                                 ("lr", float, 2e-3), ("batch", int, 64), ("shift", int, 0), ("seed", int, 0),
-                                ("threads", int, 1), ("warmup", float, 1.0)]:
+                                ("threads", int, 1), ("warmup", float, 1.0), ("wd", float, 0.05),
+                                ("smoothing", float, 0.1), ("flip", int, 1)]:
         p.add_argument("--" + name, type=kind, default=default)
     a = p.parse_args()
     torch.manual_seed(a.seed)
@@ -90,14 +92,14 @@ def main():
     xv, yv = prepare(images[val]), torch.tensor(labels[val].astype(np.int64))
     xt, yt = prepare(test_images), torch.tensor(test_labels.astype(np.int64))
     model = ViT(a.width, a.depth, a.heads, a.mlp, 10, 1)
-    optimizer = torch.optim.AdamW(model.parameters(), a.lr, weight_decay=0.05)
+    optimizer = torch.optim.AdamW(model.parameters(), a.lr, weight_decay=a.wd)
     per_epoch = math.ceil(a.train / a.batch)
     total = a.epochs * per_epoch
     warm = round(a.warmup * per_epoch)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: (s + 1) / warm if s < warm
         else 0.5 * (1 + math.cos(math.pi * (s - warm) / max(1, total - warm))))
-    loss_of = nn.CrossEntropyLoss(label_smoothing=0.1)
+    loss_of = nn.CrossEntropyLoss(label_smoothing=a.smoothing)
 
     def accuracy(x, y):
         model.eval()
@@ -116,7 +118,7 @@ def main():
                 padded = F.pad(x, (a.shift,) * 4)
                 offsets = torch.randint(0, 2 * a.shift + 1, (len(batch), 2))
                 x = torch.stack([padded[k, :, dy:dy + 32, dx:dx + 32] for k, (dy, dx) in enumerate(offsets.tolist())])
-            flip = torch.rand(len(batch)) < 0.5
+            flip = torch.rand(len(batch)) < (0.5 if a.flip else 0.0)
             x = torch.where(flip[:, None, None, None], x.flip(3), x)
             optimizer.zero_grad()
             loss_of(model(x), ys[batch]).backward()

@@ -45,6 +45,7 @@ export function dbSearchRecords(db: Db): SearchRecords {
         });
       }
     },
+    listIdle: (before, limit) => db.searches.listIdle(before, limit),
     async markRequeued(searchId, reason) {
       await db.searches.transition(searchId, ["running"], "queued");
       await audit(searchId, "search.requeued", { reason });

@@ -26,7 +26,9 @@ export interface SearchRecords {
   upsertCandidates(searchId: string, candidates: CandidateRecord[]): Promise<void>;
   setFront(searchId: string, generation: number, front: FrontPoint[], hypervolume: number | undefined): Promise<void>;
   recordArtifacts(searchId: string, artifacts: (StoredArtifact & { kind: string; archHash?: string })[]): Promise<void>;
-  /** Back in the queue (the worker shut down); keeps progress and checkpoints. */
+  /** Queued or running searches not updated since `before`, least recently updated first (for the reconciler). */
+  listIdle(before: Date, limit: number): Promise<{ id: string; status: SearchStatus }[]>;
+  /** Back in the queue (the worker shut down, or its job was lost); keeps progress and checkpoints. */
   markRequeued(searchId: string, reason: string): Promise<void>;
   /** Fails a search left running by workers that kept dying; false when it was not running any more. */
   failStalled(searchId: string, error: string): Promise<boolean>;

@@ -7,7 +7,8 @@ import type { ArtifactStore } from "./artifact-store";
 import { parseControlMessage, searchControlChannel } from "./live-events";
 import { createLogger, type Logger } from "./logger";
 import { serveMetrics, WorkerMetrics } from "./metrics";
-import { SEARCH_QUEUE, type SearchJobData } from "./queue";
+import { createSearchQueue, SEARCH_QUEUE, type SearchJobData } from "./queue";
+import { startReconciler } from "./reconciler";
 import type { SelfTestResult } from "./search-child-protocol";
 import { processSearchJob, type RunningSearch, type SearchJobContext } from "./search-job";
 import { runSelfTest } from "./search-process";
@@ -160,6 +161,23 @@ export async function startSearchWorker(options: SearchWorkerOptions): Promise<S
   beat();
   const heartbeat = setInterval(beat, HEARTBEAT_MS);
 
+  // Postgres against the queue, for searches whose jobs Redis lost with its data.
+  const queue = createSearchQueue(publisher, { prefix: settings.queuePrefix });
+  queue.on("error", (err) => logger.warn({ err: err.message }, "queue error"));
+  const reconciler =
+    settings.reconcileIntervalMs > 0
+      ? startReconciler({
+          queue,
+          redis: publisher,
+          prefix: settings.queuePrefix,
+          records: options.records,
+          logger,
+          graceMs: settings.reconcileGraceMs,
+          intervalMs: settings.reconcileIntervalMs,
+          localRunning: () => running.keys(),
+        })
+      : undefined;
+
   const metricsServer =
     settings.metricsPort === undefined ? undefined : await serveMetrics(metrics, settings.metricsPort);
 
@@ -173,10 +191,12 @@ export async function startSearchWorker(options: SearchWorkerOptions): Promise<S
     shutdown() {
       closing ??= (async () => {
         logger.info({ running: [...running.keys()] }, "shutting down");
+        await reconciler?.stop();
         const closed = Promise.all([worker.close(), queueEvents.close()]);
         for (const search of running.values()) search.stop("shutdown");
         await closed;
         clearInterval(heartbeat);
+        await queue.close().catch(() => undefined);
         await publisher.del(heartbeatKey).catch(() => undefined);
         await Promise.all(
           [publisher, subscriber, bullConnection, eventsConnection]

@@ -26,6 +26,10 @@ export interface WorkerSettings {
    * again from the last checkpoint before the search is failed.
    */
   childRetries: number;
+  /** How often this worker checks Postgres's queued and running searches against the queue (0: never). */
+  reconcileIntervalMs: number;
+  /** How long a queued or running search must have gone without an update before it is re-queued for want of a job. */
+  reconcileGraceMs: number;
   /** How often a running search's status is read back from Postgres to notice a cancellation missed on pub/sub. */
   cancelPollMs: number;
   /** Port of the Prometheus `/metrics` endpoint; 0 picks a free port, undefined serves none. */
@@ -63,6 +67,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerSet
     stalledIntervalMs: integer(env, "WORKER_STALLED_INTERVAL_MS", 15_000, 500),
     maxStalledCount: integer(env, "WORKER_MAX_STALLED", 3, 0),
     childRetries: integer(env, "SEARCH_CHILD_RETRIES", 2, 0),
+    reconcileIntervalMs: integer(env, "WORKER_RECONCILE_MS", 60_000, 0),
+    reconcileGraceMs: integer(env, "WORKER_RECONCILE_GRACE_MS", 30_000, 0),
     cancelPollMs: integer(env, "WORKER_CANCEL_POLL_MS", 5000, 100),
     metricsPort:
       metricsPort === undefined || metricsPort === "" ? undefined : integer(env, "WORKER_METRICS_PORT", 0, 0),

@@ -49,10 +49,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(): Promise<Harness> {
+export async function createHarness(options: { redisUrl?: string } = {}): Promise<Harness> {
+  const redisUrl = options.redisUrl ?? (process.env.REDIS_URL || "redis://127.0.0.1:6379");
   const scratch = await createScratchDatabase({ prefix: "vitnas_worker" });
   const db = createDb(scratch.url);
-  const redis = new Redis(process.env.REDIS_URL || "redis://127.0.0.1:6379", { maxRetriesPerRequest: null });
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const prefix = `test-${randomUUID()}`;
   const queue = createSearchQueue(redis, { prefix });
   const root = await mkdtemp(join(tmpdir(), "worker-artifacts-"));
@@ -61,7 +62,7 @@ export async function createHarness(): Promise<Harness> {
   const workers: SearchWorker[] = [];
   const settings = (overrides: Partial<WorkerSettings> = {}): WorkerSettings => ({
     ...settingsFromEnv({}),
-    redisUrl: process.env.REDIS_URL || "redis://127.0.0.1:6379",
+    redisUrl,
     databaseUrl: scratch.url,
     artifactsDir: root,
     queuePrefix: prefix,

@@ -295,6 +295,18 @@ export function searchesRepository(prisma: PrismaClient, pool: pg.Pool) {
         .findMany({ where: { status }, select: summaryFields, orderBy: { createdAt: "asc" }, take: limit })
         .then((rows) => rows.map(toSummary)),
 
+    /**
+     * Queued or running searches (of every team) not updated since `before`, least recently updated first: what the
+     * worker's reconciler checks against the queue. A running search's progress updates it every second or so.
+     */
+    listIdle: (before: Date, limit = 1000): Promise<{ id: string; status: SearchStatus; updatedAt: Date }[]> =>
+      prisma.search.findMany({
+        where: { status: { in: [...ACTIVE_STATUSES] }, updatedAt: { lt: before } },
+        select: { id: true, status: true, updatedAt: true },
+        orderBy: { updatedAt: "asc" },
+        take: limit,
+      }) as Promise<{ id: string; status: SearchStatus; updatedAt: Date }[]>,
+
     /** Count of searches per status (zeros included). */
     async countByStatus(): Promise<Record<SearchStatus, number>> {
       const rows = await prisma.search.groupBy({ by: ["status"], _count: { _all: true } });

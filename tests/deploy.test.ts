@@ -563,6 +563,26 @@ describe("docker-compose.yml", () => {
     expect(worker).toContain("/metrics");
   });
 
+  it("runs Redis with the append-only file on its volume and no eviction (docs/deployment.md, Redis persistence)", () => {
+    const redis = service("redis");
+    const command = redis.command;
+    expect(Array.isArray(command), "exec form").toBe(true);
+    const words = command as string[];
+    expect(words[0]).toBe("redis-server");
+    // The last occurrence of an option wins in redis-server's argument list.
+    const option = (name: string) => {
+      const at = words.lastIndexOf(`--${name}`);
+      return at < 0 ? undefined : words[at + 1];
+    };
+    expect(option("appendonly"), "the queue survives a restart").toBe("yes");
+    expect(option("appendfsync")).toBe("everysec");
+    expect(option("maxmemory-policy"), "BullMQ loses jobs whose keys are evicted").toBe("noeviction");
+    expect(
+      redis.volumes?.some((v) => /^\w+:\/data$/.test(v)),
+      "the append-only file lives on a volume",
+    ).toBe(true);
+  });
+
   it("keeps the database and the artifact store in named volumes, the artifacts shared by the API and every worker", () => {
     const declared = Object.keys(compose.volumes ?? {});
     for (const s of Object.values(compose.services)) {

@@ -5,7 +5,7 @@ export interface ArtifactInput {
   searchId: string;
   /** Set for the files of an architecture's export bundle; omitted for search-wide files. */
   archHash?: string | null;
-  /** e.g. "bundle", "pareto", "checkpoint". */
+  /** e.g. "bundle" (inherited weights), "trained" (the final phase's standalone model), "pareto", "checkpoint". */
   kind: string;
   /** Relative to the artifact store's root. */
   path: string;
@@ -47,11 +47,11 @@ export function artifactsRepository(prisma: PrismaClient) {
       return toRecord(row);
     },
 
-    /** A search's artifacts; with `archHash`, only that architecture's bundle files. */
-    list: async (searchId: string, archHash?: string): Promise<ArtifactRecord[]> =>
+    /** A search's artifacts; with `archHash`, only that architecture's files; with `kind`, only those of that kind. */
+    list: async (searchId: string, archHash?: string, kind?: string): Promise<ArtifactRecord[]> =>
       (
         await prisma.artifact.findMany({
-          where: { searchId, ...(archHash === undefined ? {} : { archHash }) },
+          where: { searchId, ...(archHash === undefined ? {} : { archHash }), ...(kind === undefined ? {} : { kind }) },
           orderBy: { path: "asc" },
         })
       ).map(toRecord),

@@ -7,6 +7,7 @@ import { artifactsRepository } from "./artifacts";
 import { auditRepository } from "./audit";
 import { candidatesRepository } from "./candidates";
 import { retryReadsOnConnectionLoss } from "./connection-loss";
+import { finalTrainingsRepository } from "./final-trainings";
 import { frontsRepository } from "./fronts";
 import { PrismaClient } from "./generated/prisma/client";
 import { progressRepository } from "./progress";
@@ -46,6 +47,7 @@ export function createDb(databaseUrl: string, options: DbOptions = {}) {
     progress: progressRepository(pool),
     candidates: candidatesRepository(pool),
     fronts: frontsRepository(pool),
+    finalTrainings: finalTrainingsRepository(pool),
     artifacts: artifactsRepository(prisma),
     audit: auditRepository(prisma),
     /** Resolves when the database answers a trivial query. */

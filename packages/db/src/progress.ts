@@ -14,6 +14,8 @@ export interface SearchEventRecord {
 
 export interface MetricInput {
   at?: Date;
+  /** The pipeline phase that trained (default "supernet"; "final" for the winners trained alone). */
+  phase?: string;
   epoch?: number | null;
   step?: number | null;
   loss?: number | null;
@@ -36,11 +38,12 @@ export function progressRepository(pool: pg.Pool) {
   const recordMetrics = async (searchId: string, rows: MetricInput[]): Promise<void> => {
     if (rows.length === 0) return;
     await pool.query(
-      `INSERT INTO training_metrics (search_id, at, epoch, step, loss, images_per_sec)
-       SELECT $1, * FROM unnest($2::timestamptz[], $3::int[], $4::int[], $5::float8[], $6::float8[])`,
+      `INSERT INTO training_metrics (search_id, at, phase, epoch, step, loss, images_per_sec)
+       SELECT $1, * FROM unnest($2::timestamptz[], $3::text[], $4::int[], $5::int[], $6::float8[], $7::float8[])`,
       [
         searchId,
         rows.map((r) => r.at ?? new Date()),
+        rows.map((r) => r.phase ?? "supernet"),
         rows.map((r) => finiteOrNull(r.epoch)),
         rows.map((r) => finiteOrNull(r.step)),
         rows.map((r) => finiteOrNull(r.loss)),
@@ -52,7 +55,8 @@ export function progressRepository(pool: pg.Pool) {
   return {
     /**
      * Records one progress event: it becomes the search's progress snapshot and an event row; when it carries a
-     * loss or an images/s figure it is also a training metric. The `front` array is left out (fronts.set keeps it).
+     * loss or an images/s figure it is also a training metric of its phase. The `front` array is left out
+     * (fronts.set keeps it).
      */
     async report(searchId: string, event: ProgressSnapshot): Promise<void> {
       const { front: _front, ...snapshot } = event;
@@ -66,7 +70,13 @@ export function progressRepository(pool: pg.Pool) {
       const imagesPerSec = finiteOrNull(event.imagesPerSec);
       if (loss !== null || imagesPerSec !== null) {
         await recordMetrics(searchId, [
-          { epoch: finiteOrNull(event.epoch), step: finiteOrNull(event.step), loss, imagesPerSec },
+          {
+            phase: String(event.phase),
+            epoch: finiteOrNull(event.epoch),
+            step: finiteOrNull(event.step),
+            loss,
+            imagesPerSec,
+          },
         ]);
       }
     },
@@ -92,17 +102,20 @@ export function progressRepository(pool: pg.Pool) {
 
     recordMetrics,
 
-    /** Training metrics in time order, averaged into at most `maxPoints` consecutive buckets. */
-    async metricSeries(searchId: string, maxPoints: number): Promise<MetricPoint[]> {
+    /**
+     * One phase's training metrics in time order, averaged into at most `maxPoints` consecutive buckets: the
+     * super-network's by default, "final" for the trainings of the final phase (one after the other).
+     */
+    async metricSeries(searchId: string, maxPoints: number, phase = "supernet"): Promise<MetricPoint[]> {
       const { rows } = await pool.query<MetricPoint>(
         `WITH m AS (
            SELECT at, epoch, step, loss, images_per_sec,
                   row_number() OVER (ORDER BY id) - 1 AS rn, count(*) OVER () AS n
-           FROM training_metrics WHERE search_id = $1)
+           FROM training_metrics WHERE search_id = $1 AND phase = $3)
          SELECT max(at) AS at, max(epoch) AS epoch, max(step) AS step, avg(loss) AS loss,
                 avg(images_per_sec) AS "imagesPerSec", count(*)::int AS count
          FROM m GROUP BY floor(rn * $2::float8 / n) ORDER BY floor(rn * $2::float8 / n)`,
-        [searchId, Math.max(1, Math.floor(maxPoints))],
+        [searchId, Math.max(1, Math.floor(maxPoints)), phase],
       );
       return rows;
     },

@@ -22,7 +22,10 @@ export interface ArtifactStore {
   workDir(searchId: string): Promise<string>;
   /** Makes the work directory's current checkpoints durable in the store (a no-op when it is the store itself). */
   saveWorkDir(searchId: string): Promise<void>;
-  /** A fresh, empty local directory for the search's outputs. */
+  /**
+   * A local directory for the search's outputs, emptied but for the final phase's trained bundles (`trained/`),
+   * which the pipeline checks before reusing them and would otherwise train again.
+   */
   outDir(searchId: string): Promise<string>;
   /** Stores every file of the search's output directory and returns them with sizes and digests. */
   publishOutputs(searchId: string): Promise<StoredArtifact[]>;
@@ -33,6 +36,9 @@ export interface ArtifactStore {
   /** Reads a stored artifact; rejects with a message naming the key when there is none. */
   open(key: string): Promise<ReadStream>;
 }
+
+/** Output directories that survive from one run of a search to the next (see `outDir`). */
+const KEPT_OUTPUTS = new Set(["trained"]);
 
 export function searchKey(searchId: string, ...parts: string[]): string {
   return ["searches", searchId, ...parts].join("/");
@@ -85,9 +91,14 @@ export class LocalArtifactStore implements ArtifactStore {
 
   async outDir(searchId: string): Promise<string> {
     const dir = this.pathOf(searchKey(searchId, "out"));
-    // Outputs of an earlier, interrupted export are stale: the run that publishes them writes them all again.
-    await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
+    // Outputs of an earlier, interrupted export are stale: the run that publishes them writes them all again. A
+    // trained bundle is different: it is written whole once its training ends, and that training's checkpoints are
+    // then gone, so removing it would train it again from the start. The pipeline reuses one only when it was
+    // trained as the job asks (docs/deployment.md, "The final phase").
+    for (const entry of await readdir(dir)) {
+      if (!KEPT_OUTPUTS.has(entry)) await rm(join(dir, entry), { recursive: true, force: true });
+    }
     return dir;
   }
 

@@ -45,6 +45,18 @@ export function dbSearchRecords(db: Db): SearchRecords {
         });
       }
     },
+    async recordFinal(searchId, final) {
+      await db.finalTrainings.replace(
+        searchId,
+        final.map(({ id, testAccuracy, valAccuracy, epochs, mode }) => ({
+          id,
+          testAccuracy,
+          valAccuracy,
+          epochs,
+          mode,
+        })),
+      );
+    },
     listIdle: (before, limit) => db.searches.listIdle(before, limit),
     async markRequeued(searchId, reason) {
       await db.searches.transition(searchId, ["running"], "queued");

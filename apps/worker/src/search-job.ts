@@ -48,12 +48,14 @@ const SNAPSHOT_EVERY_MS = 1000;
 const LIVE_EVERY_MS = 250;
 
 /**
- * Classifies an output file by the pipeline's layout: `architectures/<archHash>/...` are export bundles,
- * `pareto.json` the front.
+ * Classifies an output file by the pipeline's layout: `architectures/<archHash>/...` are export bundles (weights
+ * inherited from the super-network), `trained/<archHash>/...` the final phase's standalone models, `pareto.json` the
+ * front.
  */
 export function artifactKind(searchId: string, artifact: StoredArtifact): { kind: string; archHash?: string } {
   const parts = artifact.key.slice(`searches/${searchId}/out/`.length).split("/");
   if (parts.length >= 3 && parts[0] === "architectures") return { kind: "bundle", archHash: parts[1]! };
+  if (parts.length >= 3 && parts[0] === "trained") return { kind: "trained", archHash: parts[1]! };
   if (parts.length === 1 && parts[0] === "pareto.json") return { kind: "pareto" };
   return { kind: "file" };
 }
@@ -309,9 +311,12 @@ async function recordResult(
   );
   if (!frontRecorded) await ctx.records.setFront(searchId, generations, result.front, undefined);
   await ctx.store.saveWorkDir(searchId);
-  const artifacts = await ctx.store.publishOutputs(searchId);
-  await ctx.records.recordArtifacts(
-    searchId,
-    artifacts.map((artifact) => ({ ...artifact, ...artifactKind(searchId, artifact) })),
-  );
+  const trained = new Set(result.final.map((f) => f.id));
+  const artifacts = (await ctx.store.publishOutputs(searchId))
+    .map((artifact) => ({ ...artifact, ...artifactKind(searchId, artifact) }))
+    // The output directory keeps trained bundles across runs (see artifact-store.ts): only this result's count.
+    .filter((artifact) => artifact.kind !== "trained" || trained.has(artifact.archHash!));
+  await ctx.records.recordArtifacts(searchId, artifacts);
+  // After their bundles: an architecture listed as trained can be downloaded as such.
+  await ctx.records.recordFinal(searchId, result.final);
 }

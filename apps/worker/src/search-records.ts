@@ -1,6 +1,6 @@
 // What the worker reads and writes in Postgres about a search. Implemented over @vitnas/db in db-search-records.ts.
 import type { NasSearch } from "@vitnas/formats";
-import type { CandidateRecord, FrontPoint, ProgressEvent } from "@vitnas/pipeline";
+import type { CandidateRecord, FinalResult, FrontPoint, ProgressEvent } from "@vitnas/pipeline";
 import type { StoredArtifact } from "./artifact-store";
 import type { SearchStatus } from "./live-events";
 import type { SelfTestResult } from "./search-child-protocol";
@@ -26,6 +26,11 @@ export interface SearchRecords {
   upsertCandidates(searchId: string, candidates: CandidateRecord[]): Promise<void>;
   setFront(searchId: string, generation: number, front: FrontPoint[], hypervolume: number | undefined): Promise<void>;
   recordArtifacts(searchId: string, artifacts: (StoredArtifact & { kind: string; archHash?: string })[]): Promise<void>;
+  /**
+   * The final phase's trained architectures (already candidates) become the search's set: idempotent, so a resumed
+   * or retried search writing them again adds no row.
+   */
+  recordFinal(searchId: string, final: FinalResult[]): Promise<void>;
   /** Queued or running searches not updated since `before`, least recently updated first (for the reconciler). */
   listIdle(before: Date, limit: number): Promise<{ id: string; status: SearchStatus }[]>;
   /** Back in the queue (the worker shut down, or its job was lost); keeps progress and checkpoints. */

@@ -39,7 +39,11 @@ export const ArchParams = T.Object({ id: T.String({ maxLength: 64 }), archId: T.
 export const Progress = nullable(
   T.Object(
     {
-      phase: T.String(),
+      phase: T.String({
+        description:
+          "dataset, supernet, search, export, final (front architectures trained alone, when the job asks), done; " +
+          "a client should show a phase it does not know by its name",
+      }),
       percent: T.Number(),
       epoch: T.Optional(T.Number()),
       epochs: T.Optional(T.Number()),
@@ -106,12 +110,27 @@ export const Point = T.Object({
   params: T.Number(),
 });
 
+/** What the final phase measured of an architecture it trained alone; null for one it did not train. */
+const trainedFields = {
+  testAccuracy: nullable(
+    T.Number({ description: "top-1 accuracy on the test split of the model trained alone by the final phase" }),
+  ),
+  finalEpochs: nullable(T.Integer({ description: "epochs the final phase trained it" })),
+  finalMode: nullable(
+    T.String({ description: "finetune (from the inherited weights) or scratch: how the final phase trained it" }),
+  ),
+};
+
+/** A front point with the final phase's figures (`GET /pareto`). */
+export const ParetoPoint = T.Object({ ...Point.properties, ...trainedFields });
+
 export const Candidate = T.Object({
   id: T.String(),
-  accuracy: T.Number(),
+  accuracy: T.Number({ description: "top-1 validation accuracy with the weights inherited from the super-network" }),
   macs: T.Number(),
   params: T.Number(),
   generation: T.Integer(),
+  ...trainedFields,
   arch: T.Optional(FreeObject),
 });
 
@@ -147,7 +166,15 @@ export const Fronts = T.Object({
 });
 
 export const MetricsQuery = T.Object(
-  { maxPoints: T.Optional(T.Integer({ minimum: 1, maximum: 10_000, default: 500 })) },
+  {
+    maxPoints: T.Optional(T.Integer({ minimum: 1, maximum: 10_000, default: 500 })),
+    phase: T.Optional(
+      T.Union([T.Literal("supernet"), T.Literal("final")], {
+        default: "supernet",
+        description: "the super-network's training, or the final phase's trainings (one after the other)",
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 
@@ -168,13 +195,32 @@ export const Architecture = T.Object({
   id: T.String(),
   arch: FreeObject,
   metrics: T.Object({
-    accuracy: T.Number(),
+    accuracy: T.Number({ description: "top-1 validation accuracy with the weights inherited from the super-network" }),
     macs: T.Number(),
     params: T.Number(),
     generation: T.Integer(),
     onFront: T.Boolean(),
+    ...trainedFields,
+    finalValAccuracy: nullable(
+      T.Number({
+        description: "the trained model's validation accuracy (the validation images were trained on with trainOnVal)",
+      }),
+    ),
   }),
 });
+
+export const DownloadQuery = T.Object(
+  {
+    weights: T.Optional(
+      T.Union([T.Literal("trained"), T.Literal("inherited")], {
+        description:
+          "trained: the final phase's model (404 when it did not train this architecture), inherited: the weights " +
+          "from the super-network; default: the trained model when there is one",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export const SessionBody = T.Object(
   { apiKey: T.String({ minLength: 1, maxLength: 200 }) },

@@ -65,6 +65,10 @@ describe("candidates", () => {
         params: expected.params,
         generation: expected.generation,
         arch: expected.arch,
+        // No final phase trained it (final-results.test.ts has one that did).
+        testAccuracy: null,
+        finalEpochs: null,
+        finalMode: null,
       });
     }
   });
@@ -164,6 +168,10 @@ describe("front, scatter, fronts, metrics", () => {
         params: other.params,
         generation: other.generation,
         onFront: false,
+        testAccuracy: null,
+        finalEpochs: null,
+        finalMode: null,
+        finalValAccuracy: null,
       },
     });
     expect((await get("/architectures/nope")).statusCode).toBe(404);

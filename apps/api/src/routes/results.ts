@@ -12,18 +12,19 @@ import {
   ArchParams,
   Candidate,
   CandidatesQuery,
+  DownloadQuery,
   errorResponses,
   Fronts,
   IdParams,
   MetricSeries,
   MetricsQuery,
   Page,
-  Point,
+  ParetoPoint,
   Scatter,
   ScatterQuery,
 } from "../schemas";
 import type { SearchCache } from "../search-cache";
-import { architecture, currentFront, scatter } from "../search-results";
+import { architecture, currentFront, scatter, withTrainedFigures } from "../search-results";
 
 export interface ResultRoutesOptions {
   db: Db;
@@ -44,12 +45,16 @@ export const resultRoutes: FastifyPluginAsync<ResultRoutesOptions> = async (app,
     {
       schema: {
         summary: "The Pareto front (accuracy up, MACs down), by increasing MACs",
+        description: "Architectures the final phase trained alone carry its test accuracy, epochs and mode.",
         tags: ["results"],
         params: IdParams,
-        response: { 200: T.Array(Point), ...errorResponses },
+        response: { 200: T.Array(ParetoPoint), ...errorResponses },
       },
     },
-    async (request) => currentFront(db, await searchOf(request)),
+    async (request) => {
+      const searchId = await searchOf(request);
+      return withTrainedFigures(db, searchId, await currentFront(db, searchId));
+    },
   );
 
   app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof CandidatesQuery> }>(
@@ -67,7 +72,7 @@ export const resultRoutes: FastifyPluginAsync<ResultRoutesOptions> = async (app,
     async (request) => {
       const searchId = await searchOf(request);
       const q = request.query;
-      return db.candidates.query({
+      const page = await db.candidates.query({
         searchId,
         limit: q.limit ?? 50,
         sort: q.sort ?? "-accuracy",
@@ -77,6 +82,7 @@ export const resultRoutes: FastifyPluginAsync<ResultRoutesOptions> = async (app,
         ...(q.maxParams !== undefined ? { maxParams: q.maxParams } : {}),
         ...(q.cursor ? { cursor: q.cursor } : {}),
       });
+      return { ...page, items: await withTrainedFigures(db, searchId, page.items) };
     },
   );
 
@@ -119,7 +125,11 @@ export const resultRoutes: FastifyPluginAsync<ResultRoutesOptions> = async (app,
       },
     },
     async (request) => ({
-      items: await db.progress.metricSeries(await searchOf(request), request.query.maxPoints ?? 500),
+      items: await db.progress.metricSeries(
+        await searchOf(request),
+        request.query.maxPoints ?? 500,
+        request.query.phase ?? "supernet",
+      ),
     }),
   );
 
@@ -127,7 +137,8 @@ export const resultRoutes: FastifyPluginAsync<ResultRoutesOptions> = async (app,
     "/:id/architectures/:archId",
     {
       schema: {
-        summary: "One evaluated architecture: its vit-arch/v1 document and figures",
+        summary:
+          "One evaluated architecture: its vit-arch/v1 document and figures (the final phase's when it trained it)",
         tags: ["results"],
         params: ArchParams,
         response: { 200: Architecture, ...errorResponses },
@@ -141,35 +152,48 @@ export const resultRoutes: FastifyPluginAsync<ResultRoutesOptions> = async (app,
     },
   );
 
-  app.get<{ Params: Static<typeof ArchParams> }>(
+  app.get<{ Params: Static<typeof ArchParams>; Querystring: Static<typeof DownloadQuery> }>(
     "/:id/architectures/:archId/download",
     {
       schema: {
         summary: "The architecture's export bundle as a .tar.gz, with its SHA-256 in X-Content-SHA256 and Digest",
+        description:
+          "The model the final phase trained alone when it trained this architecture, else the weights inherited " +
+          "from the super-network; `?weights=` chooses. X-Weights says which one was sent.",
         tags: ["results"],
         params: ArchParams,
+        querystring: DownloadQuery,
         produces: ["application/gzip"],
-        response: { 404: errorResponses[404], 401: errorResponses[401] },
+        response: { 400: errorResponses[400], 404: errorResponses[404], 401: errorResponses[401] },
       },
     },
     async (request, reply) => {
       const searchId = await searchOf(request);
       const { archId } = request.params;
-      const files = await db.artifacts.list(searchId, archId);
+      const asked = request.query.weights;
+      const trained = asked === "inherited" ? [] : await db.artifacts.list(searchId, archId, "trained");
+      const weights = trained.length > 0 ? "trained" : "inherited";
+      const files =
+        weights === "trained" || asked === "trained" ? trained : await db.artifacts.list(searchId, archId, "bundle");
       if (files.length === 0) {
         const known = await db.candidates.get(searchId, archId);
+        const missing =
+          asked === "trained"
+            ? "no trained model (the final phase trains the job's final.top front architectures)"
+            : "no export bundle (bundles are written for the final front when the search finishes)";
         throw new ApiError(
           404,
           "not_found",
-          known
-            ? `architecture ${archId} has no export bundle (bundles are written for the final front when the search finishes)`
-            : `architecture ${archId} not found in this search`,
+          known ? `architecture ${archId} has ${missing}` : `architecture ${archId} not found in this search`,
         );
       }
       const archive = await buildBundleArchive(artifacts, archId, files);
+      const fileName =
+        weights === "trained" ? archive.fileName.replace(/\.tar\.gz$/, ".trained.tar.gz") : archive.fileName;
       return reply
         .header("content-type", "application/gzip")
-        .header("content-disposition", `attachment; filename="${archive.fileName}"`)
+        .header("content-disposition", `attachment; filename="${fileName}"`)
+        .header("x-weights", weights)
         .header("x-content-sha256", archive.sha256)
         .header("digest", `sha-256=${Buffer.from(archive.sha256, "hex").toString("base64")}`)
         .send(archive.bytes);

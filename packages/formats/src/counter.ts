@@ -1,7 +1,8 @@
-// Exact MACs and trainable-parameter count of a complete `vit-arch/v1` architecture (FORMATS.md section 2, with
-// the conventions of docs/model-conventions.md). MACs: convolutions, linear layers and attention matrix products;
-// nothing for norms, activations, biases, residual adds, pooling or position embeddings.
+// Exact MACs and trainable-parameter count of a complete `vit-arch/v1` architecture (docs/model-conventions.md).
+// MACs: convolutions, linear layers and attention matrix products; nothing for norms, activations, biases, residual
+// adds, pooling or position embeddings.
 import { attentionCore } from "./attention";
+import { halvesGrid } from "./reduction";
 import type { StemConvSpec, VitArch } from "./types";
 
 /**
@@ -61,13 +62,13 @@ export function patchGrid(arch: VitArch): number {
   return convOut(size, p.kernel, p.stride, p.padding);
 }
 
-/** Token grid and width of every stage: a `residual` reduction halves rows and columns, `none` keeps them. */
+/** Token grid and width of every stage: `residual` and `conv` reductions halve rows and columns, `none` keeps them. */
 export function stageGeometry(arch: VitArch): StageGeometry[] {
   let rows = patchGrid(arch);
   let cols = rows;
   const cls = arch.classToken ? 1 : 0;
   return arch.stages.map((stage, i) => {
-    if (i > 0 && stage.reduction === "residual") {
+    if (i > 0 && halvesGrid(stage.reduction)) {
       rows = Math.floor(rows / 2);
       cols = Math.floor(cols / 2);
     }
@@ -100,8 +101,9 @@ function countStem(arch: VitArch): Cost {
 function countReduction(arch: VitArch, i: number, before: StageGeometry, after: StageGeometry): Cost {
   const cin = before.width;
   const cout = after.width;
-  if (arch.stages[i]!.reduction === "residual") {
-    // LayerNorm, 3x3 stride-2 conv on the patch tokens, Linear on the class token; the skip path is free.
+  if (halvesGrid(arch.stages[i]!.reduction)) {
+    // LayerNorm, 3x3 stride-2 conv on the patch tokens, Linear on the class token; `residual`'s skip path is free,
+    // so `conv` (the same path without it) counts the same.
     let macs = after.rows * after.cols * cout * 9 * cin;
     let params = 2 * cin + 9 * cin * cout + cout;
     if (arch.classToken) {
@@ -129,8 +131,9 @@ export function countBlock(
   let macs = 2 * n * d * m + core.macs;
   let params = 4 * d + d * m + m + m * d + d + core.params;
   if (core.projections) {
-    macs += 3 * n * d * a + n * a * d;
-    params += 3 * (d * a + a) + a * d + d;
+    // q, k and v (only q and k where V is K), each D -> A with bias, and the output projection A -> D.
+    macs += core.inputProjections * n * d * a + n * a * d;
+    params += core.inputProjections * (d * a + a) + a * d + d;
   }
   return { macs, params };
 }
@@ -146,12 +149,12 @@ export function countArch(arch: VitArch): ArchCount {
     const stage = arch.stages[i]!;
     const g = geometry[i]!;
     const reduction = i === 0 ? { macs: 0, params: 0 } : countReduction(arch, i, geometry[i - 1]!, g);
-    // Stage 0's embedding covers every token, class token included; a residual reduction's new embedding is added
-    // to the conv output, so it covers the patch tokens only. A `none` reduction keeps the tokens and adds none.
+    // Stage 0's embedding covers every token, class token included; a residual (or conv) reduction's new embedding
+    // is added to the conv output, so it covers the patch tokens only. A `none` reduction keeps the tokens, adds none.
     let position = 0;
     if (arch.position === "learned") {
       if (i === 0) position = g.tokens * g.width;
-      else if (stage.reduction === "residual") position = g.rows * g.cols * g.width;
+      else if (halvesGrid(stage.reduction)) position = g.rows * g.cols * g.width;
     }
     let stageMacs = reduction.macs;
     let stageParams = reduction.params + position;

@@ -85,23 +85,28 @@ function completeStem(stem: StemSpec): StemSpec {
   return stem;
 }
 
+/** Derived attention defaults, in place: performer's features from the head dimension; one spelling per meaning. */
+function deriveAttention(spec: AttentionSpec, headDim: number): AttentionSpec {
+  if (spec.type === "performer") spec.features ??= defaultPerformerFeatures(headDim);
+  // "projection" is the boolean's meaning spelt out: one complete form, so one canonical id (docs/seed-settings.md).
+  if (spec.type === "linformer" && (spec.shareKV as unknown) === "projection") spec.shareKV = true;
+  return spec;
+}
+
 /** An attention with every parameter: schema defaults, then those that depend on the stage's head dimension. */
 export function completeAttention(attention: AttentionInput | AttentionCandidate, headDim: number): AttentionSpec {
   const spec = annotated<AttentionSpec>(
     AttentionSchema,
     typeof attention === "string" ? { type: attention } : attention,
   );
-  if (spec.type === "performer") spec.features ??= defaultPerformerFeatures(headDim);
-  return spec;
+  return deriveAttention(spec, headDim);
 }
 
 export function completeArch(doc: VitArchInput): VitArch {
   const arch = annotated<VitArch>(VitArchSchema, doc);
   completeStem(arch.stem);
   for (const stage of arch.stages) {
-    for (const { attention } of stage.blocks) {
-      if (attention.type === "performer") attention.features ??= defaultPerformerFeatures(stage.headDim);
-    }
+    for (const { attention } of stage.blocks) deriveAttention(attention, stage.headDim);
   }
   return arch;
 }

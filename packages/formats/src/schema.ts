@@ -5,7 +5,7 @@
 //
 // The unions carry no `discriminator` keyword: Fastify's strict Ajv rejects it on `anyOf`. Validation reports a
 // bad `type`/`kind` once by itself (validate.ts).
-import { type Static, Type as T } from "@sinclair/typebox";
+import { type Static, Type as T, type TSchema } from "@sinclair/typebox";
 
 // Upper bounds keep every count far below 2^53, so MACs and parameters stay exact integers.
 const Int = (opts: { minimum?: number; maximum?: number; default?: number; description?: string } = {}) =>
@@ -13,7 +13,7 @@ const Int = (opts: { minimum?: number; maximum?: number; default?: number; descr
 const closed = { additionalProperties: false } as const;
 
 // ---------------------------------------------------------------------------------------------------------------
-// Attention types (FORMATS.md section 1). One object schema per type, chosen by `type`.
+// Attention types (docs/model-conventions.md, "Attention cores"). One object schema per type, chosen by `type`.
 
 export const ATTENTION_TYPES = [
   "softmax",
@@ -41,7 +41,14 @@ export const LinformerAttention = T.Object(
   {
     type: T.Literal("linformer"),
     k: T.Optional(Int({ maximum: 65_536, default: 64, description: "projected sequence length" })),
-    shareKV: T.Optional(T.Boolean({ default: true, description: "K and V share one projection" })),
+    shareKV: T.Optional(
+      T.Union([T.Literal(true), T.Literal(false), T.Literal("projection"), T.Literal("kv")], {
+        default: true,
+        description:
+          'true or "projection": K and V share the sequence projection E (false: E and F); "kv": V is K itself, ' +
+          "one projection for both (Vision X-formers'); no v projection (docs/seed-settings.md)",
+      }),
+    ),
   },
   closed,
 );
@@ -63,7 +70,7 @@ export const MixerAttention = T.Object(
         exclusiveMinimum: 0,
         maximum: 64,
         default: 0.5,
-        description: "hidden = max(1, floor(expansion * N))",
+        description: "hidden = max(1, floor(expansion * N)); 1 is MLP-Mixer's and Vision X-formers' N -> N -> N",
       }),
     ),
   },
@@ -150,9 +157,19 @@ export const Stem = T.Object(
 );
 export type Stem = Static<typeof Stem>;
 
-export const Position = T.Union([T.Literal("learned"), T.Literal("rope"), T.Literal("none")]);
+const POSITION_DESCRIPTION =
+  'learned embeddings, 2-D rotary ("rope": rows and columns), 1-D rotary over the raster order ("rope1d", ' +
+  "Vision X-formers') or none";
+export const Position = T.Union([T.Literal("learned"), T.Literal("rope"), T.Literal("rope1d"), T.Literal("none")], {
+  description: POSITION_DESCRIPTION,
+});
 export type Position = Static<typeof Position>;
-export const Reduction = T.Union([T.Literal("residual"), T.Literal("none")]);
+const REDUCTION_DESCRIPTION =
+  "into this stage (ignored on stage 0): residual (ViT-ResNAS's: strided conv plus a pooled skip, tokens / 4), " +
+  "conv (the same conv path without the skip: ViT-ResNAS's ablation), none (same tokens)";
+export const Reduction = T.Union([T.Literal("residual"), T.Literal("conv"), T.Literal("none")], {
+  description: REDUCTION_DESCRIPTION,
+});
 export type Reduction = Static<typeof Reduction>;
 
 const Width = (opts: { description?: string } = {}) => Int({ maximum: 16_384, ...opts });
@@ -166,6 +183,15 @@ export const Block = T.Object(
     heads: Heads(),
     mlpHidden: MlpHidden(),
     attention: AttentionSchema,
+    index: T.Optional(
+      T.Integer({
+        minimum: 0,
+        maximum: 63,
+        description:
+          "the block's place among its stage's super-network blocks, whose weights it inherits (a space's " +
+          "depthDrop other than last); default its place in this list; increasing along the stage",
+      }),
+    ),
   },
   closed,
 );
@@ -176,7 +202,10 @@ export const Stage = T.Object(
     width: Width(),
     headDim: HeadDim(),
     reduction: T.Optional(
-      T.Union([T.Literal("residual"), T.Literal("none")], { default: "none", description: "ignored on stage 0" }),
+      T.Union([T.Literal("residual"), T.Literal("conv"), T.Literal("none")], {
+        default: "none",
+        description: REDUCTION_DESCRIPTION,
+      }),
     ),
     blocks: T.Array(Block, { minItems: 1, maxItems: 64 }),
   },
@@ -189,7 +218,12 @@ export const VitArchSchema = T.Object(
     format: T.Literal("vit-arch/v1"),
     input: Input,
     stem: Stem,
-    position: T.Optional(T.Union([T.Literal("learned"), T.Literal("rope"), T.Literal("none")], { default: "learned" })),
+    position: T.Optional(
+      T.Union([T.Literal("learned"), T.Literal("rope"), T.Literal("rope1d"), T.Literal("none")], {
+        default: "learned",
+        description: POSITION_DESCRIPTION,
+      }),
+    ),
     classToken: T.Optional(T.Boolean({ default: true })),
     stages: T.Array(Stage, { minItems: 1, maxItems: 8 }),
   },
@@ -214,7 +248,22 @@ export const SpaceStage = T.Object(
     heads: Choices(Heads()),
     mlpHidden: Choices(MlpHidden()),
     attention: T.Array(AttentionCandidate, { minItems: 1, maxItems: 64 }),
-    reduction: T.Optional(T.Array(Reduction, { minItems: 1, maxItems: 2, default: ["none"] })),
+    reduction: T.Optional(T.Array(Reduction, { minItems: 1, maxItems: 3, default: ["none"] })),
+    depthDrop: T.Optional(
+      T.Union(
+        [
+          T.Literal("last"),
+          T.Literal("any"),
+          T.Array(T.Integer({ minimum: 0, maximum: 63 }), { minItems: 1, maxItems: 64, uniqueItems: true }),
+        ],
+        {
+          default: "last",
+          description:
+            "which blocks a shallower sub-network drops: the last ones; any of them; or only these places " +
+            "(0-based; ViT-ResNAS's are [1, 3, 5]). Kept blocks keep their place and weights (block.index)",
+        },
+      ),
+    ),
   },
   closed,
 );
@@ -226,7 +275,7 @@ export const VitSpaceSchema = T.Object(
     input: Input,
     stem: Stem,
     position: T.Optional(
-      T.Union([Position, T.Array(Position, { minItems: 1, maxItems: 3 })], { default: ["learned"] }),
+      T.Union([Position, T.Array(Position, { minItems: 1, maxItems: 4 })], { default: ["learned"] }),
     ),
     classToken: T.Optional(T.Boolean({ default: true })),
     stages: T.Array(SpaceStage, { minItems: 1, maxItems: 8 }),
@@ -385,6 +434,14 @@ export const SupernetConfig = T.Object(
         description: "in-place distillation: the other sub-networks also learn the largest one's predictions",
       }),
     ),
+    castlingBranch: T.Optional(
+      T.Union([T.Literal("off"), T.Object({ until: T.Number({ exclusiveMinimum: 0, maximum: 1 }) }, closed)], {
+        default: { until: 0.5 },
+        description:
+          "castling's training-only masked-softmax branch: weight 1 at the start, linearly to 0 at this fraction " +
+          "of training (then 0), or off (docs/seed-settings.md)",
+      }),
+    ),
     checkpointEverySteps: T.Optional(Int({ default: 50 })),
   },
   { ...closed, default: {} },
@@ -405,6 +462,15 @@ export const SearchConfig = T.Object(
     crossoverProb: T.Optional(T.Number({ minimum: 0, maximum: 1, default: 0.5 })),
     constraints: T.Optional(
       T.Object({ macs: T.Optional(Bounds), params: T.Optional(Bounds) }, { ...closed, default: {} }),
+    ),
+    strategy: T.Optional(
+      T.Union([T.Literal("nsga2"), T.Literal("resnas")], {
+        default: "nsga2",
+        description:
+          "parents: the best by non-dominated sorting and crowding (nsga2), or the most accurate with children " +
+          "redrawn until their MACs are within [0.975, 1] x constraints.macs.max, which it needs (resnas, " +
+          "ViT-ResNAS's; docs/seed-settings.md)",
+      }),
     ),
   },
   { ...closed, default: {} },

@@ -1,6 +1,9 @@
 // Semantic checks on complete documents: what the schema cannot say (shapes that must fit, widths that must grow,
 // a dataset that must match the space). Every problem is reported, each with the path of the field to change.
 import { countArch, countBlock, stageGeometry } from "./counter";
+import { blockIndex } from "./depth";
+import { isRotary, rotaryMultiple } from "./position";
+import { halvesGrid } from "./reduction";
 import type {
   AttentionSpec,
   BoundsSpec,
@@ -65,9 +68,12 @@ function checkAttention(path: string, attention: AttentionSpec, report: Report) 
   }
 }
 
-function checkRope(path: string, headDim: number, report: Report) {
-  // 2-D rotary embedding: half the channels rotate by the row, half by the column, each in pairs.
-  if (headDim % 4 !== 0) report(path, `must be a multiple of 4 with rope positions (is ${headDim})`);
+function checkRope(path: string, headDim: number, position: VitArch["position"], report: Report) {
+  // Rotary embeddings turn channel pairs: 2-D rope half of them by the row, half by the column (position.ts).
+  const multiple = rotaryMultiple(position);
+  if (isRotary(position) && headDim % multiple !== 0) {
+    report(path, `must be a multiple of ${multiple} with ${position} positions (is ${headDim})`);
+  }
 }
 
 function checkCountable(arch: VitArch, path: string, report: Report) {
@@ -89,16 +95,26 @@ export function archIssues(arch: VitArch): ValidationIssue[] {
       if (stage.width < before) {
         report(`${at}.width`, `must be >= ${before}, the width of stage ${i - 1} (a stage can only widen)`);
       }
-      if (stage.reduction === "residual" && grid > 0) {
+      if (halvesGrid(stage.reduction) && grid > 0) {
         if (grid % 2 !== 0) {
-          report(`${at}.reduction`, `residual needs an even token grid, but stage ${i - 1} has ${grid}x${grid} tokens`);
+          report(
+            `${at}.reduction`,
+            `${stage.reduction} needs an even token grid, but stage ${i - 1} has ${grid}x${grid} tokens`,
+          );
           grid = 0;
         } else grid /= 2;
       }
     }
-    if (arch.position === "rope") checkRope(`${at}.headDim`, stage.headDim, report);
+    checkRope(`${at}.headDim`, stage.headDim, arch.position, report);
     for (let j = 0; j < stage.blocks.length; j++) {
       const block = stage.blocks[j]!;
+      if (j > 0 && blockIndex(block, j) <= blockIndex(stage.blocks[j - 1]!, j - 1)) {
+        report(
+          `${at}.blocks[${j}].index`,
+          `must be > ${blockIndex(stage.blocks[j - 1]!, j - 1)}, the place of the block before it ` +
+            "(blocks keep their super-network order; an absent index is the block's place in the list)",
+        );
+      }
       if (block.heads * stage.headDim > MAX_ATTENTION_WIDTH) {
         report(
           `${at}.blocks[${j}].heads`,
@@ -136,6 +152,7 @@ export function spaceIssues(space: VitSpace): ValidationIssue[] {
     for (const key of ["widths", "depth", "heads", "mlpHidden", "attention", "reduction"] as const) {
       checkDuplicates(`${at}.${key}`, stage[key], report);
     }
+    checkDepthDrop(stage, at, report);
     const fits = stage.widths.filter((w) => w >= smallest);
     if (fits.length === 0) {
       report(
@@ -147,14 +164,15 @@ export function spaceIssues(space: VitSpace): ValidationIssue[] {
       const next = new Set<number>();
       for (const g of grids) {
         if (stage.reduction.includes("none")) next.add(g);
-        if (stage.reduction.includes("residual") && g % 2 === 0) next.add(g / 2);
+        if (stage.reduction.some(halvesGrid) && g % 2 === 0) next.add(g / 2);
       }
       if (next.size === 0) {
         const sides = [...grids].map((g) => `${g}x${g}`).join(" or ");
-        report(`${at}.reduction`, `residual needs an even token grid, but stage ${i - 1} has ${sides} tokens`);
+        const kinds = stage.reduction.filter(halvesGrid).join(" and ");
+        report(`${at}.reduction`, `${kinds} needs an even token grid, but stage ${i - 1} has ${sides} tokens`);
       } else grids = next;
     }
-    if (space.position.includes("rope")) checkRope(`${at}.headDim`, stage.headDim, report);
+    for (const position of space.position) checkRope(`${at}.headDim`, stage.headDim, position, report);
     const widest = Math.max(...stage.heads) * stage.headDim;
     if (widest > MAX_ATTENTION_WIDTH) {
       report(
@@ -168,6 +186,29 @@ export function spaceIssues(space: VitSpace): ValidationIssue[] {
   return issues;
 }
 
+/**
+ * depthDrop's places must be blocks the stage has, and every depth must be reachable by dropping only them: the
+ * stage's largest depth D minus some of the listed places.
+ */
+function checkDepthDrop(stage: VitSpace["stages"][number], at: string, report: Report) {
+  const drop = stage.depthDrop;
+  if (!Array.isArray(drop)) return;
+  const places = Math.max(...stage.depth);
+  drop.forEach((place, k) => {
+    if (place >= places) {
+      report(`${at}.depthDrop[${k}]`, `must be < ${places}, the stage's largest depth (places count from 0)`);
+    }
+  });
+  stage.depth.forEach((d, k) => {
+    if (places - d > drop.length) {
+      report(
+        `${at}.depth[${k}]`,
+        `${d} blocks means dropping ${places - d} of ${places}, but depthDrop lets only ${drop.length} go`,
+      );
+    }
+  });
+}
+
 /** The space's most expensive corner: largest of every choice, most tokens, each stage's costliest attention. */
 export function largestArch(space: VitSpace): VitArch {
   const arch: VitArch = {
@@ -179,7 +220,8 @@ export function largestArch(space: VitSpace): VitArch {
     stages: space.stages.map((s) => ({
       width: Math.max(...s.widths),
       headDim: s.headDim,
-      reduction: s.reduction.includes("none") ? "none" : "residual",
+      // Keeping the tokens costs most; the two halving reductions cost the same (docs/model-conventions.md).
+      reduction: s.reduction.includes("none") ? "none" : s.reduction[0]!,
       blocks: [],
     })),
   };
@@ -242,6 +284,13 @@ export function jobIssues(job: NasSearch): ValidationIssue[] {
   }
   checkBounds("search.constraints.macs", job.search.constraints.macs, report);
   checkBounds("search.constraints.params", job.search.constraints.params, report);
+  if (job.search.strategy === "resnas" && job.search.constraints.macs?.max === undefined) {
+    report(
+      "search.constraints.macs.max",
+      'is required with search.strategy "resnas": its children are redrawn until their MACs are within ' +
+        "[0.975, 1] x this maximum",
+    );
+  }
   if (job.supernet.archsPerStep > job.supernet.batchSize) {
     report(
       "supernet.archsPerStep",

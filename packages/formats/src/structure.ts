@@ -179,7 +179,10 @@ function issuesOf(errors: ErrorObject[]): Issue[] {
 export function structuralIssues(schema: TSchema, value: unknown, prefix = ""): ValidationIssue[] {
   let validate = compiled.get(schema);
   if (!validate) {
-    validate = ajv.compile(schema);
+    // A schema with an $id is registered whole when a schema holding it is compiled (VitSpace inside NasSearch), and
+    // Ajv refuses to compile it again under the same $id: take the registered one.
+    const id = (schema as { $id?: string }).$id;
+    validate = (id !== undefined ? ajv.getSchema(id) : undefined) ?? ajv.compile(schema);
     compiled.set(schema, validate);
   }
   if (validate(value)) return [];

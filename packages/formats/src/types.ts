@@ -6,7 +6,11 @@ export type { AttentionType };
 
 export type SoftmaxAttn = { type: "softmax" };
 export type PerformerAttn = { type: "performer"; features: number };
-export type LinformerAttn = { type: "linformer"; k: number; shareKV: boolean };
+/**
+ * `shareKV`: true, one sequence projection E for K and V ("projection" in a document completes to true); false, E
+ * for K and F for V; "kv", V is K itself (no v projection, one E product): docs/seed-settings.md.
+ */
+export type LinformerAttn = { type: "linformer"; k: number; shareKV: boolean | "kv" };
 export type NystromAttn = { type: "nystrom"; landmarks: number; iterations: number; convKernel: number };
 export type FNetAttn = { type: "fnet" };
 export type MixerAttn = { type: "mixer"; expansion: number };
@@ -43,13 +47,21 @@ export interface StemSpec {
   patch: { kernel: number; stride: number; padding: number };
 }
 
-export type PositionKind = "learned" | "rope" | "none";
-export type ReductionKind = "residual" | "none";
+/** `rope`: 2-D rotary (row and column); `rope1d`: 1-D rotary over the raster order (docs/model-conventions.md). */
+export type PositionKind = "learned" | "rope" | "rope1d" | "none";
+/** `conv`: the residual reduction's conv path without its skip (docs/model-conventions.md). */
+export type ReductionKind = "residual" | "conv" | "none";
 
 export interface BlockSpec {
   heads: number;
   mlpHidden: number;
   attention: AttentionSpec;
+  /**
+   * The block's place among the super-network's blocks of its stage, whose weights it reads, when the space's stage
+   * drops blocks other than the last (depthDrop); absent: its place in the list. Not filled by defaults, so the
+   * architectures of spaces that drop the last blocks are written as before (docs/seed-settings.md).
+   */
+  index?: number;
 }
 
 export interface StageSpec {
@@ -78,7 +90,14 @@ export interface SpaceStageSpec {
   /** Candidates with their parameters filled in (a bare type name becomes its defaults). */
   attention: AttentionSpec[];
   reduction: ReductionKind[];
+  /**
+   * Which blocks a shallower sub-network drops: the last, any, or only the listed places (docs/seed-settings.md).
+   * withDefaults fills it; a space built in code may leave it out, which means "last".
+   */
+  depthDrop?: DepthDrop;
 }
+
+export type DepthDrop = "last" | "any" | number[];
 
 /** A complete `vit-space/v1` search space. */
 export interface VitSpace {
@@ -140,8 +159,12 @@ export interface SupernetSpec {
   sandwich: boolean;
   /** In-place distillation from the largest sub-network (needs `sandwich`). */
   distill: boolean;
+  /** Castling's training-only branch: weight 1 falling linearly to 0 at `until` of training, or off. */
+  castlingBranch: CastlingBranch;
   checkpointEverySteps: number;
 }
+
+export type CastlingBranch = "off" | { until: number };
 
 export interface AugmentSpec {
   flip: boolean;
@@ -161,7 +184,14 @@ export interface SearchSpec {
   mutationProb: number;
   crossoverProb: number;
   constraints: { macs?: BoundsSpec; params?: BoundsSpec };
+  /**
+   * `nsga2`: parents by non-dominated sorting and crowding. `resnas`: ViT-ResNAS's, parents by accuracy alone and
+   * children redrawn into [0.975, 1] x constraints.macs.max (docs/seed-settings.md).
+   */
+  strategy: SearchStrategy;
 }
+
+export type SearchStrategy = "nsga2" | "resnas";
 
 /** A complete `nas-search/v1` job. */
 export interface NasSearch {

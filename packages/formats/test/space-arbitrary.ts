@@ -9,9 +9,11 @@ const ATTENTION = [
   { type: "performer", features: 8 },
   "linformer",
   { type: "linformer", k: 8, shareKV: false },
+  { type: "linformer", k: 8, shareKV: "kv" },
   "nystrom",
   "fnet",
   "mixer",
+  { type: "mixer", expansion: 1 },
   "castling",
   "xnorm",
 ] as const;
@@ -26,7 +28,9 @@ const stage = fc.record({
   heads: some([1, 2, 3], 2),
   mlpHidden: some([8, 16, 32], 2),
   attention: some(ATTENTION, 3),
-  reduction: some(["residual", "none"] as const),
+  reduction: some(["residual", "conv", "none"] as const),
+  // "last" most often, as spaces are written; a list drops only its places (invalid lists are filtered out below).
+  depthDrop: fc.constantFrom("last", "last", "any", [0], [1], [0, 2]),
 });
 
 /** Valid, complete spaces of 1-3 stages on 16x16 images: patch 2 or 4, optionally a conv first. */
@@ -38,7 +42,7 @@ export const spaceArb: fc.Arbitrary<VitSpace> = fc
       convs: fc.constantFrom([], [{ out: 4, kernel: 3, stride: 1, norm: "batch", act: "relu" }]),
       patch: fc.constantFrom({ kernel: 2, stride: 2 }, { kernel: 4, stride: 4 }),
     }),
-    position: some(["learned", "rope", "none"] as const),
+    position: some(["learned", "rope", "rope1d", "none"] as const),
     classToken: fc.boolean(),
     stages: fc.array(stage, { minLength: 1, maxLength: 3 }),
   })

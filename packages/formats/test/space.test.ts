@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { droppablePlaces, placeBlocks } from "../src/depth";
 import {
   archHash,
   canonicalArch,
@@ -281,6 +282,20 @@ describe("spaceSize and isInSpace", () => {
       if (depth === 0) return yield [];
       for (const rest of blocks(choices, depth - 1)) for (const b of choices) yield [...rest, b];
     }
+    /** The kept places of each way to drop blocks down to `depth` (only the last ones, unless depthDrop says). */
+    function* placements(st: VitSpace["stages"][number], depth: number): Generator<number[]> {
+      const places = Math.max(...st.depth);
+      const droppable = droppablePlaces(st.depthDrop ?? "last", places);
+      if (!droppable) return yield Array.from({ length: depth }, (_, j) => j);
+      function* drops(from: number, count: number): Generator<number[]> {
+        if (count === 0) return yield [];
+        for (let k = from; k < droppable!.length; k++)
+          for (const rest of drops(k + 1, count - 1)) yield [droppable![k]!, ...rest];
+      }
+      for (const dropped of drops(0, places - depth)) {
+        yield Array.from({ length: places }, (_, p) => p).filter((p) => !dropped.includes(p));
+      }
+    }
     function* stages(i: number): Generator<VitArch["stages"]> {
       if (i === s.stages.length) return yield [];
       const st = s.stages[i]!;
@@ -288,9 +303,10 @@ describe("spaceSize and isInSpace", () => {
         for (const width of st.widths)
           for (const reduction of i === 0 ? (["none"] as const) : st.reduction)
             for (const depth of st.depth)
-              for (const bs of blocks(blockChoices(st), depth)) {
-                yield [{ width, headDim: st.headDim, reduction, blocks: bs }, ...rest];
-              }
+              for (const kept of placements(st, depth))
+                for (const bs of blocks(blockChoices(st), depth)) {
+                  yield [{ width, headDim: st.headDim, reduction, blocks: placeBlocks(bs, kept) }, ...rest];
+                }
     }
     for (const position of s.position)
       for (const st of stages(0)) {

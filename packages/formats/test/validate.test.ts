@@ -22,6 +22,15 @@ const validValue = <T>(result: ValidationResult<T>): T => {
 const paths = (issues: ValidationIssue[]) => issues.map((i) => i.path).sort();
 
 describe("valid documents", () => {
+  // First in the file, so no schema is compiled yet: the job's schema registers the space's and the architecture's
+  // $ids, which Ajv would refuse to compile a second time.
+  it("validates a space and an architecture after a job", () => {
+    const job = fixture("tiny-job");
+    expect(validateJob(job).ok).toBe(true);
+    expect(validateSpace(job.space).ok).toBe(true);
+    expect(validateArch(fixture("deit-tiny")).ok).toBe(true);
+  });
+
   it("accepts the fixtures, each under its own format", () => {
     for (const [name, format] of [
       ["deit-tiny", "vit-arch/v1"],
@@ -89,6 +98,7 @@ describe("valid documents", () => {
       mutationProb: 0.3,
       crossoverProb: 0.5,
       constraints: {},
+      strategy: "nsga2",
     });
     expect(Array.isArray(job.space.position)).toBe(true);
   });

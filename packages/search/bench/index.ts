@@ -97,6 +97,7 @@ function evolutionRate(constraints: SearchSpec["constraints"], history: number, 
     mutationProb: 0.3,
     crossoverProb: 0.5,
     constraints,
+    strategy: "nsga2",
   };
   const evo = Evolution.create(SPACE, search, 1);
   let start = now();

@@ -52,6 +52,7 @@ const search = (over: Partial<SearchSpec> = {}): SearchSpec => ({
   mutationProb: 0.3,
   crossoverProb: 0.5,
   constraints: {},
+  strategy: "nsga2",
   ...over,
 });
 

@@ -20,7 +20,7 @@ import type { Supernet } from "./supernet";
 /** The training recipe: the `supernet` section of a `nas-search/v1` job (SupernetSpec), minus checkpointing. */
 export type TrainConfig = Omit<SupernetSpec, "checkpointEverySteps" | Optional> & Partial<Pick<SupernetSpec, Optional>>;
 /** Recipe fields added after the first checkpoints were written: absent in those, with the old behaviour. */
-type Optional = "init" | "augment" | "attentionWeights" | "sandwich" | "distill";
+type Optional = "init" | "augment" | "attentionWeights" | "sandwich" | "distill" | "castlingBranch";
 
 export interface TrainerOptions {
   /** Seeds data order, augmentation and architecture sampling. */

@@ -11,6 +11,7 @@ import { softmax } from "./softmax";
 import { xnorm } from "./xnorm";
 
 export type { AttentionCost, AttentionShape } from "./cost";
+export { linformerProjections } from "./linformer";
 export { mixerHidden } from "./mixer";
 export { defaultPerformerFeatures } from "./performer";
 
@@ -30,8 +31,16 @@ export function attentionCost(spec: AttentionSpec): AttentionCost {
   return ATTENTION_COSTS[spec.type] as AttentionCost;
 }
 
-/** Core MACs and extra parameters of one attention, and whether it has q/k/v and the output projection. */
+/**
+ * Core MACs and extra parameters of one attention, whether it has q/k/v and the output projection, and how many of
+ * q, k, v it projects.
+ */
 export function attentionCore(spec: AttentionSpec, shape: AttentionShape) {
   const cost = attentionCost(spec);
-  return { projections: cost.projections, macs: cost.macs(spec, shape), params: cost.params(spec, shape) };
+  return {
+    projections: cost.projections,
+    inputProjections: cost.inputProjections?.(spec) ?? 3,
+    macs: cost.macs(spec, shape),
+    params: cost.params(spec, shape),
+  };
 }

@@ -1,7 +1,9 @@
 // Uniform crossover: each gene comes from parent `b` with probability `prob`, otherwise from `a`. A stage's blocks
-// follow the depth chosen for the child: a block both parents have takes each of its genes from either, a block only
-// the deeper parent has is copied from it. Widths and reductions are chosen stage by stage among the values that
+// follow the kept places chosen for the child (with depthDrop "last": its depth, the leading places): a block at a
+// place both parents have takes each of its genes from either, a block only one parent has is copied from it. Widths and reductions are chosen stage by stage among the values that
 // still leave a valid way to finish the remaining stages; if neither parent's value does, a valid one is drawn.
+import { blockIndex, placeBlocks } from "../depth";
+import { halvesGrid } from "../reduction";
 import type { BlockSpec, ReductionKind, VitArch, VitSpace } from "../types";
 import { gridAfter, type PreparedSpace, prepareSpace, requireStagesOf, transitionAllowed } from "./prepared";
 import { chance, pick, type Rng } from "./random";
@@ -19,7 +21,7 @@ function completable(
   const wi = p.stages[i]!.widths.indexOf(width);
   if (wi < 0) return false;
   if (i > 0 && !transitionAllowed(prevWidth, width, reduction, gridAfter(p, residuals))) return false;
-  const r2 = reduction === "residual" ? residuals + 1 : residuals;
+  const r2 = halvesGrid(reduction) ? residuals + 1 : residuals;
   return (p.completions[i]![wi]![r2] ?? 0) > 0;
 }
 
@@ -39,7 +41,7 @@ export function crossoverArch(space: VitSpace, a: VitArch, b: VitArch, prob: num
     if (!completable(p, i, prevWidth, residuals, width, reduction)) {
       const tries: [number, ReductionKind][] = [
         [width === sa.width ? sb.width : sa.width, reduction],
-        [width, reduction === "none" ? "residual" : "none"],
+        ...p.stages[i]!.reductions.filter((r) => r !== reduction).map((r): [number, ReductionKind] => [width, r]),
         [sa.width, i === 0 ? "none" : sa.reduction],
         [sb.width, i === 0 ? "none" : sb.reduction],
       ];
@@ -55,14 +57,15 @@ export function crossoverArch(space: VitSpace, a: VitArch, b: VitArch, prob: num
       [width, reduction] = found;
     }
     prevWidth = width;
-    if (reduction === "residual") residuals++;
+    if (halvesGrid(reduction)) residuals++;
 
-    const deeper = sa.blocks.length >= sb.blocks.length ? sa : sb;
-    const depth = from(sa.blocks.length, sb.blocks.length);
+    const atA = new Map(sa.blocks.map((b, j) => [blockIndex(b, j), b]));
+    const atB = new Map(sb.blocks.map((b, j) => [blockIndex(b, j), b]));
+    const places = from([...atA.keys()], [...atB.keys()]);
     const blocks: BlockSpec[] = [];
-    for (let j = 0; j < depth; j++) {
-      const ba = sa.blocks[j];
-      const bb = sb.blocks[j];
+    for (const place of places) {
+      const ba = atA.get(place);
+      const bb = atB.get(place);
       if (ba && bb) {
         blocks.push({
           heads: from(ba.heads, bb.heads),
@@ -70,11 +73,11 @@ export function crossoverArch(space: VitSpace, a: VitArch, b: VitArch, prob: num
           attention: { ...from(ba.attention, bb.attention) },
         });
       } else {
-        const only = deeper.blocks[j]!;
+        const only = (ba ?? bb)!;
         blocks.push({ heads: only.heads, mlpHidden: only.mlpHidden, attention: { ...only.attention } });
       }
     }
-    return { width, reduction, blocks };
+    return { width, reduction, blocks: placeBlocks(blocks, places) };
   });
   return assembleArch(p, position, stages);
 }

@@ -6,6 +6,7 @@ import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { ATTENTION_COSTS, mixerHidden } from "../attention";
 import { type StageGeometry, stageGeometry } from "../counter";
 import { completeArch } from "../defaults";
+import { isRotary } from "../position";
 import { type VitArchInput, VitArchSchema } from "../schema";
 import type { AttentionSpec, BlockSpec, StageSpec, VitArch } from "../types";
 
@@ -61,6 +62,9 @@ function branchOf(node: SchemaNode, value: unknown): SchemaNode | undefined {
   });
 }
 
+/** Fields of the complete type that stay optional: defaults never fill them (a block's `index`, types.ts). */
+const UNFILLED = new Set(["index"]);
+
 /**
  * Whether every property the schema declares is written out and no other, at every level (then completing changes
  * nothing, and the document has exactly the complete type's shape).
@@ -72,7 +76,13 @@ function complete(node: SchemaNode, value: unknown): boolean {
   const props = branch?.properties;
   if (!props) return false;
   for (const key in value) if (!(key in props)) return false;
-  for (const key in props) if (value[key] === undefined || !complete(props[key]!, value[key])) return false;
+  for (const key in props) {
+    if (value[key] === undefined) {
+      if (UNFILLED.has(key)) continue;
+      return false;
+    }
+    if (!complete(props[key]!, value[key])) return false;
+  }
   return true;
 }
 
@@ -87,7 +97,8 @@ function completeArchJson(a: VitArch): string {
   for (const s of a.stages) {
     let blocks = "";
     for (const b of s.blocks) {
-      blocks += `${blocks ? "," : ""}{"attention":${canonicalJson(b.attention)},"heads":${num(b.heads)},"mlpHidden":${num(b.mlpHidden)}}`;
+      const index = b.index === undefined ? "" : `"index":${num(b.index)},`;
+      blocks += `${blocks ? "," : ""}{"attention":${canonicalJson(b.attention)},"heads":${num(b.heads)},${index}"mlpHidden":${num(b.mlpHidden)}}`;
     }
     stages += `${stages ? "," : ""}{"blocks":[${blocks}],"headDim":${num(s.headDim)},"reduction":${JSON.stringify(s.reduction)},"width":${num(s.width)}}`;
   }
@@ -141,31 +152,38 @@ function canonicalAttention(attention: AttentionSpec, tokens: number): Attention
  * - stage 0's reduction (ignored) becomes "none";
  * - the heads of a block without q/k/v (fnet, mixer) become UNUSED_HEADS;
  * - the head dimension of a stage without a q/k/v block becomes UNUSED_HEAD_DIM;
- * - "rope" positions (which rotate only q and k) become "none" when no block has q/k/v;
+ * - rotary positions ("rope", "rope1d": they rotate only q and k) become "none" when no block has q/k/v;
  * - nystrom landmarks beyond the stage's tokens N become N (min(landmarks, N) are used);
- * - a mixer expansion becomes the representative of its hidden size on the stage's tokens.
+ * - a mixer expansion becomes the representative of its hidden size on the stage's tokens;
+ * - linformer's shareKV "projection" becomes true (the same meaning);
+ * - a block's `index` equal to its place in the list is dropped (it is the default).
  * Not rewritten, as they change the weights read or the MACs: linformer's k, conv kernels beyond the tokens, nystrom
  * iterations with a single landmark.
  */
 function canonicalForm(arch: VitArch): VitArch {
   const stageQKV = arch.stages.map((s) => s.blocks.some((b) => hasQKV(b.attention)));
-  const position = arch.position === "rope" && !stageQKV.includes(true) ? "none" : arch.position;
+  const position = isRotary(arch.position) && !stageQKV.includes(true) ? "none" : arch.position;
   let geometry: StageGeometry[] | undefined;
   let changed = position !== arch.position;
   const stages = arch.stages.map((stage, i): StageSpec => {
     const reduction = i === 0 ? "none" : stage.reduction;
     const headDim = stageQKV[i] ? stage.headDim : UNUSED_HEAD_DIM;
     let blocksChanged = false;
-    const blocks = stage.blocks.map((block): BlockSpec => {
+    const blocks = stage.blocks.map((block, j): BlockSpec => {
       const heads = hasQKV(block.attention) ? block.heads : UNUSED_HEADS;
       let attention = block.attention;
       if (attention.type === "nystrom" || attention.type === "mixer") {
         geometry ??= stageGeometry(arch);
         attention = canonicalAttention(attention, geometry[i]!.tokens);
+      } else if (attention.type === "linformer" && (attention.shareKV as unknown) === "projection") {
+        // The boolean's meaning spelt out (defaults.ts completes it to true).
+        attention = { ...attention, shareKV: true };
       }
-      if (heads === block.heads && attention === block.attention) return block;
+      const placed = block.index === j;
+      if (heads === block.heads && attention === block.attention && !placed) return block;
       blocksChanged = true;
-      return { ...block, heads, attention };
+      const { index: _, ...rest } = block;
+      return { ...(placed ? rest : block), heads, attention };
     });
     if (!blocksChanged && reduction === stage.reduction && headDim === stage.headDim) return stage;
     changed = true;

@@ -1,7 +1,30 @@
 // Whether an architecture is one of a search space's, and if not, the first reason why.
-import type { VitArch, VitSpace } from "../types";
+import { blockIndex } from "../depth";
+import type { BlockSpec, VitArch, VitSpace } from "../types";
 import { canonicalJson } from "./hash";
-import { attentionKey, macroValid, prepareSpace } from "./prepared";
+import { attentionKey, macroValid, type PreparedStage, prepareSpace } from "./prepared";
+
+/** Why a stage's blocks do not sit at places the space's stage lets a sub-network keep, or undefined. */
+function misplaced(c: PreparedStage, blocks: BlockSpec[], at: string): string | undefined {
+  const droppable = new Set(c.droppable ?? []);
+  let next = 0;
+  for (const [j, b] of blocks.entries()) {
+    const place = blockIndex(b, j);
+    if (!c.droppable) {
+      if (place !== j) return `${at}.blocks[${j}].index: ${place}, but the stage drops only its last blocks`;
+      continue;
+    }
+    if (place >= c.places) return `${at}.blocks[${j}].index: ${place}, the stage has ${c.places} places`;
+    for (; next < place; next++) {
+      if (!droppable.has(next)) return `${at}.blocks[${j}]: place ${next} is dropped, which the space does not allow`;
+    }
+    next = place + 1;
+  }
+  for (; c.droppable && next < c.places; next++) {
+    if (!droppable.has(next)) return `${at}.blocks: place ${next} is dropped, which the space does not allow`;
+  }
+  return undefined;
+}
 
 /** The first reason `arch` is not in `space` (a path and a message), or undefined when it is. */
 export function outsideSpace(space: VitSpace, arch: VitArch): string | undefined {
@@ -21,6 +44,8 @@ export function outsideSpace(space: VitSpace, arch: VitArch): string | undefined
     if (!c.widths.includes(s.width)) return `${at}.width: ${s.width} is not a candidate`;
     if (i > 0 && !c.reductions.includes(s.reduction)) return `${at}.reduction: ${s.reduction} is not a candidate`;
     if (!c.depths.includes(s.blocks.length)) return `${at}.blocks: depth ${s.blocks.length} is not a candidate`;
+    const where = misplaced(c, s.blocks, at);
+    if (where) return where;
     for (const [j, b] of s.blocks.entries()) {
       if (!c.heads.includes(b.heads)) return `${at}.blocks[${j}].heads: ${b.heads} is not a candidate`;
       if (!c.mlpHidden.includes(b.mlpHidden)) return `${at}.blocks[${j}].mlpHidden: ${b.mlpHidden} is not a candidate`;

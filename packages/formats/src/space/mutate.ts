@@ -1,7 +1,11 @@
 // Mutation: each gene (position; per stage width, reduction, depth; per block heads, MLP hidden, attention) is
 // re-drawn uniformly from its candidates with probability `prob`. Widths and reductions are re-drawn only among the
-// values that keep the stages valid, so a mutant of a valid architecture is always valid.
+// values that keep the stages valid, so a mutant of a valid architecture is always valid. Where the stage may drop
+// any of its blocks (depthDrop), a re-drawn depth re-draws the kept places too; a block whose place stays keeps its
+// genes, a new place gets a random block.
+import { blockIndex, placeBlocks } from "../depth";
 import type { BlockSpec, ReductionKind, VitArch, VitSpace } from "../types";
+import { drawPlaces } from "./places";
 import { macroValid, type PreparedSpace, prepareSpace, requireStagesOf } from "./prepared";
 import { chance, pick, type Rng } from "./random";
 import { assembleArch, randomBlock } from "./sample";
@@ -37,10 +41,13 @@ export function mutateArch(space: VitSpace, arch: VitArch, prob: number, rng: Rn
     if (i > 0 && chance(rng, prob)) {
       reductions[i] = pick(rng, macroAlternatives<ReductionKind>(p, widths, reductions, i, "reduction"));
     }
-    const depth = chance(rng, prob) ? pick(rng, stage.depths) : s.blocks.length;
+    const places = chance(rng, prob)
+      ? drawPlaces(stage, pick(rng, stage.depths), rng)
+      : s.blocks.map((b, j) => blockIndex(b, j));
+    const byPlace = new Map(s.blocks.map((b, j) => [blockIndex(b, j), b]));
     const blocks: BlockSpec[] = [];
-    for (let j = 0; j < depth; j++) {
-      const old = s.blocks[j];
+    for (const place of places) {
+      const old = byPlace.get(place);
       if (!old) {
         blocks.push(randomBlock(stage, rng));
         continue;
@@ -51,7 +58,7 @@ export function mutateArch(space: VitSpace, arch: VitArch, prob: number, rng: Rn
         attention: { ...(chance(rng, prob) ? pick(rng, stage.attention) : old.attention) },
       });
     }
-    return { width: widths[i]!, reduction: reductions[i]!, blocks };
+    return { width: widths[i]!, reduction: reductions[i]!, blocks: placeBlocks(blocks, places) };
   });
   return assembleArch(p, position, stages);
 }

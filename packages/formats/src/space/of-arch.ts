@@ -1,4 +1,7 @@
 // The smallest search space that holds a given architecture: each stage's choices are the values its blocks use.
+// Its stages drop their last blocks ("last"), so it holds the architecture's blocks at their places in the list: a
+// block's `index` (the super-network place it inherited its weights from, docs/seed-settings.md) names weights only
+// in the space it was drawn from, and a standalone model reads each stage's blocks in order whatever their index.
 import type { VitArch, VitSpace } from "../types";
 
 export function spaceOfArch(arch: VitArch): VitSpace {
@@ -17,6 +20,7 @@ export function spaceOfArch(arch: VitArch): VitSpace {
       mlpHidden: unique(s.blocks.map((b) => b.mlpHidden)),
       attention: unique(s.blocks.map((b) => b.attention)),
       reduction: [s.reduction],
+      depthDrop: "last" as const,
     })),
   };
 }

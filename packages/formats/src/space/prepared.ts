@@ -2,6 +2,8 @@
 // reductions (the only choices that constrain each other) the number of valid ways to finish the stages from each
 // state, so sampling can be uniform over valid combinations without rejection.
 import { stageGeometry } from "../counter";
+import { droppablePlaces } from "../depth";
+import { halvesGrid } from "../reduction";
 import type { AttentionSpec, PositionKind, ReductionKind, VitArch, VitSpace } from "../types";
 
 export interface PreparedStage {
@@ -15,6 +17,13 @@ export interface PreparedStage {
   /** Stage 0's reduction is ignored by the model, so it is always "none" there. */
   reductions: ReductionKind[];
   headDim: number;
+  /** The stage's super-network blocks: its largest depth. */
+  places: number;
+  /**
+   * The places a shallower sub-network may drop (depthDrop "any" or a list), in order; undefined with "last", where
+   * a sub-network of depth d keeps places 0..d-1 and its blocks carry no index.
+   */
+  droppable: number[] | undefined;
 }
 
 export interface PreparedSpace {
@@ -53,7 +62,7 @@ const distinct = <T>(items: readonly T[]) => [...new Set(items)];
 /** Whether a stage with this width and reduction may follow one of width `prevWidth` on a `grid` x `grid` tokens. */
 export function transitionAllowed(prevWidth: number, width: number, reduction: ReductionKind, grid: number): boolean {
   if (width < prevWidth) return false;
-  if (reduction === "residual") return grid >= 2 && grid % 2 === 0;
+  if (halvesGrid(reduction)) return grid >= 2 && grid % 2 === 0;
   return true;
 }
 
@@ -87,6 +96,8 @@ function prepareStage(stage: VitSpace["stages"][number], first: boolean): Prepar
     attentionKeys,
     reductions: first ? ["none"] : distinct(stage.reduction),
     headDim: stage.headDim,
+    places: Math.max(...stage.depth),
+    droppable: droppablePlaces(stage.depthDrop ?? "last", Math.max(...stage.depth)),
   };
 }
 
@@ -107,7 +118,7 @@ export function prepareSpace(space: VitSpace): PreparedSpace {
         const grid = Math.floor(grid0 / 2 ** r);
         let total = 0;
         for (const red of next.reductions) {
-          const r2 = red === "residual" ? r + 1 : r;
+          const r2 = halvesGrid(red) ? r + 1 : r;
           next.widths.forEach((w2, wi2) => {
             if (transitionAllowed(w, w2, red, grid)) total += completions[i + 1]![wi2]![r2]!;
           });
@@ -138,7 +149,7 @@ export function macroValid(p: PreparedSpace, widths: readonly number[], reductio
   for (let i = 1; i < widths.length; i++) {
     const red = reductions[i]!;
     if (!transitionAllowed(widths[i - 1]!, widths[i]!, red, gridAfter(p, residuals))) return false;
-    if (red === "residual") residuals++;
+    if (halvesGrid(red)) residuals++;
   }
   return true;
 }

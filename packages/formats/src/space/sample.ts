@@ -1,6 +1,9 @@
 // Uniform random architectures of a search space: every candidate of each independent choice equally likely,
 // widths and reductions uniform over their valid combinations.
+import { placeBlocks } from "../depth";
+import { halvesGrid } from "../reduction";
 import type { BlockSpec, ReductionKind, StageSpec, StemSpec, VitArch, VitSpace } from "../types";
+import { drawPlaces } from "./places";
 import { type PreparedSpace, type PreparedStage, prepareSpace, transitionAllowed } from "./prepared";
 import { pick, type Rng, randomIndex } from "./random";
 
@@ -70,7 +73,7 @@ export function sampleMacro(p: PreparedSpace, rng: Rng): { widths: number[]; red
     const options: { width: number; reduction: ReductionKind; weight: number }[] = [];
     let total = 0;
     for (const reduction of stage.reductions) {
-      const r2 = reduction === "residual" ? residuals + 1 : residuals;
+      const r2 = halvesGrid(reduction) ? residuals + 1 : residuals;
       stage.widths.forEach((width, wj) => {
         if (!transitionAllowed(prev, width, reduction, grid)) return;
         const weight = p.completions[i]![wj]![r2]!;
@@ -91,7 +94,7 @@ export function sampleMacro(p: PreparedSpace, rng: Rng): { widths: number[]; red
     }
     widths.push(chosen.width);
     reductions.push(chosen.reduction);
-    if (chosen.reduction === "residual") residuals++;
+    if (halvesGrid(chosen.reduction)) residuals++;
   }
   return { widths, reductions };
 }
@@ -106,9 +109,10 @@ export function sampleArch(space: VitSpace, rng: Rng): VitArch {
     position,
     p.stages.map((stage, i) => {
       const depth = pick(rng, stage.depths);
+      const places = drawPlaces(stage, depth, rng);
       const blocks: BlockSpec[] = [];
       for (let j = 0; j < depth; j++) blocks.push(randomBlock(stage, rng));
-      return { width: macro.widths[i]!, reduction: macro.reductions[i]!, blocks };
+      return { width: macro.widths[i]!, reduction: macro.reductions[i]!, blocks: placeBlocks(blocks, places) };
     }),
   );
 }

@@ -4,8 +4,16 @@
 // those move MACs and parameters together; attention, reduction and position swaps only when none of those helps.
 // The violation falls strictly at each step, so the walk ends: inside the bounds, or stuck, which is an error.
 import { countArch } from "../counter";
-import type { BoundsSpec, ReductionKind, VitArch, VitSpace } from "../types";
-import { macroValid, type PreparedSpace, prepareSpace, requireStagesOf, sameAttention } from "./prepared";
+import { blockIndex, placeBlocks } from "../depth";
+import type { BlockSpec, BoundsSpec, ReductionKind, VitArch, VitSpace } from "../types";
+import {
+  macroValid,
+  type PreparedSpace,
+  type PreparedStage,
+  prepareSpace,
+  requireStagesOf,
+  sameAttention,
+} from "./prepared";
 import { createRng, type Rng, randomIndex } from "./random";
 import { assembleArch } from "./sample";
 
@@ -98,7 +106,8 @@ function sizeMoves(p: PreparedSpace, arch: VitArch, dir: 1 | -1): Move[] {
       widths[i] = stage.width;
     }
     const d = neighbour(c.depths, stage.blocks.length, dir);
-    if (d !== undefined) {
+    if (d !== undefined && c.droppable) moves.push(...placeMoves(c, stage, d));
+    else if (d !== undefined) {
       moves.push(() => {
         const old = stage.blocks;
         stage.blocks = old.slice(0, d);
@@ -119,6 +128,55 @@ function sizeMoves(p: PreparedSpace, arch: VitArch, dir: 1 | -1): Move[] {
       if (m !== undefined) moves.push(setter(block, "mlpHidden", m));
     }
   });
+  return moves;
+}
+
+/**
+ * Depth changes to `depth` where the stage may drop blocks other than the last (depthDrop): one move per droppable
+ * kept place to drop first (shallower; more droppable kept places go from the end if needed), or per free place to
+ * fill first (deeper; more free places from the start). A new block copies its nearest kept neighbour, before it if
+ * there is one, so growing never brings in a costlier block type than the stage has.
+ */
+function placeMoves(c: PreparedStage, stage: { blocks: BlockSpec[] }, depth: number): Move[] {
+  const places = stage.blocks.map((b, j) => blockIndex(b, j));
+  const droppable = new Set(c.droppable);
+  const set =
+    (next: number[]): Move =>
+    () => {
+      const old = stage.blocks;
+      const at = new Map(old.map((b, j) => [places[j]!, b]));
+      const blocks = next.map((place) => {
+        const kept = at.get(place);
+        if (kept) return kept;
+        const near = places.filter((p) => p < place).at(-1) ?? places.find((p) => p > place)!;
+        const copy = at.get(near)!;
+        return { heads: copy.heads, mlpHidden: copy.mlpHidden, attention: { ...copy.attention } };
+      });
+      stage.blocks = placeBlocks(blocks, next);
+      return () => {
+        stage.blocks = old;
+      };
+    };
+  const moves: Move[] = [];
+  if (depth < places.length) {
+    const candidates = places.filter((p) => droppable.has(p));
+    const count = places.length - depth;
+    if (candidates.length < count) return moves;
+    for (const first of candidates) {
+      const others = count > 1 ? candidates.filter((p) => p !== first).slice(-(count - 1)) : [];
+      const gone = new Set([first, ...others]);
+      moves.push(set(places.filter((p) => !gone.has(p))));
+    }
+  } else {
+    const kept = new Set(places);
+    const free = Array.from({ length: c.places }, (_, p) => p).filter((p) => !kept.has(p));
+    const count = depth - places.length;
+    if (free.length < count) return moves;
+    for (const first of free) {
+      const more = free.filter((p) => p !== first).slice(0, count - 1);
+      moves.push(set([...places, first, ...more].sort((a, b) => a - b)));
+    }
+  }
   return moves;
 }
 

@@ -140,6 +140,7 @@ export function completeJob(doc: NasSearchInput): NasSearch {
     dataset.imageSize ??= input.imageSize;
   }
   job.search.parents ??= Math.max(1, Math.floor(job.search.population / 2));
+  job.baselines.archs = job.baselines.archs.map((arch) => completeArch(arch));
   // Fine-tuning starts from trained weights: a quarter of the budget and of the peak learning rate.
   const finetune = job.final.mode === "finetune";
   job.final.epochs ??= finetune ? Math.max(1, Math.round(job.supernet.epochs / 4)) : job.supernet.epochs;

@@ -515,6 +515,35 @@ export const FinalConfig = T.Object(
   { ...closed, default: {} },
 );
 
+/**
+ * A copy of a schema without `$id`s, to embed it where the document already holds the same ids (the job's space
+ * embeds `Attention` too): one document may name an id once.
+ */
+function withoutIds(schema: TSchema): TSchema {
+  return JSON.parse(JSON.stringify(schema), (key, value) => (key === "$id" ? undefined : value));
+}
+
+export const BaselinesConfig = T.Object(
+  {
+    builtin: T.Optional(
+      T.Array(T.Union([T.Literal("smallest"), T.Literal("median"), T.Literal("largest")]), {
+        uniqueItems: true,
+        maxItems: 3,
+        default: [],
+        description: "the space's uniform architectures (every choice at its smallest, median or largest; softmax)",
+      }),
+    ),
+    archs: T.Optional(
+      T.Array(T.Unsafe<VitArchInput>(withoutIds(VitArchSchema)), {
+        maxItems: 16,
+        default: [],
+        description: "reference architectures of your own (vit-arch/v1), trained like the final phase's",
+      }),
+    ),
+  },
+  { ...closed, default: {} },
+);
+
 export const NasSearchSchema = T.Object(
   {
     format: T.Literal("nas-search/v1"),
@@ -524,6 +553,7 @@ export const NasSearchSchema = T.Object(
     supernet: T.Optional(SupernetConfig),
     search: T.Optional(SearchConfig),
     final: T.Optional(FinalConfig),
+    baselines: T.Optional(BaselinesConfig),
     seed: T.Optional(T.Integer({ minimum: 0, maximum: 2 ** 32 - 1, default: 1 })),
   },
   { ...closed, $id: "NasSearch", title: "nas-search/v1", description: "a neural architecture search job" },

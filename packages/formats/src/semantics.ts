@@ -4,6 +4,7 @@ import { countArch, countBlock, stageGeometry } from "./counter";
 import { blockIndex } from "./depth";
 import { isRotary, rotaryMultiple } from "./position";
 import { halvesGrid } from "./reduction";
+import { outsideSpace } from "./space/membership";
 import type {
   AttentionSpec,
   BoundsSpec,
@@ -296,6 +297,19 @@ export function jobIssues(job: NasSearch): ValidationIssue[] {
       "supernet.archsPerStep",
       `must be <= batchSize (${job.supernet.batchSize}): each sub-network trains on its own part of the batch`,
     );
+  }
+  for (const [i, arch] of job.baselines.archs.entries()) {
+    const at = `baselines.archs[${i}]`;
+    for (const issue of archIssues(arch)) report(`${at}.${issue.path}`, issue.message);
+    for (const key of ["imageSize", "channels", "classes"] as const) {
+      if (arch.input[key] !== input[key])
+        report(`${at}.input.${key}`, `must be ${input[key]}, the space's (is ${arch.input[key]})`);
+    }
+    // Fine-tuning starts from inherited weights, which only an architecture of the space has.
+    const outside = job.final.mode === "finetune" ? outsideSpace(job.space, arch) : undefined;
+    if (outside) {
+      report(at, `is outside the space (${outside}); fine-tuning needs inherited weights: set final.mode to "scratch"`);
+    }
   }
   return issues;
 }

@@ -203,7 +203,14 @@ export interface NasSearch {
   search: SearchSpec;
   /** Training the winners: after the search, the top front architectures as standalone models. */
   final: FinalSpec;
+  /** Reference architectures trained with the final phase's recipe and reported beside the front. */
+  baselines: BaselinesSpec;
   seed: number;
+}
+
+export interface BaselinesSpec {
+  builtin: ("smallest" | "median" | "largest")[];
+  archs: VitArch[];
 }
 
 export interface FinalSpec {

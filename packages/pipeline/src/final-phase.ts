@@ -1,12 +1,21 @@
 // The final phase: after the search, `final.top` front architectures are trained as standalone models, fine-tuned
-// from their inherited weights (Once-for-All) or from scratch (ViT-ResNAS), then measured on the test split.
+// from their inherited weights (Once-for-All) or from scratch (ViT-ResNAS), then measured on the test split; the
+// job's baselines are trained the same way beside them (`<out>/baselines/<name>`).
 // Each goes through `trainAlone` (resumable from its own checkpoints under the work directory's `final/<id>`) and
 // ends as a bundle in `<out>/trained/<id>`, written whole: a bundle there whose training matches is not trained
 // again, so a search resumed after (or during) this phase redoes nothing finished.
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { canonicalJson, type NasSearch, type SupernetSpec } from "@vitnas/formats";
+import {
+  archHash,
+  canonicalJson,
+  countArch,
+  type NasSearch,
+  type SupernetSpec,
+  uniformArch,
+  type VitArch,
+} from "@vitnas/formats";
 import type { Candidate } from "@vitnas/search";
 import { extract, type Supernet } from "@vitnas/supernet";
 import { throwIfAborted } from "./abort";
@@ -60,6 +69,30 @@ export function finalRecipe(job: NasSearch): SupernetSpec {
   };
 }
 
+/** A baseline's figures: the final phase's, under the name the job gave it. */
+export interface BaselineResult extends FinalResult {
+  /** `uniform-smallest`, `uniform-median`, `uniform-largest`, or `archs[i]` for the job's own. */
+  name: string;
+  macs: number;
+  params: number;
+}
+
+/** One architecture the phase trains: where its bundle goes and what the search measured of it. */
+interface Trainee {
+  id: string;
+  arch: VitArch;
+  bundle: string;
+  searchAccuracy?: number;
+}
+
+/** The job's baselines: the space's uniform architectures it asks for, then its own. */
+export function baselineArchs(job: NasSearch): { name: string; arch: VitArch }[] {
+  return [
+    ...job.baselines.builtin.map((pick) => ({ name: `uniform-${pick}`, arch: uniformArch(job.space, pick) })),
+    ...job.baselines.archs.map((arch, i) => ({ name: `archs[${i}]`, arch })),
+  ];
+}
+
 export async function trainFinal(
   job: NasSearch,
   front: readonly Candidate[],
@@ -68,66 +101,94 @@ export async function trainFinal(
   work: WorkDir,
   outDir: string,
   context: { backend: string; clock: ProgressClock; signal?: AbortSignal },
-): Promise<FinalResult[]> {
-  const picks = spreadAlongFront(front, job.final.top);
-  const recipe = finalRecipe(job);
-  const finetune = job.final.mode === "finetune";
+): Promise<{ final: FinalResult[]; baselines: BaselineResult[] }> {
+  const picks: Trainee[] = spreadAlongFront(front, job.final.top).map((c) => ({
+    id: c.id,
+    arch: c.arch,
+    bundle: join("trained", c.id),
+    searchAccuracy: c.accuracy,
+  }));
+  const baselines = baselineArchs(job).map(({ name, arch }) => ({
+    name,
+    trainee: { id: archHash(arch), arch, bundle: join("baselines", name.replace(/[[\]]/g, "-").replace(/-$/, "")) },
+  }));
+  const all = [...picks, ...baselines.map((b) => b.trainee)];
   const results: FinalResult[] = [];
-  for (const [i, c] of picks.entries()) {
+  for (const [i, trainee] of all.entries()) {
     throwIfAborted(context.signal);
-    const bundle = join("trained", c.id);
-    const dir = join(outDir, bundle);
-    const done = await finishedBundle(dir, recipe, finetune ? checkpoint : undefined, job.final.trainOnVal);
-    const report = (fraction: number, details: { epoch?: number; step?: number; steps?: number; loss?: number }) =>
-      context.clock.report("final", (i + fraction) / picks.length, {
-        backend: context.backend,
-        epochs: recipe.epochs,
-        ...details,
-        message: `training ${c.id} (${i + 1} of ${picks.length}, ${job.final.mode})`,
-      });
-    let metrics = done;
-    if (!metrics) {
-      report(0, {});
-      const start = finetune ? extract(supernet, c.arch) : undefined;
-      try {
-        await trainAlone(
-          c.arch,
-          {
-            dataset: job.dataset,
-            recipe,
-            seed: job.seed,
-            name: job.name,
-            searchAccuracy: c.accuracy,
-            trainOnVal: job.final.trainOnVal,
-            ...(start ? { start: { model: start, from: checkpoint } } : {}),
-          },
-          {
-            outDir: dir,
-            workDir: join(work.final, c.id),
-            backend: context.backend,
-            signal: context.signal,
-            onProgress: (e) => {
-              if (e.type === "step")
-                report(e.step / e.steps, { epoch: e.epoch, step: e.step, steps: e.steps, loss: e.loss });
-            },
-          },
-        );
-      } finally {
-        start?.dispose();
-      }
-      metrics = (await finishedBundle(dir, recipe, finetune ? checkpoint : undefined, job.final.trainOnVal))!;
-    }
-    results.push({
-      id: c.id,
-      testAccuracy: metrics.testAccuracy!,
-      valAccuracy: metrics.accuracy,
-      mode: job.final.mode,
-      epochs: recipe.epochs,
-      bundle,
-    });
-    report(1, {});
+    results.push(await trainOne(job, trainee, supernet, checkpoint, work, outDir, context, [i, all.length]));
   }
-  return results;
+  return {
+    final: results.slice(0, picks.length),
+    baselines: baselines.map(({ name, trainee }, i) => ({
+      name,
+      ...results[picks.length + i]!,
+      ...(({ macs, params }) => ({ macs, params }))(countArch(trainee.arch)),
+    })),
+  };
+}
+
+async function trainOne(
+  job: NasSearch,
+  trainee: Trainee,
+  supernet: Supernet,
+  checkpoint: string,
+  work: WorkDir,
+  outDir: string,
+  context: { backend: string; clock: ProgressClock; signal?: AbortSignal },
+  [index, count]: [number, number],
+): Promise<FinalResult> {
+  const recipe = finalRecipe(job);
+  const startedFrom = job.final.mode === "finetune" ? checkpoint : undefined;
+  const dir = join(outDir, trainee.bundle);
+  const report = (fraction: number, details: { epoch?: number; step?: number; steps?: number; loss?: number }) =>
+    context.clock.report("final", (index + fraction) / count, {
+      backend: context.backend,
+      epochs: recipe.epochs,
+      ...details,
+      message: `training ${trainee.bundle} (${index + 1} of ${count}, ${job.final.mode})`,
+    });
+  let metrics = await finishedBundle(dir, recipe, startedFrom, job.final.trainOnVal);
+  if (!metrics) {
+    report(0, {});
+    const start = startedFrom ? extract(supernet, trainee.arch) : undefined;
+    try {
+      await trainAlone(
+        trainee.arch,
+        {
+          dataset: job.dataset,
+          recipe,
+          seed: job.seed,
+          name: job.name,
+          ...(trainee.searchAccuracy !== undefined ? { searchAccuracy: trainee.searchAccuracy } : {}),
+          trainOnVal: job.final.trainOnVal,
+          ...(start ? { start: { model: start, from: checkpoint } } : {}),
+        },
+        {
+          outDir: dir,
+          workDir: join(work.final, trainee.bundle),
+          backend: context.backend,
+          signal: context.signal,
+          onProgress: (e) => {
+            if (e.type === "step")
+              report(e.step / e.steps, { epoch: e.epoch, step: e.step, steps: e.steps, loss: e.loss });
+          },
+        },
+      );
+    } finally {
+      start?.dispose();
+    }
+    metrics = (await finishedBundle(dir, recipe, startedFrom, job.final.trainOnVal))!;
+  }
+  report(1, {});
+  return {
+    id: trainee.id,
+    testAccuracy: metrics.testAccuracy!,
+    valAccuracy: metrics.accuracy,
+    mode: job.final.mode,
+    epochs: recipe.epochs,
+    bundle: trainee.bundle,
+  };
 }
 
 /** The metrics of a complete bundle in `dir` trained as asked, or undefined (none, or trained otherwise). */

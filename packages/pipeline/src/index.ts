@@ -12,7 +12,7 @@ export {
   standaloneAccuracy,
 } from "./bundle";
 export type { ParetoEntry } from "./export-front";
-export { type FinalResult, spreadAlongFront } from "./final-phase";
+export { type BaselineResult, baselineArchs, type FinalResult, spreadAlongFront } from "./final-phase";
 export { runSearch } from "./run-search";
 export {
   type TrainAloneInput,

@@ -8,8 +8,12 @@ import { completeJob, type NasSearch } from "@vitnas/formats";
 import { hypervolume } from "@vitnas/search";
 import { initBackend } from "@vitnas/supernet";
 import { throwIfAborted } from "./abort";
+import { writeJsonAtomic } from "./atomic-file";
 import { exportFront, writeParetoWithFinal } from "./export-front";
 import { trainFinal } from "./final-phase";
+
+const baselineCount = (job: NasSearch) => job.baselines.builtin.length + job.baselines.archs.length;
+
 import { ProgressClock } from "./progress";
 import { runEvolution } from "./search-phase";
 import { trainSupernet } from "./supernet-phase";
@@ -21,7 +25,7 @@ export async function runSearch(stored: NasSearch, opts: RunSearchOptions): Prom
   const job = completeJob(stored);
   const work = workDirLayout(resolve(opts.workDir));
   const outDir = resolve(opts.outDir ?? join(work.root, "out"));
-  const clock = ProgressClock.forRun(opts.onProgress, job.final.top > 0);
+  const clock = ProgressClock.forRun(opts.onProgress, job.final.top > 0 || baselineCount(job) > 0);
   const { signal } = opts;
   throwIfAborted(signal);
   await claimWorkDir(work, job);
@@ -52,8 +56,13 @@ export async function runSearch(stored: NasSearch, opts: RunSearchOptions): Prom
     );
     const front = [...evolution.front];
     const pareto = await exportFront(job, front, supernet, data, outDir, { checkpoint, backend, clock, signal });
-    const final = await trainFinal(job, front, supernet, checkpoint, work, outDir, { backend, clock, signal });
+    const { final, baselines } = await trainFinal(job, front, supernet, checkpoint, work, outDir, {
+      backend,
+      clock,
+      signal,
+    });
     if (final.length > 0) await writeParetoWithFinal(outDir, pareto, final);
+    if (baselines.length > 0) await writeJsonAtomic(join(outDir, "baselines.json"), baselines);
     const points = front.map(({ id, accuracy, macs, params }) => ({ id, accuracy, macs, params }));
     clock.report("done", 1, {
       backend,
@@ -71,6 +80,7 @@ export async function runSearch(stored: NasSearch, opts: RunSearchOptions): Prom
       outDir,
       supernetCheckpoint: checkpoint,
       final,
+      baselines,
     };
   } finally {
     trainer.dispose();

@@ -1,6 +1,6 @@
 // The contract between the search pipeline and whoever drives it: the CLI, the queue worker and the tests.
 import type { NasSearch, VitArch } from "@vitnas/formats";
-import type { FinalResult } from "./final-phase";
+import type { BaselineResult, FinalResult } from "./final-phase";
 
 export type Phase = "dataset" | "supernet" | "search" | "export" | "final" | "done";
 
@@ -62,4 +62,6 @@ export interface SearchResult {
   supernetCheckpoint: string;
   /** The final phase's trained front architectures (empty when `final.top` is 0). */
   final: FinalResult[];
+  /** The job's baselines, trained with the same recipe (empty when it names none). */
+  baselines: BaselineResult[];
 }

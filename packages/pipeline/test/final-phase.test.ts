@@ -71,6 +71,7 @@ describe("fine-tuning's start", () => {
 describe("runSearch with a final phase", () => {
   const job = tinyJob((doc) => {
     doc.final = { top: 2, epochs: 1 };
+    doc.baselines = { builtin: ["smallest"] };
   });
   const work = () => join(root, "work");
   const out = () => join(root, "out");
@@ -103,6 +104,17 @@ describe("runSearch with a final phase", () => {
     }
   });
 
+  it("trains the baselines the same way, beside the front", () => {
+    expect(result.baselines.map((b) => [b.name, b.bundle, b.mode, b.epochs])).toEqual([
+      ["uniform-smallest", "baselines/uniform-smallest", "finetune", 1],
+    ]);
+    const written = JSON.parse(readFileSync(join(out(), "baselines.json"), "utf8"));
+    expect(written).toEqual(result.baselines);
+    const metrics = JSON.parse(readFileSync(join(out(), "baselines/uniform-smallest/metrics.json"), "utf8"));
+    expect(metrics.testAccuracy).toBe(result.baselines[0]!.testAccuracy);
+    expect(metrics.macs).toBe(result.baselines[0]!.macs);
+  });
+
   it("records the trained figures in pareto.json and reports the phase's progress up to done", () => {
     const pareto = JSON.parse(readFileSync(join(out(), "pareto.json"), "utf8")) as ParetoEntry[];
     const trained = pareto.filter((p) => p.final);
@@ -126,6 +138,7 @@ describe("runSearch with a final phase", () => {
       onProgress: (e) => again.push(e),
     });
     expect(second.final).toEqual(result.final);
+    expect(second.baselines).toEqual(result.baselines);
     expect(statSync(bundle).mtimeMs).toBe(before);
     expect(again.some((e) => e.phase === "final" && e.step !== undefined)).toBe(false);
 

@@ -4,7 +4,6 @@
 import * as tf from "@tensorflow/tfjs";
 import type { VitArch } from "@vitnas/formats";
 import { archForward } from "./model";
-import { ownedName } from "./space";
 import { StandaloneModel } from "./standalone";
 import { stemForward } from "./stem";
 import type { Supernet } from "./supernet";
@@ -38,7 +37,7 @@ export function extract(supernet: Supernet, arch: VitArch): StandaloneModel {
       name,
       tf.tidy(() => tf.clone(source.get(name, shape))),
     );
-    if (supernet.specs.get(ownedName(name, arch, supernet.attentionWeights))!.trainable) trainable.add(name);
+    if (supernet.specs.get(supernet.nameOf(name, arch))!.trainable) trainable.add(name);
   }
   return new StandaloneModel(structuredClone(arch), tensors, trainable);
 }

@@ -7,11 +7,12 @@ export { CHECKPOINT_FORMAT, hasCheckpoint, loadCheckpoint, saveCheckpoint } from
 export { type EvaluateOptions, Evaluator, evaluate } from "./evaluate";
 export { extract } from "./extract";
 export { archForward, type ForwardOptions, RECOMPUTE_TOKENS } from "./model";
+export { ropeAngles } from "./position";
 export { rewire } from "./rewire";
 export { ArchSampler, largestArch, type SamplerState, smallestArch } from "./sampler";
 export { candidateCount, castlingBranchWeight, learningRate } from "./schedule";
 export { type SelfTestResult, selfTest } from "./self-test";
-export { type AttentionWeights, ownedName, reachableGrids, supernetWeights } from "./space";
+export { type AttentionWeights, ownedName, placedName, reachableGrids, supernetWeights } from "./space";
 export { StandaloneModel, WEIGHTS_FORMAT } from "./standalone";
 export { Supernet, type SupernetOptions } from "./supernet";
 export { type StepReport, type TrainConfig, Trainer, type TrainerOptions, type TrainRunOptions } from "./trainer";

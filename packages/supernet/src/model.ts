@@ -1,7 +1,7 @@
 // One architecture's forward pass from stem features to logits, reading weights through a WeightSource: the
 // super-network and an extracted standalone model run this same code.
 import * as tf from "@tensorflow/tfjs";
-import { type StageGeometry, stageGeometry, type VitArch } from "@vitnas/formats";
+import { hasSkip, type StageGeometry, stageGeometry, type VitArch } from "@vitnas/formats";
 import { attentionModule } from "./attention";
 import { conv, gelu, layerNorm, linear } from "./layers";
 import { ropeTables } from "./position";
@@ -52,7 +52,10 @@ export function archForward(arch: VitArch, w: WeightSource, features: tf.Tensor4
   arch.stages.forEach((stage, s) => {
     const geo = geometry[s]!;
     if (s > 0) x = reduce(arch, s, w, x, geometry[s - 1]!, geo);
-    const rope = arch.position === "rope" ? ropeTables(geo.rows, geo.cols, !!cls, stage.headDim) : undefined;
+    const rope =
+      arch.position === "rope" || arch.position === "rope1d"
+        ? ropeTables(geo.rows, geo.cols, !!cls, stage.headDim, arch.position)
+        : undefined;
     const recompute = opts.training && (opts.recompute ?? geo.tokens >= RECOMPUTE_TOKENS);
     stage.blocks.forEach((block, j) => {
       const prefix = `s${s}.b${j}`;
@@ -87,9 +90,10 @@ export function archForward(arch: VitArch, w: WeightSource, features: tf.Tensor4
       const a = block.heads * stage.headDim;
       const attentionReads: WeightRead[] = [...norm(`${prefix}.ln1`, d)];
       if (module.qkv) {
+        const parts = module.qkvParts?.(block.attention) ?? 3;
         attentionReads.push(
-          { name: `${prefix}.qkv.w`, shape: [d, 3, a] },
-          { name: `${prefix}.qkv.b`, shape: [3, a] },
+          { name: `${prefix}.qkv.w`, shape: [d, parts, a] },
+          { name: `${prefix}.qkv.b`, shape: [parts, a] },
           { name: `${prefix}.proj.w`, shape: [a, d] },
           { name: `${prefix}.proj.b`, shape: [d] },
         );
@@ -114,7 +118,10 @@ export function archForward(arch: VitArch, w: WeightSource, features: tf.Tensor4
   return linear(w, "head", pooled, last, arch.input.classes) as tf.Tensor2D;
 }
 
-/** The reduction entering stage s (FORMATS.md): x [B, N_in, C_in] -> [B, N_out, C_out]. */
+/**
+ * The reduction entering stage s (docs/model-conventions.md): x [B, N_in, C_in] -> [B, N_out, C_out]. `conv` is
+ * `residual`'s main path alone (ViT-ResNAS's ablation without the skip), reading the same weights.
+ */
 function reduce(arch: VitArch, s: number, w: WeightSource, x: tf.Tensor3D, from: StageGeometry, to: StageGeometry) {
   const stage = arch.stages[s]!;
   const cin = from.width;
@@ -139,13 +146,9 @@ function reduce(arch: VitArch, s: number, w: WeightSource, x: tf.Tensor3D, from:
   }
   const { rows, cols } = from;
   if (rows % 2 || cols % 2)
-    throw new Error(`stages[${s}]: a residual reduction needs an even grid, not ${rows}x${cols}`);
+    throw new Error(`stages[${s}]: a ${stage.reduction} reduction needs an even grid, not ${rows}x${cols}`);
   const grid = (t: tf.Tensor3D): tf.Tensor4D =>
     tf.reshape(tf.slice(t, [0, cls, 0], [b, rows * cols, cin]), [b, rows, cols, cin]);
-  // Skip path, before the LayerNorm: 2x2 average pooling of the patches, the class token as it is.
-  const pooled = tf.mean(tf.reshape(grid(x), [b, rows / 2, 2, cols / 2, 2, cin]), [2, 4]);
-  let skip: tf.Tensor3D = tf.reshape(pooled, [b, to.rows * to.cols, cin]);
-  if (cls) skip = tf.concat([tf.slice(x, [0, 0, 0], [b, 1, cin]), skip], 1);
   // Main path: LayerNorm, 3x3 stride-2 conv (with bias) on the patches, Linear on the class token.
   const normed = layerNorm(w, `red.${s}.ln`, x, cin) as tf.Tensor3D;
   const kernel = tf.reshape(w.get(`red.${s}.conv.w`, [9, cin, cout]), [9 * cin, cout]);
@@ -158,6 +161,11 @@ function reduce(arch: VitArch, s: number, w: WeightSource, x: tf.Tensor3D, from:
     const token = linear(w, `red.${s}.cls`, tf.slice(normed, [0, 0, 0], [b, 1, cin]), cin, cout) as tf.Tensor3D;
     main = tf.concat([token, main], 1);
   }
+  if (!hasSkip(stage.reduction)) return main;
+  // Skip path, from before the LayerNorm: 2x2 average pooling of the patches, the class token as it is.
+  const pooled = tf.mean(tf.reshape(grid(x), [b, rows / 2, 2, cols / 2, 2, cin]), [2, 4]);
+  let skip: tf.Tensor3D = tf.reshape(pooled, [b, to.rows * to.cols, cin]);
+  if (cls) skip = tf.concat([tf.slice(x, [0, 0, 0], [b, 1, cin]), skip], 1);
   return tf.add(main, padChannels(skip)) as tf.Tensor3D;
 }
 

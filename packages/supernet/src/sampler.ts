@@ -1,8 +1,19 @@
 // Multi-architecture sampling (ViT-ResNAS): every choice draws from its own balanced bank (each allowed option once
 // per round, in a shuffled order), so every option trains equally often; numeric choices are listed largest first
 // and limited by the candidate warm-up. Attention type, positions and reductions have no "largest" and are
-// available from the start.
-import type { AttentionSpec, BlockSpec, ReductionKind, StageSpec, VitArch, VitSpace } from "@vitnas/formats";
+// available from the start. Where a stage may drop blocks other than its last (depthDrop), the dropped places are a
+// uniform draw among the droppable ones, so each is kept equally often (docs/seed-settings.md).
+import {
+  type AttentionSpec,
+  type BlockSpec,
+  droppablePlaces,
+  halvesGrid,
+  placeBlocks,
+  type ReductionKind,
+  type StageSpec,
+  type VitArch,
+  type VitSpace,
+} from "@vitnas/formats";
 import { Random } from "./random";
 import { candidateCount } from "./schedule";
 import { firstGrid } from "./space";
@@ -60,13 +71,13 @@ export class ArchSampler {
     const stages: StageSpec[] = space.stages.map((stage, s) => {
       let reduction: ReductionKind = "none";
       if (s > 0) {
-        const ok = (r: ReductionKind) => r === "none" || (grid % 2 === 0 && grid >= 2);
+        const ok = (r: ReductionKind) => !halvesGrid(r) || (grid % 2 === 0 && grid >= 2);
         const at = this.draw(`s${s}.reduction`, stage.reduction.length, stage.reduction.length, (i) =>
           ok(stage.reduction[i]!),
         );
         if (at < 0) throw new Error(`stages[${s}].reduction: none of [${stage.reduction}] fits a ${grid}x${grid} grid`);
         reduction = stage.reduction[at]!;
-        if (reduction === "residual") grid /= 2;
+        if (halvesGrid(reduction)) grid /= 2;
       }
       const widths = descending(stage.widths);
       const wi = size(`s${s}.width`, widths.length, warm(widths.length), (i) => widths[i]! >= prevWidth);
@@ -87,7 +98,7 @@ export class ArchSampler {
           attention,
         });
       }
-      return { width, headDim: stage.headDim, reduction, blocks };
+      return { width, headDim: stage.headDim, reduction, blocks: placeBlocks(blocks, this.places(stage, depth)) };
     });
     return {
       format: "vit-arch/v1",
@@ -97,6 +108,15 @@ export class ArchSampler {
       classToken: space.classToken,
       stages,
     };
+  }
+
+  /** The places a sub-network of `depth` blocks keeps in `stage`: the leading ones, or all but a uniform draw. */
+  private places(stage: VitSpace["stages"][number], depth: number): number[] {
+    const total = Math.max(...stage.depth);
+    const droppable = droppablePlaces(stage.depthDrop ?? "last", total);
+    if (!droppable) return Array.from({ length: depth }, (_, j) => j);
+    const dropped = new Set(this.rng.shuffle([...droppable]).slice(0, total - depth));
+    return Array.from({ length: total }, (_, p) => p).filter((p) => !dropped.has(p));
   }
 
   /**
@@ -145,15 +165,18 @@ function pickArch(
       prev = width;
       const heads = pick(...stage.heads);
       const mlpHidden = pick(...stage.mlpHidden);
+      const depth = pick(...stage.depth);
+      // Where any block may go, the last droppable ones go: the architecture stays one of the space's.
+      const total = Math.max(...stage.depth);
+      const droppable = droppablePlaces(stage.depthDrop ?? "last", total) ?? [];
+      const dropped = new Set(droppable.slice(droppable.length - (total - depth)));
+      const places = Array.from({ length: total }, (_, p) => p).filter((p) => !dropped.has(p));
+      const blocks = Array.from({ length: depth }, () => ({ heads, mlpHidden, attention: stage.attention[0]! }));
       return {
         width,
         headDim: stage.headDim,
         reduction: s === 0 ? "none" : reduction(stage),
-        blocks: Array.from({ length: pick(...stage.depth) }, () => ({
-          heads,
-          mlpHidden,
-          attention: stage.attention[0]!,
-        })),
+        blocks: placeBlocks(blocks, places.slice(0, depth)),
       };
     }),
   };

@@ -1,4 +1,5 @@
 // Training schedules: learning rate, the candidate warm-up of ViT-ResNAS, and castling's training-only branch.
+import type { CastlingBranch } from "@vitnas/formats";
 
 /** Linear warm-up to `peak` over `warmupSteps`, then cosine decay to 0 at `totalSteps`. */
 export function learningRate(step: number, peak: number, warmupSteps: number, totalSteps: number): number {
@@ -18,10 +19,16 @@ export function candidateCount(epoch: number, options: number, warmupEpochs: num
 }
 
 /**
- * Weight of castling's masked-softmax branch: 1 at the first step, linearly down to 0 at half of training, 0 after,
- * so the second half trains the inference form alone.
+ * Weight of castling's masked-softmax branch (the recipe's `castlingBranch`, docs/seed-settings.md): 1 at the first
+ * step, linearly down to 0 at `until` of training (default half), 0 after, so the rest of training trains the
+ * inference form alone; always 0 when the branch is off.
  */
-export function castlingBranchWeight(step: number, totalSteps: number): number {
-  const half = Math.max(1, totalSteps / 2);
-  return Math.max(0, 1 - step / half);
+export function castlingBranchWeight(
+  step: number,
+  totalSteps: number,
+  branch: CastlingBranch = { until: 0.5 },
+): number {
+  if (branch === "off") return 0;
+  const end = Math.max(1, totalSteps * branch.until);
+  return Math.max(0, 1 - step / end);
 }

@@ -1,6 +1,6 @@
 // What a search space implies for the super-network: reachable token grids per stage and every weight at its
 // largest size.
-import type { AttentionSpec, VitArch, VitSpace } from "@vitnas/formats";
+import { type AttentionSpec, blockIndex, halvesGrid, type VitArch, type VitSpace } from "@vitnas/formats";
 import { attentionRegistry } from "./attention";
 import { stemWeights } from "./stem";
 import type { WeightSpec } from "./weights";
@@ -27,7 +27,7 @@ export function reachableGrids(space: VitSpace): number[][] {
       const next = new Set<number>();
       for (const g of grids) {
         if (stage.reduction.includes("none")) next.add(g);
-        if (stage.reduction.includes("residual") && g % 2 === 0 && g >= 2) next.add(g / 2);
+        if (stage.reduction.some(halvesGrid) && g % 2 === 0 && g >= 2) next.add(g / 2);
       }
       if (next.size === 0) throw new Error(`stages[${s}].reduction: no reduction applies to a ${[...grids]} grid`);
       grids = next;
@@ -80,7 +80,8 @@ export function supernetWeights(space: VitSpace, attentionWeights: AttentionWeig
     if (s > 0) {
       const cin = maxWidth(s - 1);
       const minIn = Math.min(...space.stages[s - 1]!.widths);
-      const residual = stage.reduction.includes("residual");
+      // `residual` and `conv` read the same LayerNorm, strided conv and class-token Linear (conv has no skip).
+      const residual = stage.reduction.some(halvesGrid);
       const grows = stage.reduction.includes("none") && d > minIn;
       if (residual || grows) specs.push(...normWeights(`red.${s}.ln`, cin));
       if (residual) {
@@ -102,8 +103,8 @@ export function supernetWeights(space: VitSpace, attentionWeights: AttentionWeig
       }
       if (grows) specs.push(...linearWeights(`red.${s}.lin`, cin, d));
     }
-    // Stage 0's positions cover the class token too; a residual reduction's only the patch tokens.
-    if (learned && (s === 0 || stage.reduction.includes("residual"))) {
+    // Stage 0's positions cover the class token too; a residual (or conv) reduction's only the patch tokens.
+    if (learned && (s === 0 || stage.reduction.some(halvesGrid))) {
       specs.push({
         name: `pos.${s}`,
         shape: [s === 0 ? n : grids[s]![0]! ** 2, d],
@@ -173,6 +174,25 @@ function extraWeights(
 export type AttentionWeights = "per-type" | "shared";
 
 const PROJECTIONS = /^(s\d+\.b\d+)\.((?:qkv|proj)\.[wb])$/;
+const BLOCK = /^s(\d+)\.b(\d+)\./;
+
+/**
+ * The super-network name of a block weight an architecture reads, where the space's stage may drop blocks other than
+ * the last (depthDrop, docs/seed-settings.md): the model names a stage's blocks by their place in its list
+ * (`s<i>.b<j>`, as a standalone model holds them), the super-network by their place among its blocks, the block's
+ * `index`. Stages that drop only their last blocks name both alike.
+ */
+export function placedName(name: string, arch: VitArch, space: VitSpace): string {
+  const m = BLOCK.exec(name);
+  if (!m) return name;
+  const s = Number(m[1]);
+  const j = Number(m[2]);
+  if ((space.stages[s]?.depthDrop ?? "last") === "last") return name;
+  const block = arch.stages[s]?.blocks[j];
+  if (!block) throw new Error(`weight ${name} belongs to no block of the architecture`);
+  const index = blockIndex(block, j);
+  return index === j ? name : `s${s}.b${index}.${name.slice(m[0].length)}`;
+}
 
 /**
  * The super-network name of a weight an architecture reads: a standalone model names a block's projections

@@ -3,7 +3,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { VitArch, VitSpace } from "@vitnas/formats";
 import { archForward, type ForwardOptions } from "./model";
-import { type AttentionWeights, ownedName, supernetWeights } from "./space";
+import { type AttentionWeights, ownedName, placedName, supernetWeights } from "./space";
 import { type BatchStats, stemForward } from "./stem";
 import { type InitScheme, initialValues, sameShape, sliceBegin, type WeightSource, type WeightSpec } from "./weights";
 
@@ -43,10 +43,23 @@ export class Supernet implements WeightSource {
     return new Supernet(space, options.seed, options.init ?? "fan-in", options.attentionWeights ?? "shared");
   }
 
-  /** The weights as one architecture reads them, by its standalone names (per-type projections resolved). */
+  /**
+   * The weights as one architecture reads them, by its standalone names: per-type projections resolved, and each
+   * block's weights at its place among the stage's blocks where the space drops more than the last (block.index).
+   */
   view(arch: VitArch): WeightSource {
-    if (this.attentionWeights === "shared") return this;
-    return { get: (name, shape) => this.get(ownedName(name, arch, this.attentionWeights), shape) };
+    if (this.attentionWeights === "shared" && !this.placed) return this;
+    return { get: (name, shape) => this.get(this.nameOf(name, arch), shape) };
+  }
+
+  /** The super-network name of the weight `name` of `arch` (see view). */
+  nameOf(name: string, arch: VitArch): string {
+    return placedName(ownedName(name, arch, this.attentionWeights), arch, this.space);
+  }
+
+  /** Whether a stage of the space may drop blocks other than its last (depthDrop). */
+  private get placed(): boolean {
+    return this.space.stages.some((s) => (s.depthDrop ?? "last") !== "last");
   }
 
   /** The active block of a weight: leading along each axis, centred along the axes its spec says. */

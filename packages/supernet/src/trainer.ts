@@ -178,7 +178,7 @@ export class Trainer {
     const { value, grads } = variableGrads(() => {
       const out = supernet.forward(archs, images, sizes, {
         training: true,
-        castlingBranch: castlingBranchWeight(step, this.totalSteps),
+        castlingBranch: castlingBranchWeight(step, this.totalSteps, this.config.castlingBranch),
         recompute: this.options.recompute,
       });
       stats = out.stats.map((st) => ({ name: st.name, mean: tf.keep(st.mean), variance: tf.keep(st.variance) }));

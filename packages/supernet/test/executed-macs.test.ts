@@ -76,10 +76,15 @@ async function executedMacs(run: () => tf.Tensor): Promise<number> {
 }
 
 const BATCH = 2;
-/** Every type, plus the cases the defaults miss: separate E and F, m' = N (one segment run), m = 2 (uneven). */
+/**
+ * Every type, plus the cases the defaults miss: separate E and F, V as K itself, m' = N (one segment run), m = 2
+ * (uneven), a token MLP as wide as the tokens.
+ */
 const CASES: AttentionSpec[] = [
   ...ALL_ATTENTION,
   { type: "linformer", k: 3, shareKV: false },
+  { type: "linformer", k: 3, shareKV: "kv" },
+  { type: "mixer", expansion: 1 },
   { type: "nystrom", landmarks: 64, iterations: 2, convKernel: 5 },
   { type: "nystrom", landmarks: 2, iterations: 1, convKernel: 1 },
   { type: "performer", features: 5 },
@@ -104,9 +109,11 @@ describe("counted MACs equal executed MACs", () => {
   });
 
   it.each(CASES.map((spec) => [JSON.stringify(spec), spec] as const))("%s", async (_, spec) => {
-    for (const position of ["learned", "rope"] as const) {
+    for (const position of ["learned", "rope", "rope1d"] as const) {
       for (const small of [false, true]) {
         const arch = tinyArch(spec, { small, position });
+        // The conv reduction (the residual one without its skip) on the small ones.
+        if (small) arch.stages[1]!.reduction = "conv";
         const excepted = Object.values(archExceptions(arch)).reduce((x, y) => x + y, 0);
         const executed = await executedMacs(() => net.predict(arch, images));
         expect(executed).toBe(BATCH * (countArch(arch).macs - excepted));

@@ -2,7 +2,7 @@
 // (the trainer's) must agree with the change of the loss when each weight moves, so no training recipe is chasing a
 // wrong gradient. float32 on `cpu`: central differences along the gradient's own direction and a random one.
 import * as tf from "@tensorflow/tfjs";
-import type { AttentionSpec } from "@vitnas/formats";
+import type { AttentionSpec, VitArch } from "@vitnas/formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend, Supernet } from "../src";
 import { variableGrads } from "../src/backward";
@@ -25,10 +25,24 @@ afterAll(() => tf.dispose([images, targets]));
 // at 1e-2 the castling stem and the xnorm class token were 4-6% off, converging to the gradient as the step shrank.
 const EPS = 1e-3;
 
-describe.each(ALL_ATTENTION.map((spec) => [spec.type, spec] as const))("gradients of %s", (_, spec: AttentionSpec) => {
+/** The seed papers' settings (docs/seed-settings.md): V as K with 1-D rotary positions and the skip-less reduction. */
+const SEED_SETTINGS: [string, AttentionSpec, Partial<VitArch>][] = [
+  ['linformer "kv", rope1d, conv reduction', { type: "linformer", k: 4, shareKV: "kv" }, { position: "rope1d" }],
+];
+const CASES: [string, AttentionSpec, Partial<VitArch>][] = [
+  ...ALL_ATTENTION.map((spec): [string, AttentionSpec, Partial<VitArch>] => [
+    spec.type,
+    spec,
+    { position: spec.type === "softmax" ? "rope" : "learned" },
+  ]),
+  ...SEED_SETTINGS,
+];
+
+describe.each(CASES)("gradients of %s", (name, spec: AttentionSpec, over) => {
   it("equal finite differences for every trainable weight", async () => {
     const net = Supernet.create(tinySpace([spec]), { seed: 9 });
-    const arch = tinyArch(spec, { small: true, position: spec.type === "softmax" ? "rope" : "learned" });
+    const arch = tinyArch(spec, { small: true, position: over.position! });
+    if (SEED_SETTINGS.some(([n]) => n === name)) arch.stages[1]!.reduction = "conv";
     const loss = () =>
       tf.tidy(() => {
         const { logits } = net.forward([arch], images, [6], { training: true, castlingBranch: 0.5, recompute: false });

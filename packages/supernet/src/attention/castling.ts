@@ -1,8 +1,8 @@
 // Castling-ViT linear-angular attention, per head, with q^ = q/|q| and k^ = k/|k|:
 //   out = L2norm_d( 0.5*V + (1/pi) * Q^ (K^^T V) [+ beta * (S * 1[S > 0.02]) V] ) + conv_r(V)
 // The bracketed branch (S = softmax(q k^T / sqrt(d))) exists only in training, weighted by beta from the trainer's
-// schedule (castlingBranch: 1 at the start, linearly to 0 by half of training); at beta = 0 and at inference it is
-// not computed at all. Shapes: K^^T V [B, H, d, d]; out [B, H, N, d]. Core MACs 2*N*d*A + N*r*A.
+// schedule (the recipe's castlingBranch: 1 at the start, linearly to 0 by `until` of training, default half, or
+// off); at beta = 0 and at inference it is not computed at all. Shapes: K^^T V [B, H, d, d]; out [B, H, N, d]. Core MACs 2*N*d*A + N*r*A.
 // Extra weight: depthwise conv taps on V along the tokens, one filter per head [H, r].
 import * as tf from "@tensorflow/tfjs";
 import type { CastlingAttn } from "@vitnas/formats";

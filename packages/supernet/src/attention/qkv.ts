@@ -4,15 +4,22 @@ import * as tf from "@tensorflow/tfjs";
 import { affine, matMul } from "../layers";
 import type { AttentionContext, AttentionDims, ExtraWeight } from "./types";
 
-/** x [B, N, D] -> q, k, v [B, H, N, d] each; q and k rotated when positions are rotary. */
-export function projectQKV(x: tf.Tensor3D, ctx: AttentionContext): { q: tf.Tensor4D; k: tf.Tensor4D; v: tf.Tensor4D } {
+/**
+ * x [B, N, D] -> q, k, v [B, H, N, d] each; q and k rotated when positions are rotary. With `parts` 2 only q and k
+ * are projected (the leading two thirds of the weight) and v is k as rotated: V is K itself (linformer's "kv").
+ */
+export function projectQKV(
+  x: tf.Tensor3D,
+  ctx: AttentionContext,
+  parts: 2 | 3 = 3,
+): { q: tf.Tensor4D; k: tf.Tensor4D; v: tf.Tensor4D } {
   const { batch: b, tokens: n, width: dm, heads: h, headDim: d, w, prefix } = ctx;
   const a = h * d;
-  const weight = tf.reshape(w.get(`${prefix}.qkv.w`, [dm, 3, a]), [dm, 3 * a]);
-  // tfjs-wasm's fused bias checks the rank of the bias's underlying data, so the [3, A] slice is first copied into
-  // a 1-D buffer (3A floats); the fused bias then saves the [B*N, 3A] sum the separate add kept for its gradient.
-  const bias = tf.add(tf.reshape(w.get(`${prefix}.qkv.b`, [3, a]), [3 * a]), tf.zeros([3 * a]));
-  const y = affine(tf.reshape(x, [b * n, dm]), weight, bias); // [B*N, 3A]
+  const weight = tf.reshape(w.get(`${prefix}.qkv.w`, [dm, parts, a]), [dm, parts * a]);
+  // tfjs-wasm's fused bias checks the rank of the bias's underlying data, so the [parts, A] slice is first copied
+  // into a 1-D buffer; the fused bias then saves the [B*N, parts*A] sum the separate add kept for its gradient.
+  const bias = tf.add(tf.reshape(w.get(`${prefix}.qkv.b`, [parts, a]), [parts * a]), tf.zeros([parts * a]));
+  const y = affine(tf.reshape(x, [b * n, dm]), weight, bias); // [B*N, parts*A]
   // Three 4-D transposes: the wasm backend's 5-D transpose is a slow generic loop.
   const heads = (i: number) =>
     tf.transpose(tf.reshape(tf.slice(y, [0, i * a], [b * n, a]), [b, n, h, d]), [0, 2, 1, 3]) as tf.Tensor4D;
@@ -22,7 +29,7 @@ export function projectQKV(x: tf.Tensor3D, ctx: AttentionContext): { q: tf.Tenso
     q = rotate(q, ctx.rope.cos, ctx.rope.sin) as tf.Tensor4D;
     k = rotate(k, ctx.rope.cos, ctx.rope.sin) as tf.Tensor4D;
   }
-  return { q, k, v: heads(2) };
+  return { q, k, v: parts === 2 ? k : heads(2) };
 }
 
 /** o [B, H, N, d] -> [B, N, D] through the output projection. */

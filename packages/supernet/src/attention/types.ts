@@ -34,6 +34,8 @@ export interface AttentionModule<S extends AttentionSpec = AttentionSpec> {
   type: S["type"];
   /** Reads the shared q/k/v and output projection. */
   qkv: boolean;
+  /** How many of q, k, v it reads (the leading thirds of the [D, 3, A] weight): 3, or 2 where V is K. */
+  qkvParts?(spec: S): number;
   /** Its own weights at the given sizes: the super-network declares them at the largest sizes of a stage. */
   extras(spec: S, dims: AttentionDims): ExtraWeight[];
   /** x [B, N, D] (already layer-normed) -> [B, N, D]. */

@@ -1,19 +1,26 @@
-// ViT-ResNAS's evolutionary search (PAPERS.md) with two objectives, as a resumable state machine: the caller asks
-// for a generation, evaluates it wherever it likes, records the results, and may save `state` (plain JSON) at any
-// point and restore it later to continue exactly as an uninterrupted run would.
+// ViT-ResNAS's evolutionary search (docs/seed-settings.md) with two objectives, as a resumable state machine: the
+// caller asks for a generation, evaluates it wherever it likes, records the results, and may save `state` (plain
+// JSON) at any point and restore it later to continue exactly as an uninterrupted run would.
 //
 // Generation 0: `population` random architectures of the space, each shrunk to meet the constraints. Generation
-// g >= 1: the best `parents` of everything evaluated so far (NSGA-II rank, then crowding distance) give `parents`
-// mutants (each gene re-drawn with probability mutationProb) and `parents` uniform crossovers (each gene from the
-// second parent with probability crossoverProb), each shrunk to meet the constraints. A candidate whose canonical id
-// was already proposed in this search is rejected and drawn again. The search ends after generation `generations`,
-// or earlier when a generation finds no new architecture.
+// g >= 1: the best `parents` of everything evaluated so far give `parents` mutants (each gene re-drawn with
+// probability mutationProb) and `parents` uniform crossovers (each gene from the second parent with probability
+// crossoverProb), each shrunk to meet the constraints. A candidate whose canonical id was already proposed in this
+// search is rejected and drawn again. The search ends after generation `generations`, or earlier when a generation
+// finds no new architecture.
+//
+// "The best" depends on `search.strategy`: `nsga2` (the default) ranks by non-dominated sorting, then crowding
+// distance, so the result is a front; `resnas` is the paper's own: the most accurate, and every random architecture,
+// mutant and crossover is drawn again (same parents) until its MACs lie within [0.975, 1] x constraints.macs.max, at
+// most RESNAS_REDRAWS times, then shrunk into the constraints as with nsga2.
 import {
   archHash,
   ConstraintError,
   type Constraints,
+  countArch,
   createRng,
   crossoverArch,
+  meetsConstraints,
   mutateArch,
   pick,
   type Rng,
@@ -94,6 +101,14 @@ export interface EvolutionState {
 /** Draws per wanted candidate before giving up on finding new ones (the space may be nearly exhausted). */
 const ATTEMPTS_PER_CANDIDATE = 20;
 
+/** The `resnas` strategy's band: a candidate's MACs within [RESNAS_MACS_LOWER, 1] x the MACs maximum (the paper's). */
+export const RESNAS_MACS_LOWER = 0.975;
+/**
+ * Draws of one `resnas` candidate before it falls back to shrinking the last into the constraints: the paper redraws
+ * without limit, which never ends where the band holds no architecture the operators reach.
+ */
+export const RESNAS_REDRAWS = 100;
+
 export class Evolution {
   readonly space: VitSpace;
   readonly search: SearchSpec;
@@ -144,6 +159,9 @@ export class Evolution {
     for (const key of ["mutationProb", "crossoverProb"] as const) {
       if (!(search[key] >= 0 && search[key] <= 1))
         throw new Error(`search.${key} must be in [0, 1] (is ${search[key]})`);
+    }
+    if (search.strategy === "resnas" && search.constraints.macs?.max === undefined) {
+      throw new Error('search.constraints.macs.max is required with search.strategy "resnas"');
     }
     return new Evolution({
       format: EVOLUTION_STATE_FORMAT,
@@ -318,12 +336,52 @@ export class Evolution {
     return true;
   }
 
+  /** The search's strategy; states saved before the option existed ran nsga2. */
+  get strategy(): "nsga2" | "resnas" {
+    return this.search.strategy ?? "nsga2";
+  }
+
+  /**
+   * `draw()` itself with nsga2; with resnas, draws again until the MACs lie within the band (and every other bound
+   * holds), at most RESNAS_REDRAWS times, returning the last draw otherwise (#admit shrinks it).
+   */
+  #inBand(draw: () => VitArch): VitArch {
+    let arch = draw();
+    if (this.strategy !== "resnas") return arch;
+    const constraints = this.search.constraints;
+    const max = constraints.macs!.max!;
+    for (let redraws = 1; ; redraws++) {
+      const count = countArch(arch);
+      if (count.macs >= RESNAS_MACS_LOWER * max && meetsConstraints(count, constraints)) return arch;
+      if (redraws >= RESNAS_REDRAWS) return arch;
+      arch = draw();
+    }
+  }
+
+  /** A random architecture; with resnas, one above the maximum is first shrunk under it, as the paper does. */
+  #random(): VitArch {
+    const arch = sampleArch(this.space, this.#rng);
+    if (this.strategy !== "resnas" || countArch(arch).macs <= this.search.constraints.macs!.max!) return arch;
+    try {
+      return shrinkArch(this.space, arch, this.search.constraints, this.#rng);
+    } catch (err) {
+      if (!(err instanceof ConstraintError)) throw err;
+      return arch;
+    }
+  }
+
   #randomGeneration(): Proposal[] {
     const out: Proposal[] = [];
     const failures: { last?: ConstraintError } = {};
     const wanted = this.search.population;
     for (let attempt = 0; out.length < wanted && attempt < wanted * ATTEMPTS_PER_CANDIDATE; attempt++) {
-      this.#admit(sampleArch(this.space, this.#rng), "random", [], out, failures);
+      this.#admit(
+        this.#inBand(() => this.#random()),
+        "random",
+        [],
+        out,
+        failures,
+      );
     }
     if (out.length === 0 && failures.last) {
       throw new Error(`no architecture of the space could be made to meet the constraints: ${failures.last.message}`);
@@ -333,7 +391,11 @@ export class Evolution {
 
   #offspring(): Proposal[] {
     const points = this.#history;
-    const parents = this.#ranked.selectBest(this.search.parents).map((i) => points[i]!);
+    const best =
+      this.strategy === "resnas"
+        ? this.#ranked.topByAccuracy(this.search.parents)
+        : this.#ranked.selectBest(this.search.parents);
+    const parents = best.map((i) => points[i]!);
     const out: Proposal[] = [];
     const failures: { last?: ConstraintError } = {};
     const wanted = parents.length;
@@ -341,7 +403,7 @@ export class Evolution {
     let made = 0;
     for (let attempt = 0; made < wanted && attempt < wanted * ATTEMPTS_PER_CANDIDATE; attempt++) {
       const parent = pick(this.#rng, parents);
-      const child = mutateArch(this.space, parent.arch, mutationProb, this.#rng);
+      const child = this.#inBand(() => mutateArch(this.space, parent.arch, mutationProb, this.#rng));
       if (this.#admit(child, "mutation", [parent.id], out, failures)) made++;
     }
     if (parents.length < 2) return out;
@@ -349,7 +411,9 @@ export class Evolution {
     for (let attempt = 0; made < wanted && attempt < wanted * ATTEMPTS_PER_CANDIDATE; attempt++) {
       const i = randomIndex(this.#rng, parents.length);
       const j = (i + 1 + randomIndex(this.#rng, parents.length - 1)) % parents.length;
-      const child = crossoverArch(this.space, parents[i]!.arch, parents[j]!.arch, crossoverProb, this.#rng);
+      const child = this.#inBand(() =>
+        crossoverArch(this.space, parents[i]!.arch, parents[j]!.arch, crossoverProb, this.#rng),
+      );
       if (this.#admit(child, "crossover", [parents[i]!.id, parents[j]!.id], out, failures)) made++;
     }
     return out;

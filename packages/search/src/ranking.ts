@@ -114,6 +114,14 @@ export class RankedPopulation {
   }
 
   /**
+   * The indices of the `count` most accurate points, accuracy alone (ViT-ResNAS's parents): ties go to fewer MACs,
+   * then to the earlier point.
+   */
+  topByAccuracy(count: number): number[] {
+    return Array.from(this.#order.subarray(0, Math.min(count, this.#size)));
+  }
+
+  /**
    * The indices of the best `count` points by NSGA-II: whole fronts in rank order, and from the front that does
    * not fit entirely, its most isolated members (largest crowding distance first, then lowest index).
    */

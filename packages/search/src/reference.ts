@@ -16,7 +16,8 @@ export function largestMacs(space: VitSpace): number {
     stages: space.stages.map((s, i) => ({
       width: Math.max(...s.widths),
       headDim: s.headDim,
-      reduction: i === 0 || s.reduction.includes("none") ? "none" : "residual",
+      // Keeping the tokens costs most; the halving reductions (residual, conv) cost the same.
+      reduction: i === 0 || s.reduction.includes("none") ? "none" : s.reduction[0]!,
       blocks: [],
     })),
   };

@@ -19,6 +19,7 @@ import { analysisRoutes } from "./routes/analysis";
 import { dashboardRoutes } from "./routes/dashboard";
 import { healthRoutes } from "./routes/health";
 import { resultRoutes } from "./routes/results";
+import { searchListEventRoutes } from "./routes/search-list-events";
 import { searchRoutes } from "./routes/searches";
 import { sessionRoutes } from "./routes/session";
 import { searchCache } from "./search-cache";
@@ -182,6 +183,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           });
           await scope.register(resultRoutes, { db, searches, artifacts: options.artifacts });
           await scope.register(analysisRoutes, { db, searches });
+          await scope.register(searchListEventRoutes, { db, pollMs: options.eventPollMs ?? 1000 });
         },
         { prefix: "/searches" },
       );

@@ -9,8 +9,11 @@ import { SearchesPage } from "./pages/searches";
 import { SignInPage } from "./pages/sign-in";
 import { SessionProvider, useSession } from "./session";
 
-// The search page carries the chart library; loading it on demand keeps sign-in and the lists light.
+// The search and comparison pages carry the chart library; loading them on demand keeps sign-in and the lists light.
 const SearchPage = lazy(() => import("./pages/search").then((m) => ({ default: m.SearchPage })));
+const CompareSearchesPage = lazy(() =>
+  import("./pages/compare-searches").then((m) => ({ default: m.CompareSearchesPage })),
+);
 
 export function App() {
   return (
@@ -22,6 +25,7 @@ export function App() {
             <Route index element={<Navigate to="/searches" replace />} />
             <Route path="/searches" element={<SearchesPage />} />
             <Route path="/searches/new" element={<NewSearchPage />} />
+            <Route path="/searches/compare" element={<CompareSearchesPage />} />
             <Route path="/searches/:id" element={<SearchPage />} />
             <Route path="/searches/:id/compare" element={<ComparePage />} />
             <Route path="/searches/:id/architectures/:archId" element={<ArchitecturePage />} />
@@ -55,6 +59,7 @@ function SignedInFrame() {
             Searches
           </NavLink>
           <NavLink to="/searches/new">New search</NavLink>
+          <NavLink to="/searches/compare">Compare searches</NavLink>
         </nav>
         <div className="who">
           <span>

@@ -30,7 +30,12 @@ export function ensureDashboardBuilt(): void {
   const index = join(DIST_DIR, "index.html");
   if (existsSync(index) && statSync(index).mtimeMs >= newestSourceMs()) return;
   const vite = join(dirname(createRequire(import.meta.url).resolve("vite/package.json")), "bin", "vite.js");
-  execFileSync(process.execPath, [vite, "build", "--logLevel", "warn"], { cwd: DASHBOARD_DIR, stdio: "inherit" });
+  // The test runner's NODE_ENV (test) would make Vite bundle React's development build; test what ships.
+  execFileSync(process.execPath, [vite, "build", "--logLevel", "warn"], {
+    cwd: DASHBOARD_DIR,
+    stdio: "inherit",
+    env: { ...process.env, NODE_ENV: "production" },
+  });
 }
 
 export interface Stack {
@@ -43,7 +48,12 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
+export interface StackOptions {
+  /** Start a worker consuming the queue (default true); tests that seed results into Postgres need none. */
+  worker?: boolean;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   ensureDashboardBuilt();
   const cleanups: (() => Promise<unknown>)[] = [];
   const close = async () => {
@@ -79,7 +89,7 @@ export async function startStack(): Promise<Stack> {
     const address = app.server.address();
     if (address === null || typeof address === "string") throw new Error("the API did not report a TCP port");
 
-    const worker = startWorker({
+    const worker = ((options.worker ?? true) ? startWorker : noWorker)({
       REDIS_URL,
       DATABASE_URL: scratch.url,
       ARTIFACTS_DIR: artifactsDir,
@@ -96,6 +106,8 @@ export async function startStack(): Promise<Stack> {
     throw error;
   }
 }
+
+const noWorker = (): { log(): string; stop(): Promise<void> } => ({ log: () => "(no worker)", stop: async () => {} });
 
 /** The worker as production runs it: its own process from apps/worker/src/main.ts. */
 function startWorker(env: Record<string, string>): { log(): string; stop(): Promise<void> } {

@@ -189,3 +189,145 @@ export function readMe(raw: unknown): Me {
   const m = obj(raw);
   return { team: named(m.team) ?? "", key: named(m.key) ?? str(obj(m.key).prefix) ?? "" };
 }
+
+export interface StageRow {
+  depth: number;
+  width: number;
+  heads: number;
+  mlpHidden: number;
+  attention: string;
+  reduction: string;
+}
+
+/** One candidate for parallel coordinates: its figures and its stages' choices. */
+export interface ParallelRow extends Point {
+  /** Candidates the row stands for (1 unless the API downsampled). */
+  count: number;
+  onFront: boolean;
+  stages: StageRow[];
+}
+
+export interface ParallelData {
+  total: number;
+  stages: number;
+  rows: ParallelRow[];
+}
+
+const stageRow = (raw: unknown): StageRow => {
+  const s = obj(raw);
+  return {
+    depth: num(s.depth) ?? 0,
+    width: num(s.width) ?? 0,
+    heads: num(s.heads) ?? 0,
+    mlpHidden: num(s.mlpHidden) ?? 0,
+    attention: str(s.attention) ?? "none",
+    reduction: str(s.reduction) ?? "none",
+  };
+};
+
+export function readParallel(raw: unknown): ParallelData {
+  const p = obj(raw);
+  const rows = (list: unknown, onFront: boolean): ParallelRow[] =>
+    (Array.isArray(list) ? list : []).map((r) => ({
+      ...readPoint(r),
+      count: num(obj(r).count) ?? 1,
+      onFront,
+      stages: Array.isArray(obj(r).stages) ? (obj(r).stages as unknown[]).map(stageRow) : [],
+    }));
+  const all = [...rows(p.front, true), ...rows(p.others, false)];
+  return {
+    total: num(p.total) ?? all.reduce((n, r) => n + r.count, 0),
+    stages: num(p.stages) ?? Math.max(0, ...all.map((r) => r.stages.length)),
+    rows: all,
+  };
+}
+
+export interface OptionAccuracy {
+  value: string;
+  candidates: number;
+  mean: number;
+  std: number;
+  effect: number;
+}
+
+export interface ChoiceImportance {
+  key: string;
+  label: string;
+  importance: number;
+  options: OptionAccuracy[];
+}
+
+export interface Importance {
+  total: number;
+  samples: number;
+  explained: number;
+  choices: ChoiceImportance[];
+}
+
+export function readImportance(raw: unknown): Importance {
+  const r = obj(raw);
+  const choices = Array.isArray(r.choices) ? r.choices : [];
+  return {
+    total: num(r.total) ?? 0,
+    samples: num(r.samples) ?? 0,
+    explained: num(r.explained) ?? 0,
+    choices: choices.map((c) => {
+      const choice = obj(c);
+      const key = str(choice.key) ?? "";
+      return {
+        key,
+        label: str(choice.label) ?? key,
+        importance: num(choice.importance) ?? 0,
+        options: (Array.isArray(choice.options) ? choice.options : []).map((o) => {
+          const option = obj(o);
+          return {
+            value: String(option.value ?? ""),
+            candidates: num(option.candidates) ?? 0,
+            mean: num(option.mean) ?? 0,
+            std: num(option.std) ?? 0,
+            effect: num(option.effect) ?? 0,
+          };
+        }),
+      };
+    }),
+  };
+}
+
+export interface ComparedSearch {
+  id: string;
+  name: string;
+  status: SearchStatus;
+  total: number;
+  front: Point[];
+  hypervolume: number;
+  generations: { generation: number; hypervolume: number }[];
+}
+
+export interface Comparison {
+  referenceMacs: number;
+  searches: ComparedSearch[];
+}
+
+export function readComparison(raw: unknown): Comparison {
+  const c = obj(raw);
+  const searches = Array.isArray(c.searches) ? c.searches : [];
+  return {
+    referenceMacs: num(c.referenceMacs) ?? 0,
+    searches: searches.map((s) => {
+      const search = readSearch(s);
+      const item = obj(s);
+      return {
+        id: search.id,
+        name: search.name,
+        status: search.status,
+        total: num(item.total) ?? 0,
+        front: points(item.front),
+        hypervolume: num(item.hypervolume) ?? 0,
+        generations: (Array.isArray(item.generations) ? item.generations : []).map((g, i) => ({
+          generation: num(obj(g).generation) ?? i,
+          hypervolume: num(obj(g).hypervolume) ?? 0,
+        })),
+      };
+    }),
+  };
+}

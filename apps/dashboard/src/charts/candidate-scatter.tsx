@@ -1,7 +1,10 @@
 // Every evaluated candidate, accuracy against MACs, with the front drawn over them and the best architecture under
 // the MACs budget marked. The API downsamples the non-front points (/scatter?maxPoints=), and ECharts' `large` mode
-// draws them in one canvas pass, so 100,000 candidates stay interactive.
-import { useMemo } from "react";
+// draws them in one canvas pass, so 100,000 candidates stay interactive. The chart is a keyboard stop: arrow keys
+// walk the front, Page Up / Page Down every plotted candidate by MACs, Enter opens the one in focus; a ring and the
+// tooltip mark it, and a live region reads it out.
+import type { ECharts } from "echarts/core";
+import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from "react";
 import type { Point, Scatter } from "../api/types";
 import { formatAccuracy, formatCount, formatMacs } from "../format";
 import { EChart } from "./echart";
@@ -17,7 +20,62 @@ export interface CandidateScatterProps {
   onPick?: (id: string) => void;
 }
 
+const FOCUS_SERIES = "keyboard-focus";
+
+/** Where the keyboard focus is: a front point (by MACs) or any plotted candidate (by MACs). */
+type Focus = { list: "front" | "all"; index: number } | null;
+
 export function CandidateScatter({ scatter, budget, best, onPick }: CandidateScatterProps) {
+  const front = useMemo(() => [...scatter.front].sort((a, b) => a.macs - b.macs), [scatter.front]);
+  const all = useMemo(
+    () => [...scatter.front, ...scatter.others].sort((a, b) => a.macs - b.macs || b.accuracy - a.accuracy),
+    [scatter],
+  );
+  const frontIds = useMemo(() => new Set(front.map((p) => p.id)), [front]);
+  const [focus, setFocus] = useState<Focus>(null);
+  const chartRef = useRef<ECharts | null>(null);
+  const focused = focus ? (focus.list === "front" ? front : all)[focus.index] : undefined;
+
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    const move = (list: "front" | "all", to: (current: number, length: number) => number) => {
+      const length = (list === "front" ? front : all).length;
+      if (length === 0) return;
+      const current = focus?.list === list ? focus.index : -1;
+      setFocus({ list, index: Math.max(0, Math.min(length - 1, to(current, length))) });
+    };
+    switch (event.key) {
+      case "ArrowRight":
+      case "ArrowUp":
+        move("front", (i) => i + 1);
+        break;
+      case "ArrowLeft":
+      case "ArrowDown":
+        move("front", (i) => (i < 0 ? 0 : i - 1));
+        break;
+      case "Home":
+        move("front", () => 0);
+        break;
+      case "End":
+        move("front", (_, n) => n - 1);
+        break;
+      case "PageDown":
+        move("all", (i) => i + 1);
+        break;
+      case "PageUp":
+        move("all", (i) => (i < 0 ? 0 : i - 1));
+        break;
+      case "Enter":
+        if (focused && onPick) onPick(focused.id);
+        break;
+      case "Escape":
+        setFocus(null);
+        break;
+      default:
+        return;
+    }
+    event.preventDefault();
+  };
+
   const option = useMemo(() => {
     const front = [...scatter.front].sort((a, b) => a.macs - b.macs).map(row);
     return {
@@ -79,6 +137,16 @@ export function CandidateScatter({ scatter, budget, best, onPick }: CandidateSca
                 },
         },
         {
+          id: FOCUS_SERIES,
+          name: "Keyboard focus",
+          type: "scatter",
+          symbol: "circle",
+          symbolSize: 20,
+          itemStyle: { color: "transparent", borderColor: "#111827", borderWidth: 3 },
+          data: [],
+          z: 5,
+        },
+        {
           name: "Best under budget",
           type: "scatter",
           symbol: "diamond",
@@ -91,16 +159,45 @@ export function CandidateScatter({ scatter, budget, best, onPick }: CandidateSca
     };
   }, [scatter, budget, best]);
 
+  // The ring and the tooltip follow the focus, also after the option is applied again (the ring's data is not in it).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new option empties the ring, so it is drawn again.
+  useEffect(() => {
+    const chart = chartRef.current;
+    if (!chart) return;
+    chart.setOption({ series: [{ id: FOCUS_SERIES, data: focused ? [row(focused)] : [] }] });
+    if (focused) {
+      const seriesIndex = (chart.getOption() as { series: { id?: string }[] }).series.findIndex(
+        (series) => series.id === FOCUS_SERIES,
+      );
+      chart.dispatchAction({ type: "showTip", seriesIndex, dataIndex: 0 });
+    } else {
+      chart.dispatchAction({ type: "hideTip" });
+    }
+  }, [focused, option]);
+
+  const announcement = focused
+    ? `${focus?.list === "front" ? `Front point ${focus.index + 1} of ${front.length}` : `Candidate ${(focus?.index ?? 0) + 1} of ${all.length} shown${frontIds.has(focused.id) ? ", on the front" : ""}`}: accuracy ${formatAccuracy(focused.accuracy)}, ${formatMacs(focused.macs)} MACs${focused.params === undefined ? "" : `, ${formatCount(focused.params)} params`}. Enter opens it.`
+    : "";
+
   return (
-    <EChart
-      option={option}
-      height={420}
-      testId="candidate-scatter"
-      label={`Scatter of ${scatter.total} evaluated candidates, accuracy against MACs, with ${scatter.front.length} front points highlighted`}
-      onClick={(p) => {
-        const id = Array.isArray(p.data) ? (p.data as Row)[3] : undefined;
-        if (id && onPick) onPick(id);
-      }}
-    />
+    <>
+      <EChart
+        option={option}
+        height={420}
+        testId="candidate-scatter"
+        label={`Scatter of ${scatter.total} evaluated candidates, accuracy against MACs, with ${scatter.front.length} front points highlighted. Left and right arrows move along the front, Page Up and Page Down through every plotted candidate by MACs, Enter opens the architecture in focus.`}
+        onChart={(chart) => {
+          chartRef.current = chart;
+        }}
+        onKeyDown={onKeyDown}
+        onClick={(p) => {
+          const id = Array.isArray(p.data) ? (p.data as Row)[3] : undefined;
+          if (id && onPick) onPick(id);
+        }}
+      />
+      <p className="visually-hidden" aria-live="polite" data-testid="scatter-focus">
+        {announcement}
+      </p>
+    </>
   );
 }

@@ -1,5 +1,6 @@
-// One search: live progress, training curves, the front's history, every candidate on a scatter with the MACs
-// budget picker, the front as a table to open or compare architectures, and cancel / resume.
+// One search: live progress, training curves, the front's history and hypervolume per generation, every candidate
+// on a scatter with the MACs budget picker and across its choices in parallel coordinates, how much each choice
+// explains accuracy, the front as a table to open or compare architectures, and cancel / resume.
 import { useCallback, useMemo, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { ApiError, api, query } from "../api/client";
@@ -8,22 +9,29 @@ import {
   type Point,
   type Progress,
   readFronts,
+  readImportance,
   readMetrics,
   readPage,
+  readParallel,
   readPoint,
   readScatter,
   readSearch,
   type Search,
 } from "../api/types";
+import { CandidateParallel } from "../charts/candidate-parallel";
 import { CandidateScatter } from "../charts/candidate-scatter";
 import { FrontHistory } from "../charts/front-history";
+import { HypervolumeHistory } from "../charts/hypervolume-history";
 import { TrainingCurves } from "../charts/training-curves";
 import { BudgetPicker } from "../components/budget-picker";
+import { ChoiceImportanceTable } from "../components/choice-importance";
 import { ProgressBar, ProgressLine, StatusBadge } from "../components/status";
 import { formatAccuracy, formatCount, formatDuration, formatMacs, formatWhen } from "../format";
 import { useResource } from "../use-resource";
 
 const SCATTER_POINTS = 20_000;
+// Lines cross the whole chart, so fewer of them than scatter dots already fill it.
+const PARALLEL_POINTS = 5000;
 
 export function SearchPage() {
   const { id = "" } = useParams();
@@ -45,6 +53,21 @@ export function SearchPage() {
   const scatter = useResource(`${base}/scatter${query({ maxPoints: SCATTER_POINTS })}`, readScatter, resultOptions);
   const fronts = useResource(`${base}/fronts`, readFronts, resultOptions);
   const pareto = useResource(`${base}/pareto`, (raw) => readPage(raw).items.map(readPoint), resultOptions);
+  // The heavier analyses follow a running search less often.
+  const analysisOptions = { intervalMs: live ? 15_000 : undefined, version: status };
+  const parallel = useResource(
+    `${base}/parallel${query({ maxPoints: PARALLEL_POINTS })}`,
+    readParallel,
+    analysisOptions,
+  );
+  const importance = useResource(`${base}/importance`, readImportance, analysisOptions);
+  const hypervolumes = useMemo(
+    () =>
+      (fronts.data ?? [])
+        .filter((f) => f.hypervolume !== undefined)
+        .map((f) => ({ generation: f.generation, hypervolume: f.hypervolume! })),
+    [fronts.data],
+  );
 
   const [budgetPick, setBudgetPick] = useState<{ budget: number; best: Point | undefined }>();
   const onBudget = useCallback((budget: number, best: Point | undefined) => setBudgetPick({ budget, best }), []);
@@ -158,6 +181,42 @@ export function SearchPage() {
         )}
       </section>
 
+      <section aria-labelledby="parallel-title" className="panel">
+        <h2 id="parallel-title">Candidates across their choices</h2>
+        {parallel.data && parallel.data.rows.length > 0 ? (
+          <>
+            <p className="muted">
+              One line per candidate through each stage's choices (S1 is the first stage; heads and MLP are means over
+              the stage's blocks, attention the type most of its blocks use) to its MACs and accuracy
+              {parallel.data.rows.length < parallel.data.total &&
+                `; ${parallel.data.rows.length} lines stand for the ${parallel.data.total} candidates, every front member among them`}
+              .
+            </p>
+            <CandidateParallel
+              searchId={id}
+              data={parallel.data}
+              onPick={(archId) => navigate(`/searches/${id}/architectures/${archId}`)}
+            />
+          </>
+        ) : (
+          <p className="empty">No candidates evaluated yet.</p>
+        )}
+      </section>
+
+      <section aria-labelledby="importance-title" className="panel">
+        <h2 id="importance-title">Which choices matter</h2>
+        {importance.error && !importance.data && (
+          <p className="field-error" role="alert">
+            {importance.error.message}
+          </p>
+        )}
+        {importance.data && importance.data.choices.length > 0 ? (
+          <ChoiceImportanceTable importance={importance.data} />
+        ) : (
+          importance.data && <p className="empty">Too few candidates with different choices yet.</p>
+        )}
+      </section>
+
       <div className="two-up">
         <section aria-labelledby="history-title" className="panel">
           <h2 id="history-title">Front per generation</h2>
@@ -167,15 +226,30 @@ export function SearchPage() {
             <p className="empty">No generation finished yet.</p>
           )}
         </section>
-        <section aria-labelledby="training-title" className="panel">
-          <h2 id="training-title">Super-network training</h2>
-          {metrics.data && metrics.data.length > 0 ? (
-            <TrainingCurves samples={metrics.data} />
+        <section aria-labelledby="hypervolume-title" className="panel">
+          <h2 id="hypervolume-title">Hypervolume per generation</h2>
+          {hypervolumes.length > 0 ? (
+            <>
+              <p className="muted">
+                The share of the (MACs, accuracy) plane the front dominates, up to the search's MACs limit (or its
+                space's largest architecture): it rises while generations improve the front.
+              </p>
+              <HypervolumeHistory series={[{ name: s.name, points: hypervolumes }]} />
+            </>
           ) : (
-            <p className="empty">No training steps yet.</p>
+            <p className="empty">No generation finished yet.</p>
           )}
         </section>
       </div>
+
+      <section aria-labelledby="training-title" className="panel">
+        <h2 id="training-title">Super-network training</h2>
+        {metrics.data && metrics.data.length > 0 ? (
+          <TrainingCurves samples={metrics.data} />
+        ) : (
+          <p className="empty">No training steps yet.</p>
+        )}
+      </section>
 
       <section aria-labelledby="front-title" className="panel">
         <h2 id="front-title">The front</h2>

@@ -1,7 +1,10 @@
-// The team's searches, newest first, refreshed every few seconds so running ones move on their own.
-import { useState } from "react";
+// The team's searches, newest first, kept live by the API's server-sent events (a changed search is replaced in
+// place; a new one, or one leaving the status filter, reloads the page); two or more chosen open the comparison of
+// their fronts.
+import { useCallback, useEffect, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { query } from "../api/client";
+import { useSearchListEvents } from "../api/search-list-events";
 import { readPage, readSearch, SEARCH_STATUSES, type Search } from "../api/types";
 import { ProgressBar, ProgressLine, StatusBadge } from "../components/status";
 import { formatWhen } from "../format";
@@ -13,14 +16,41 @@ export function SearchesPage() {
   const [params, setParams] = useSearchParams();
   const status = params.get("status") ?? "";
   const [cursor, setCursor] = useState<string | undefined>();
-  const list = useResource(
-    `/v1/searches${query({ status, limit: PAGE_SIZE, cursor })}`,
-    (raw) => {
-      const page = readPage(raw);
-      return { searches: page.items.map(readSearch), nextCursor: page.nextCursor };
+  const list = useResource(`/v1/searches${query({ status, limit: PAGE_SIZE, cursor })}`, (raw) => {
+    const page = readPage(raw);
+    return { searches: page.items.map(readSearch), nextCursor: page.nextCursor };
+  });
+  // Newer states of listed searches, from the event stream; a fresh page supersedes them.
+  const [updates, setUpdates] = useState<ReadonlyMap<string, Search>>(new Map());
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new page is what empties the updates.
+  useEffect(() => setUpdates(new Map()), [list.data]);
+  const listed = useRef(list.data);
+  listed.current = list.data;
+  const reload = list.reload;
+  const onSearches = useCallback(
+    (changed: Search[]) => {
+      const shown = listed.current?.searches;
+      if (!shown) return;
+      const ids = new Set(shown.map((s) => s.id));
+      const newest = shown[0]?.createdAt ?? "";
+      const matches = (s: Search) => !status || s.status === status;
+      // A search newer than the page's newest belongs at its top (on the first page); a listed one whose status
+      // left the filter leaves the page.
+      const appears = !cursor && changed.some((s) => !ids.has(s.id) && matches(s) && (s.createdAt ?? "") > newest);
+      const leaves = changed.some((s) => ids.has(s.id) && !matches(s));
+      if (appears || leaves) {
+        reload();
+        return;
+      }
+      const mine = changed.filter((s) => ids.has(s.id));
+      if (mine.length) setUpdates((m) => new Map([...m, ...mine.map((s) => [s.id, s] as const)]));
     },
-    { intervalMs: 3000 },
+    [status, cursor, reload],
   );
+  useSearchListEvents(onSearches);
+  const searches = list.data?.searches.map((s) => updates.get(s.id) ?? s);
+  const [chosen, setChosen] = useState<string[]>([]);
+  const toggle = (id: string) => setChosen((c) => (c.includes(id) ? c.filter((x) => x !== id) : [...c, id]));
 
   return (
     <section>
@@ -58,7 +88,18 @@ export function SearchesPage() {
           No searches{status ? ` with status ${status}` : ""} yet. <Link to="/searches/new">Start one</Link>.
         </p>
       )}
-      {list.data && list.data.searches.length > 0 && <SearchTable searches={list.data.searches} />}
+      {searches && searches.length > 0 && <SearchTable searches={searches} chosen={chosen} onToggle={toggle} />}
+      {searches && searches.length > 1 && (
+        <p>
+          {chosen.length >= 2 ? (
+            <Link className="button" to={`/searches/compare${query({ ids: chosen.join(",") })}`}>
+              Compare the {chosen.length} chosen
+            </Link>
+          ) : (
+            <span className="muted">Choose two or more searches to compare their fronts.</span>
+          )}
+        </p>
+      )}
       <div className="pager">
         {cursor && (
           <button type="button" className="quiet" onClick={() => setCursor(undefined)}>
@@ -75,11 +116,20 @@ export function SearchesPage() {
   );
 }
 
-function SearchTable({ searches }: { searches: Search[] }) {
+function SearchTable({
+  searches,
+  chosen,
+  onToggle,
+}: {
+  searches: Search[];
+  chosen: string[];
+  onToggle(id: string): void;
+}) {
   return (
     <table className="searches">
       <thead>
         <tr>
+          <th scope="col">Compare</th>
           <th scope="col">Name</th>
           <th scope="col">Status</th>
           <th scope="col">Progress</th>
@@ -91,6 +141,14 @@ function SearchTable({ searches }: { searches: Search[] }) {
       <tbody>
         {searches.map((s) => (
           <tr key={s.id} data-search-id={s.id}>
+            <td>
+              <input
+                type="checkbox"
+                aria-label={`Compare ${s.name}`}
+                checked={chosen.includes(s.id)}
+                onChange={() => onToggle(s.id)}
+              />
+            </td>
             <td>
               <Link to={`/searches/${s.id}`}>{s.name}</Link>
             </td>

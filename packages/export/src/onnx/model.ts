@@ -2,7 +2,7 @@
 // (stem, patch tokens, class token, positions, reductions, pre-norm blocks, head), node for node where the operator
 // exists. Input `images` [batch, C, S, S] (NCHW) or [batch, S, S, C] (NHWC), normalised as in training; output
 // `logits` [batch, classes]; the batch size is chosen at run time.
-import { type StageGeometry, stageGeometry, type VitArch } from "@vitnas/formats";
+import { hasSkip, type StageGeometry, stageGeometry, type VitArch } from "@vitnas/formats";
 import type { WeightTable } from "../weights";
 import { attentionExport } from "./attention";
 import { Graph, int, ints } from "./graph";
@@ -51,8 +51,10 @@ export function buildGraph(arch: VitArch, weights: WeightTable, opts: GraphOptio
     if (s > 0) x = reduce(ctx, arch, s, x, geometry[s - 1]!, geo);
     // Rotary tables, written once per stage and only when a block of it has q and k (fnet and mixer have none).
     let tables: { cos: string; sin: string } | undefined;
+    const position = arch.position;
     const rope = () => {
-      const t = ropeTables(geo.rows, geo.cols, !!cls, stageSpec.headDim);
+      if (position !== "rope" && position !== "rope1d") throw new Error(`${position} positions have no tables`);
+      const t = ropeTables(geo.rows, geo.cols, !!cls, stageSpec.headDim, position);
       tables ??= { cos: g.floats(`rope.${s}.cos`, t.cos, t.dims), sin: g.floats(`rope.${s}.sin`, t.sin, t.dims) };
       return tables;
     };
@@ -67,7 +69,7 @@ export function buildGraph(arch: VitArch, weights: WeightTable, opts: GraphOptio
         width: d,
         heads: block.heads,
         headDim: stageSpec.headDim,
-        ...(arch.position === "rope" ? { rope } : {}),
+        ...(arch.position === "rope" || arch.position === "rope1d" ? { rope } : {}),
       });
       x = g.op("Add", [x, attention], {}, "residual");
       const hidden = gelu(g, linear(ctx, `${prefix}.mlp1`, layerNorm(ctx, `${prefix}.ln2`, x, d), d, block.mlpHidden));
@@ -86,7 +88,10 @@ export function buildGraph(arch: VitArch, weights: WeightTable, opts: GraphOptio
   return g;
 }
 
-/** The reduction entering stage s (docs/model-conventions.md): x [B, N_in, C_in] -> [B, N_out, C_out]. */
+/**
+ * The reduction entering stage s (docs/model-conventions.md): x [B, N_in, C_in] -> [B, N_out, C_out]. `conv` is
+ * `residual`'s main path alone, without the pooled skip.
+ */
 function reduce(ctx: Ctx, arch: VitArch, s: number, x: string, from: StageGeometry, to: StageGeometry): string {
   const { g, w } = ctx;
   const stageSpec = arch.stages[s]!;
@@ -100,13 +105,6 @@ function reduce(ctx: Ctx, arch: VitArch, s: number, x: string, from: StageGeomet
   }
   const { rows, cols } = from;
   const patches = (t: string) => (cls ? slice(g, t, 1, cls, cls + rows * cols) : t);
-  // Skip path, before the LayerNorm: 2x2 average pooling of the patches, the class token as it is.
-  const pooled = g.op("ReduceMean", [reshape(g, patches(x), [0, rows / 2, 2, cols / 2, 2, cin])], {
-    axes: ints([2, 4]),
-    keepdims: int(0),
-  });
-  let skip = reshape(g, pooled, [0, to.rows * to.cols, cin]);
-  if (cls) skip = g.op("Concat", [slice(g, x, 1, 0, 1), skip], { axis: int(1) });
   // Main path: LayerNorm, 3x3 stride-2 conv with bias on the patch grid, Linear on the class token.
   const normed = layerNorm(ctx, `red.${s}.ln`, x, cin);
   const image = transpose(g, reshape(g, patches(normed), [0, rows, cols, cin]), [0, 3, 1, 2]);
@@ -136,5 +134,13 @@ function reduce(ctx: Ctx, arch: VitArch, s: number, x: string, from: StageGeomet
     const token = linear(ctx, `red.${s}.cls`, slice(g, normed, 1, 0, 1), cin, cout);
     main = g.op("Concat", [token, main], { axis: int(1) });
   }
+  if (!hasSkip(stageSpec.reduction)) return main;
+  // Skip path, from before the LayerNorm: 2x2 average pooling of the patches, the class token as it is.
+  const pooled = g.op("ReduceMean", [reshape(g, patches(x), [0, rows / 2, 2, cols / 2, 2, cin])], {
+    axes: ints([2, 4]),
+    keepdims: int(0),
+  });
+  let skip = reshape(g, pooled, [0, to.rows * to.cols, cin]);
+  if (cls) skip = g.op("Concat", [slice(g, x, 1, 0, 1), skip], { axis: int(1) });
   return g.op("Add", [main, padChannels(g, skip, cin, cout)], {}, "reduced");
 }

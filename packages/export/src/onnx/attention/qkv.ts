@@ -4,15 +4,18 @@ import { type Graph, int } from "../graph";
 import { affine, reshape, slice, transpose } from "../layers";
 import type { AttentionCtx } from "./types";
 
-/** x [B, N, D] -> q, k, v [B, H, N, d]. */
-export function projectQKV(x: string, ctx: AttentionCtx): { q: string; k: string; v: string } {
+/**
+ * x [B, N, D] -> q, k, v [B, H, N, d]. With `parts` 2 the model's weight is [D, 2, A] (q and k) and v is k as
+ * rotated: V is K itself (linformer's "kv").
+ */
+export function projectQKV(x: string, ctx: AttentionCtx, parts: 2 | 3 = 3): { q: string; k: string; v: string } {
   const { g, w, prefix, spec, width: dm, heads: h, headDim: d } = ctx;
   const a = h * d;
-  const weight = w.block(prefix, spec.type, "qkv.w", [dm, 3, a]);
-  const bias = w.block(prefix, spec.type, "qkv.b", [3, a]);
+  const weight = w.block(prefix, spec.type, "qkv.w", [dm, parts, a]);
+  const bias = w.block(prefix, spec.type, "qkv.b", [parts, a]);
   const heads = (i: number, name: string) => {
     const part = new Float32Array(dm * a);
-    for (let r = 0; r < dm; r++) part.set(weight.subarray((r * 3 + i) * a, (r * 3 + i + 1) * a), r * a);
+    for (let r = 0; r < dm; r++) part.set(weight.subarray((r * parts + i) * a, (r * parts + i + 1) * a), r * a);
     const y = affine(g, x, part, [dm, a], bias.slice(i * a, (i + 1) * a), `${prefix}.${name}`);
     return transpose(g, reshape(g, y, [0, 0, h, d]), [0, 2, 1, 3]);
   };
@@ -23,7 +26,7 @@ export function projectQKV(x: string, ctx: AttentionCtx): { q: string; k: string
     q = rotate(g, q, d, tables);
     k = rotate(g, k, d, tables);
   }
-  return { q, k, v: heads(2, "v") };
+  return { q, k, v: parts === 2 ? k : heads(2, "v") };
 }
 
 /** o [B, H, N, d] -> [B, N, D] through the output projection. */

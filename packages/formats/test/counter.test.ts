@@ -8,7 +8,7 @@ const arch = (name: string): VitArch => {
   return result.value;
 };
 
-describe("countArch reproduces FORMATS.md's reference figures", () => {
+describe("countArch reproduces the reference figures of docs/model-conventions.md", () => {
   it.each([
     ["deit-tiny", 1_253_683_200, 5_717_416],
     ["deit-small", 4_598_882_304, 22_050_664],

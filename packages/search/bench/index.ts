@@ -1,7 +1,7 @@
 // Speed of the evolution without evaluation: candidates per second through parent selection (NSGA-II over the
 // whole history), mutation, crossover, shrinking to the constraints, duplicate rejection and front maintenance, with
 // a 10,000-candidate history and a cheap synthetic fitness; and of sampling and mutating alone. The space is
-// ViT-ResNAS's Tiny search space (PAPERS.md) at 224 px.
+// ViT-ResNAS's Tiny search space (docs/seed-settings.md) at 224 px.
 import {
   countArch,
   createRng,
@@ -66,7 +66,7 @@ const parsed = validateSpace({
 if (!parsed.ok) throw new Error(`benchmark space is invalid: ${JSON.stringify(parsed.errors)}`);
 const SPACE: VitSpace = parsed.value;
 
-/** ViT-Res-Tiny's MACs, the constraint of ViT-ResNAS's Tiny search (FORMATS.md). */
+/** ViT-Res-Tiny's MACs, the constraint of ViT-ResNAS's Tiny search (docs/model-conventions.md). */
 const C = 1_794_378_240;
 
 /** Accuracy that grows with MACs, plus a deterministic per-architecture wobble. */

@@ -7,7 +7,7 @@ import { BAD_INPUT, readJsonDocument } from "./validate";
 export function register(program: Command, setExit: SetExit): void {
   program
     .command("macs")
-    .description('print {"macs": <int>, "params": <int>} for a vit-arch/v1 architecture (FORMATS.md section 2)')
+    .description('print {"macs": <int>, "params": <int>} for a vit-arch/v1 architecture (docs/model-conventions.md)')
     .argument("<arch.json>", "architecture document (- for standard input)")
     .action(async (file: string) => {
       const read = await readJsonDocument(file);

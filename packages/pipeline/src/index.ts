@@ -13,6 +13,7 @@ export {
 } from "./bundle";
 export type { ParetoEntry } from "./export-front";
 export { type BaselineResult, baselineArchs, type FinalResult, spreadAlongFront } from "./final-phase";
+export { paretoSvg, reportMarkdown, winsOverBaselines } from "./report";
 export { runSearch } from "./run-search";
 export {
   type TrainAloneInput,

@@ -11,6 +11,7 @@ import { throwIfAborted } from "./abort";
 import { writeJsonAtomic } from "./atomic-file";
 import { exportFront, writeParetoWithFinal } from "./export-front";
 import { trainFinal } from "./final-phase";
+import { writeReport } from "./report";
 
 const baselineCount = (job: NasSearch) => job.baselines.builtin.length + job.baselines.archs.length;
 
@@ -63,6 +64,14 @@ export async function runSearch(stored: NasSearch, opts: RunSearchOptions): Prom
     });
     if (final.length > 0) await writeParetoWithFinal(outDir, pareto, final);
     if (baselines.length > 0) await writeJsonAtomic(join(outDir, "baselines.json"), baselines);
+    await writeReport(outDir, {
+      job,
+      candidates: evolution.history,
+      front,
+      final,
+      baselines,
+      backend,
+    });
     const points = front.map(({ id, accuracy, macs, params }) => ({ id, accuracy, macs, params }));
     clock.report("done", 1, {
       backend,

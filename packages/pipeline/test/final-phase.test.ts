@@ -8,7 +8,14 @@ import * as tf from "@tensorflow/tfjs";
 import { spaceOfArch } from "@vitnas/formats";
 import { extract, initBackend, largestArch, Supernet } from "@vitnas/supernet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ParetoEntry, type ProgressEvent, runSearch, type SearchResult, spreadAlongFront } from "../src/index";
+import {
+  type ParetoEntry,
+  type ProgressEvent,
+  runSearch,
+  type SearchResult,
+  spreadAlongFront,
+  winsOverBaselines,
+} from "../src/index";
 import { loadWeights } from "../src/start-weights";
 import { tinyJob } from "./fixtures/tiny-job";
 
@@ -38,6 +45,37 @@ describe("spreadAlongFront", () => {
   it("takes the whole front when asked for more, and nothing for 0", () => {
     expect(spreadAlongFront(front, 9)).toHaveLength(5);
     expect(spreadAlongFront(front, 0)).toEqual([]);
+  });
+});
+
+describe("winsOverBaselines", () => {
+  const front = [
+    { id: "a", macs: 10, accuracy: 0.5, params: 1 },
+    { id: "b", macs: 30, accuracy: 0.7, params: 1 },
+  ];
+  const trained = (id: string, testAccuracy: number) => ({
+    id,
+    testAccuracy,
+    valAccuracy: 0,
+    mode: "finetune" as const,
+    epochs: 1,
+    bundle: "",
+  });
+  const baseline = (macs: number, testAccuracy: number) => ({
+    ...trained("x", testAccuracy),
+    name: `b${macs}`,
+    macs,
+    params: 1,
+  });
+  it("counts a trained architecture that beats every baseline at its MACs or above", () => {
+    const final = [trained("a", 0.8), trained("b", 0.85)];
+    // a (10 MACs) beats the 20-MAC baseline; b (30 MACs) has none at or above its MACs to beat.
+    expect(winsOverBaselines({ front, final, baselines: [baseline(20, 0.75)] }).map((w) => w.id)).toEqual(["a"]);
+    expect(winsOverBaselines({ front, final, baselines: [baseline(20, 0.82)] })).toEqual([]);
+    expect(winsOverBaselines({ front, final, baselines: [baseline(40, 0.84)] }).map((w) => w.id)).toEqual(["b"]);
+    expect(winsOverBaselines({ front, final, baselines: [baseline(40, 0.9)] })).toEqual([]);
+    // No baseline at or above its MACs: nothing to beat, no claim.
+    expect(winsOverBaselines({ front, final, baselines: [baseline(5, 0.1)] })).toEqual([]);
   });
 });
 
@@ -113,6 +151,19 @@ describe("runSearch with a final phase", () => {
     const metrics = JSON.parse(readFileSync(join(out(), "baselines/uniform-smallest/metrics.json"), "utf8"));
     expect(metrics.testAccuracy).toBe(result.baselines[0]!.testAccuracy);
     expect(metrics.macs).toBe(result.baselines[0]!.macs);
+  });
+
+  it("writes report.md and pareto.svg: the front, the trained models, the baselines", () => {
+    const report = readFileSync(join(out(), "report.md"), "utf8");
+    for (const p of result.front) expect(report).toContain(`\`${p.id}\``);
+    for (const f of result.final) expect(report).toContain(`${(100 * f.testAccuracy).toFixed(2)}%`);
+    expect(report).toMatch(/## Baselines[\s\S]*uniform-smallest/);
+    expect(report).toMatch(/more accurate than every baseline|No trained front architecture/);
+    const svg = readFileSync(join(out(), "pareto.svg"), "utf8");
+    expect(svg.startsWith("<svg")).toBe(true);
+    for (const legend of ["candidates (inherited, validation)", "trained (test)", "baselines (test)"])
+      expect(svg).toContain(legend);
+    expect(svg).toContain("uniform-smallest");
   });
 
   it("records the trained figures in pareto.json and reports the phase's progress up to done", () => {

@@ -1,7 +1,7 @@
 // The final phase: after the search, `final.top` front architectures are trained as standalone models, fine-tuned
 // from their inherited weights (Once-for-All) or from scratch (ViT-ResNAS), then measured on the test split; the
 // job's baselines are trained the same way beside them (`<out>/baselines/<name>`).
-// Each goes through `trainAlone` (resumable from its own checkpoints under the work directory's `final/<id>`) and
+// Each goes through `trainAlone` (resumable from its own checkpoints under the work directory's `final/`) and
 // ends as a bundle in `<out>/trained/<id>`, written whole: a bundle there whose training matches is not trained
 // again, so a search resumed after (or during) this phase redoes nothing finished.
 import { existsSync } from "node:fs";

@@ -3,7 +3,7 @@
 //   supernet/        the super-network checkpoint (the supernet package's format)
 //   evolution.json   the evolution state after the last finished generation
 //   evaluations/     the evaluation cache (one JSON line per evaluated architecture)
-//   final/<id>/      the final phase's training of one front architecture (trainAlone's work directory)
+//   final/           the final phase's trainings (trainAlone's work directories: trained/<id>, baselines/<name>)
 import { existsSync } from "node:fs";
 import { access, constants, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";

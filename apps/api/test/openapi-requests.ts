@@ -1,11 +1,12 @@
 // Hostile requests derived from the API's own OpenAPI document, so a route or field added later is fuzzed without
-// editing the fuzz test: every path and query parameter and every field of a JSON body, each given boundary numbers,
-// numbers beyond 64 bits or not finite, strings Postgres cannot store, and values of the wrong type.
+// editing the fuzz test: every path, query and header parameter and every field of a JSON body, each given boundary
+// numbers, numbers beyond 64 bits or not finite, strings Postgres cannot store, and values of the wrong type; plus
+// the headers every route reads (credentials, the session cookie, SSE's Last-Event-ID, the body's content type).
 
 type Schema = Record<string, unknown>;
 
 export interface Param {
-  in: "path" | "query";
+  in: "path" | "query" | "header";
   name: string;
   schema: Schema;
 }
@@ -18,11 +19,16 @@ export interface Operation {
   body?: Schema;
 }
 
-/** One hostile value as it goes in a URL (already escaped) and in a JSON body (a raw JSON token). */
+/** One hostile value as it goes in a URL (already escaped), in a JSON body (a raw JSON token) and in a header. */
 export interface FuzzValue {
   label: string;
   url: string;
   json: string;
+  /**
+   * As a header carries it: the URL form's bytes as Latin-1 text (HTTP's obs-text), so a lone surrogate's bytes go
+   * as they are; where that would hold a control character no client can send (NUL), the escaped text instead.
+   */
+  header: string;
   /** The number it stands for, where it is one (NaN and Infinity included). */
   num?: number;
   /** A string Postgres cannot store: every route must answer 400. */
@@ -37,12 +43,18 @@ export interface BodyField {
   fixes: [string[], unknown][];
 }
 
-const number = (label: string, num: number, text = String(num)): FuzzValue => ({ label, url: text, json: text, num });
-const text = (label: string, value: string): FuzzValue => ({
-  label,
-  url: encodeURIComponent(value),
-  json: JSON.stringify(value),
-});
+/** The bytes a URL's %XX escapes stand for, as Latin-1 text; the escaped text itself when they hold a control. */
+function headerForm(url: string): string {
+  const bytes = url.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what is looked for
+  return /[\u0000-\u0008\u000a-\u001f\u007f]/.test(bytes) ? url : bytes;
+}
+
+const fuzzValue = (v: Omit<FuzzValue, "header">): FuzzValue => ({ ...v, header: headerForm(v.url) });
+const number = (label: string, num: number, text = String(num)): FuzzValue =>
+  fuzzValue({ label, url: text, json: text, num });
+const text = (label: string, value: string): FuzzValue =>
+  fuzzValue({ label, url: encodeURIComponent(value), json: JSON.stringify(value) });
 
 export const HOSTILE: FuzzValue[] = [
   number("-1", -1),
@@ -55,21 +67,77 @@ export const HOSTILE: FuzzValue[] = [
   number("int8 max+1", 2 ** 63, "9223372036854775808"),
   number("1e400", Number.POSITIVE_INFINITY, "1e400"),
   number("-1e400", Number.NEGATIVE_INFINITY, "-1e400"),
-  { label: "Infinity", url: "Infinity", json: "Infinity", num: Number.POSITIVE_INFINITY },
-  { label: "-Infinity", url: "-Infinity", json: "-Infinity", num: Number.NEGATIVE_INFINITY },
-  { label: "NaN", url: "NaN", json: "NaN", num: Number.NaN },
+  fuzzValue({ label: "Infinity", url: "Infinity", json: "Infinity", num: Number.POSITIVE_INFINITY }),
+  fuzzValue({ label: "-Infinity", url: "-Infinity", json: "-Infinity", num: Number.NEGATIVE_INFINITY }),
+  fuzzValue({ label: "NaN", url: "NaN", json: "NaN", num: Number.NaN }),
   { ...text("NUL", "a\u0000b"), unstorable: true },
   { ...text("NUL alone", "\u0000"), unstorable: true },
   // A lone surrogate has no UTF-8 form: in a URL only its (invalid) CESU-8 bytes can be sent.
-  { label: "lone high surrogate", url: "%ED%A0%80x", json: '"\\ud800x"', unstorable: true },
-  { label: "lone low surrogate", url: "x%ED%B0%80", json: '"x\\udc00"', unstorable: true },
+  fuzzValue({ label: "lone high surrogate", url: "%ED%A0%80x", json: '"\\ud800x"', unstorable: true }),
+  fuzzValue({ label: "lone low surrogate", url: "x%ED%B0%80", json: '"x\\udc00"', unstorable: true }),
   text("empty", ""),
   text("word", "abc"),
   text("quote", "'; DROP TABLE candidates; --"),
-  { label: "true", url: "true", json: "true" },
-  { label: "null", url: "null", json: "null" },
-  { label: "array", url: "%5B%5D", json: "[]" },
-  { label: "object", url: "%7B%7D", json: "{}" },
+  fuzzValue({ label: "true", url: "true", json: "true" }),
+  fuzzValue({ label: "null", url: "null", json: "null" }),
+  fuzzValue({ label: "array", url: "%5B%5D", json: "[]" }),
+  fuzzValue({ label: "object", url: "%7B%7D", json: "{}" }),
+];
+
+const raw = (label: string, header: string): FuzzValue => ({
+  label,
+  url: encodeURIComponent(header),
+  json: "",
+  header,
+});
+
+/**
+ * Headers every route reads, whatever its OpenAPI entry says: the key (auth.ts), the dashboard's session cookie
+ * (its value is URL-decoded), where an event stream resumes (event-stream.ts), the origin checks of cookie-signed
+ * writes, and the content type that picks a body parser.
+ */
+export const HOSTILE_HEADERS: [string, FuzzValue][] = [
+  ...[
+    raw("empty", ""),
+    raw("scheme only", "Bearer"),
+    raw("empty key", "Bearer "),
+    raw("short key", "Bearer x"),
+    raw("basic", "Basic dXNlcjpwYXNz"),
+    raw("8 KiB key", `Bearer ${"k".repeat(8192)}`),
+    raw("escaped NUL", "Bearer a%00b"),
+    raw("Latin-1 bytes", "Bearer \u00ed\u00a0\u0080\u00ff"),
+  ].map((v): [string, FuzzValue] => ["authorization", v]),
+  ...[
+    raw("empty", "vitnas_session="),
+    raw("unknown", "vitnas_session=abc"),
+    raw("bad escape", "vitnas_session=%E0%A4%A"),
+    raw("escaped NUL", "vitnas_session=%00"),
+    raw("8 KiB", `vitnas_session=${"s".repeat(8192)}`),
+    raw("twice", "vitnas_session=a; vitnas_session=b"),
+    raw("Latin-1 bytes", "vitnas_session=\u00ff\u00fe"),
+  ].map((v): [string, FuzzValue] => ["cookie", v]),
+  ...[
+    raw("negative", "-1"),
+    raw("beyond int8", "9223372036854775808"),
+    raw("20 digits", "99999999999999999999"),
+    raw("exponent", "1e3"),
+    raw("word", "abc"),
+  ].map((v): [string, FuzzValue] => ["last-event-id", v]),
+  ...[
+    raw("text", "text/plain"),
+    raw("form", "application/x-www-form-urlencoded"),
+    raw("multipart", "multipart/form-data; boundary=x"),
+    raw("UTF-16 JSON", "application/json; charset=utf-16"),
+    raw("unknown charset", "application/json; charset=bogus"),
+    raw("not a type", ";;;"),
+  ].map((v): [string, FuzzValue] => ["content-type", v]),
+  ...[raw("null", "null"), raw("foreign", "https://evil.example"), raw("not a URL", "::")].map(
+    (v): [string, FuzzValue] => ["origin", v],
+  ),
+  ...[raw("event stream", "text/event-stream"), raw("bad q", "*/*;q=abc")].map((v): [string, FuzzValue] => [
+    "accept",
+    v,
+  ]),
 ];
 
 /** Values at and just beyond the schema's own bounds. */
@@ -142,7 +210,9 @@ export function operations(doc: OpenApi): Operation[] {
   const out: Operation[] = [];
   for (const [path, methods] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(methods)) {
-      const params = (op.parameters ?? []).filter((p): p is Param => p.in === "path" || p.in === "query");
+      const params = (op.parameters ?? []).filter(
+        (p): p is Param => p.in === "path" || p.in === "query" || p.in === "header",
+      );
       const body = (op.requestBody as { content?: Record<string, { schema?: Schema }> } | undefined)?.content?.[
         "application/json"
       ]?.schema;

@@ -23,8 +23,8 @@ export interface ArtifactStore {
   /** Makes the work directory's current checkpoints durable in the store (a no-op when it is the store itself). */
   saveWorkDir(searchId: string): Promise<void>;
   /**
-   * A local directory for the search's outputs, emptied but for the final phase's trained bundles (`trained/`),
-   * which the pipeline checks before reusing them and would otherwise train again.
+   * A local directory for the search's outputs, emptied but for the final phase's trained bundles (`trained/`,
+   * `baselines/`), which the pipeline checks before reusing them and would otherwise train again.
    */
   outDir(searchId: string): Promise<string>;
   /** Stores every file of the search's output directory and returns them with sizes and digests. */
@@ -38,7 +38,7 @@ export interface ArtifactStore {
 }
 
 /** Output directories that survive from one run of a search to the next (see `outDir`). */
-const KEPT_OUTPUTS = new Set(["trained"]);
+const KEPT_OUTPUTS = new Set(["trained", "baselines"]);
 
 export function searchKey(searchId: string, ...parts: string[]): string {
   return ["searches", searchId, ...parts].join("/");

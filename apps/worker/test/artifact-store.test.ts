@@ -57,13 +57,16 @@ describe("local artifact store", () => {
 
   it("keeps the final phase's trained bundles from one run of a search to the next, and nothing else", async () => {
     const out = await store.outDir("s3");
-    for (const dir of ["architectures/a1", "trained/a1"]) {
+    for (const dir of ["architectures/a1", "trained/a1", "baselines/uniform-largest"]) {
       await mkdir(join(out, dir), { recursive: true });
       await writeFile(join(out, dir, "metrics.json"), dir);
     }
     await writeFile(join(out, "pareto.json"), "[]");
     expect(await store.outDir("s3")).toBe(out);
-    expect(await readdir(out)).toEqual(["trained"]);
-    expect((await store.publishOutputs("s3")).map((a) => a.key)).toEqual(["searches/s3/out/trained/a1/metrics.json"]);
+    expect((await readdir(out)).sort()).toEqual(["baselines", "trained"]);
+    expect((await store.publishOutputs("s3")).map((a) => a.key)).toEqual([
+      "searches/s3/out/baselines/uniform-largest/metrics.json",
+      "searches/s3/out/trained/a1/metrics.json",
+    ]);
   });
 });

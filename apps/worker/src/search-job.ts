@@ -43,7 +43,7 @@ export interface RunningSearch {
 }
 
 /** How often progress is written to Postgres (snapshot, event, training metric) and published live, at most; phase
- * changes, messages and fronts always go through. */
+ * changes, new messages and fronts always go through. */
 const SNAPSHOT_EVERY_MS = 1000;
 const LIVE_EVERY_MS = 250;
 
@@ -118,6 +118,7 @@ export async function processSearchJob(
   const writes = new WriteChain(log);
   let candidates: CandidateRecord[] = [];
   let lastPhase: string | undefined;
+  let lastMessage: string | undefined;
   let lastSnapshot = 0;
   let lastLive = 0;
   // The front of the generation in progress: the search reports it after every evaluation; it is written when the
@@ -176,7 +177,11 @@ export async function processSearchJob(
       frontDirty = true;
       if (generationEnded || now - lastFrontWrite >= SNAPSHOT_EVERY_MS) writeFront();
     }
-    const important = phaseChanged || generationEnded || event.message !== undefined;
+    // A new message goes through at once; a repeated one does not: the final phase names the model it trains on
+    // every step, and those steps are throttled like the super-network's.
+    const messageChanged = event.message !== undefined && event.message !== lastMessage;
+    if (event.message !== undefined) lastMessage = event.message;
+    const important = phaseChanged || generationEnded || messageChanged;
     // A phase's last event is written before the next phase starts, even inside the throttle window, so a short
     // training phase still leaves its final loss and images/s in the metrics history.
     if (phaseChanged && unsaved) {

@@ -70,6 +70,12 @@ describe("the final phase through the worker", () => {
       const events = await h.db.progress.eventsAfter(id, null, 1000);
       const phases = events.map((e) => e.phase).filter((p, i, all) => p !== all[i - 1]);
       expect(phases.slice(-3)).toEqual(["search", "final", "done"]);
+      // Each step names the model it trains: written as the super-network's steps are (each model's first at once,
+      // the rest at most once a second, the phase's last before the next phase), not one row per step.
+      const finalEvents = events.filter((e) => e.phase === "final");
+      expect(finalEvents.length).toBeLessThan(2 * 5);
+      expect(new Set(finalEvents.map((e) => e.data.message)).size).toBe(2);
+      expect(finalEvents.at(-1)?.data).toMatchObject({ step: 5, steps: 5 });
       expect((await h.db.searches.get(id))?.progress).toMatchObject({ phase: "done", percent: 100 });
       const finalLosses = await h.db.progress.metricSeries(id, 1000, "final");
       expect(finalLosses.reduce((n, p) => n + p.count, 0)).toBeGreaterThan(0);

@@ -66,6 +66,20 @@ describe("uniformArch", () => {
   });
 });
 
+describe("uniformArch with listed drop places", () => {
+  it("drops the last listed places first, and stays inside the space", () => {
+    const s = space();
+    s.stages[0] = { ...s.stages[0]!, depthDrop: [0, 2] };
+    const small = uniformArch(s, "smallest");
+    expect(outsideSpace(s, small)).toBeUndefined();
+    // Depth 1 of 3 places: places 0 and 2 dropped, place 1 kept.
+    expect(small.stages[0]!.blocks.map((b) => b.index)).toEqual([1]);
+    const median = uniformArch(s, "median");
+    expect(outsideSpace(s, median)).toBeUndefined();
+    expect(median.stages[0]!.blocks.map((b) => b.index ?? "same")).toEqual(["same", "same"]);
+  });
+});
+
 describe("baselines in a job", () => {
   const job = (baselines: unknown, final?: unknown) => {
     const doc = fixture("tiny-job");

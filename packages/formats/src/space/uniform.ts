@@ -1,6 +1,7 @@
 // The space's uniform reference architectures: every stage at its smallest, median or largest width, depth, heads
 // and MLP size, with softmax attention where the stage offers it. They are the built-in baselines a search's
 // trained front is compared with at their MACs (docs/final-phase.md): the hand-designed ViT of the space's family.
+import { droppablePlaces, placeBlocks } from "../depth";
 import { archIssues } from "../semantics";
 import type { AttentionSpec, ReductionKind, VitArch, VitSpace } from "../types";
 
@@ -13,6 +14,18 @@ function choose(values: readonly number[], pick: UniformPick): number {
   if (pick === "smallest") return sorted[0]!;
   if (pick === "largest") return sorted.at(-1)!;
   return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+/**
+ * The block places a stage of `depth` blocks (of `places`) keeps: the leading ones, unless the space drops only
+ * listed places (ViT-ResNAS's setting), where the last listed ones go first.
+ */
+function keptPlaces(depthDrop: VitSpace["stages"][number]["depthDrop"], places: number, depth: number): number[] {
+  const droppable = droppablePlaces(depthDrop ?? "last", places);
+  const all = Array.from({ length: places }, (_, i) => i);
+  if (!droppable || depthDrop === "any") return all.slice(0, depth);
+  const dropped = new Set(droppable.slice(droppable.length - (places - depth)));
+  return all.filter((i) => !dropped.has(i));
 }
 
 export function uniformArch(space: VitSpace, pick: UniformPick): VitArch {
@@ -36,7 +49,10 @@ export function uniformArch(space: VitSpace, pick: UniformPick): VitArch {
         width,
         headDim: stage.headDim,
         reduction: (i === 0 ? "none" : stage.reduction[0]!) as ReductionKind,
-        blocks: Array.from({ length: choose(stage.depth, pick) }, () => ({ ...block })),
+        blocks: placeBlocks(
+          Array.from({ length: choose(stage.depth, pick) }, () => ({ ...block })),
+          keptPlaces(stage.depthDrop, Math.max(...stage.depth), choose(stage.depth, pick)),
+        ),
       };
     }),
   };

@@ -10,14 +10,18 @@ export interface HypervolumeSeries {
 
 export function HypervolumeHistory({
   series,
+  colours,
   testId = "hypervolume-history",
 }: {
   series: HypervolumeSeries[];
+  /** One per series, e.g. the colours the same searches have on another chart of the page. */
+  colours?: readonly string[];
   testId?: string;
 }) {
   const option = useMemo(
     () => ({
       animation: false,
+      ...(colours ? { color: [...colours] } : {}),
       grid: { left: 64, right: 24, top: series.length > 1 ? 48 : 24, bottom: 48 },
       ...(series.length > 1 ? { legend: { top: 0, type: "scroll" } } : {}),
       tooltip: {
@@ -33,7 +37,7 @@ export function HypervolumeHistory({
         data: s.points.map((p) => [p.generation, p.hypervolume]),
       })),
     }),
-    [series],
+    [series, colours],
   );
   const last = series.map((s) => {
     const end = s.points.at(-1);

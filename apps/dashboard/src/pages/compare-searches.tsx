@@ -5,7 +5,7 @@ import { useMemo } from "react";
 import { Link, useSearchParams } from "react-router";
 import { query } from "../api/client";
 import { readComparison, readPage, readSearch, type Search } from "../api/types";
-import { FrontOverlay } from "../charts/front-overlay";
+import { FrontOverlay, SEARCH_COLOURS } from "../charts/front-overlay";
 import { HypervolumeHistory } from "../charts/hypervolume-history";
 import { StatusBadge } from "../components/status";
 import { formatAccuracy, formatMacs, formatWhen } from "../format";
@@ -116,7 +116,7 @@ export function CompareSearchesPage() {
           <section aria-labelledby="compare-hv-title" className="panel">
             <h2 id="compare-hv-title">Hypervolume per generation</h2>
             {history.some((h) => h.points.length > 0) ? (
-              <HypervolumeHistory series={history} testId="compare-hypervolume" />
+              <HypervolumeHistory series={history} colours={SEARCH_COLOURS} testId="compare-hypervolume" />
             ) : (
               <p className="empty">None of these searches has finished a generation yet.</p>
             )}

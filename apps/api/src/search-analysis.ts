@@ -82,24 +82,34 @@ export function importanceAnalyser(db: Db, maxSamples: number, maxEntries = 200)
  * the figures compare. A search's own /fronts figures use its own reference and need not match these.
  */
 export async function compareFronts(db: Db, searches: readonly SearchRecord[]) {
-  const reference = Math.max(...searches.map((s) => referenceMacs(s.job.space, s.job.search)));
-  const items = await Promise.all(
+  const loaded = await Promise.all(
     searches.map(async (s) => {
       const [front, history, total] = await Promise.all([
         currentFront(db, s.id),
         db.fronts.list(s.id),
         db.candidates.count(s.id),
       ]);
-      return {
-        id: s.id,
-        name: s.name,
-        status: s.status,
-        total,
-        front,
-        hypervolume: hypervolume(front, reference),
-        generations: history.map((g) => ({ generation: g.generation, hypervolume: hypervolume(g.points, reference) })),
-      };
+      return { s, front, history, total };
     }),
   );
+  const reference = Math.max(
+    ...loaded.map(({ s, front }) => {
+      try {
+        return referenceMacs(s.job.space, s.job.search);
+      } catch {
+        // A stored job the counter no longer reads (an older format): its own front bounds it.
+        return Math.max(0, ...front.map((p) => p.macs)) + 1;
+      }
+    }),
+  );
+  const items = loaded.map(({ s, front, history, total }) => ({
+    id: s.id,
+    name: s.name,
+    status: s.status,
+    total,
+    front,
+    hypervolume: hypervolume(front, reference),
+    generations: history.map((g) => ({ generation: g.generation, hypervolume: hypervolume(g.points, reference) })),
+  }));
   return { referenceMacs: reference, searches: items };
 }

@@ -4,7 +4,7 @@
 // kept candidates are listed below, with links. The API sends the scatter's sample (every front point, the others
 // downsampled), so 100,000 candidates draw as a few thousand lines.
 import type { ECharts } from "echarts/core";
-import { useCallback, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { Link } from "react-router";
 import type { ParallelData, ParallelRow, StageRow } from "../api/types";
 import { formatAccuracy, formatCount, formatMacs } from "../format";
@@ -64,6 +64,9 @@ export function CandidateParallel({ searchId, data, onPick }: CandidateParallelP
   const front = useMemo(() => data.rows.filter((r) => r.onFront), [data]);
   // null: nothing brushed, every line counts.
   const [kept, setKept] = useState<ParallelRow[] | null>(null);
+  // New rows replace the chart's option, ranges included: what was kept no longer describes it.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: new data is what clears the selection.
+  useEffect(() => setKept(null), [data]);
 
   const option = useMemo(() => {
     const accuracies = data.rows.map((r) => r.accuracy * 100);

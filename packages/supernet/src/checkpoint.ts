@@ -35,6 +35,8 @@ interface Manifest {
 
 export async function saveCheckpoint(trainer: Trainer, dir: string): Promise<void> {
   const { supernet, optimizer } = trainer;
+  // How many threads trained it changes nothing a resumed training needs (trainer.ts).
+  const { threads: _threads, ...options } = trainer.options;
   const arrays: NamedArray[] = [];
   for (const [name, v] of supernet.variables)
     arrays.push({ name: `w/${name}`, shape: v.shape, values: (await v.data()) as Float32Array });
@@ -54,7 +56,7 @@ export async function saveCheckpoint(trainer: Trainer, dir: string): Promise<voi
     space: supernet.space,
     supernetSeed: supernet.seed,
     config: trainer.config,
-    trainer: { ...trainer.options, step: trainer.step },
+    trainer: { ...options, step: trainer.step },
     data: {
       count: trainer.data.count,
       imageSize: trainer.data.imageSize,
@@ -81,8 +83,15 @@ export async function hasCheckpoint(dir: string): Promise<boolean> {
   }
 }
 
-/** A trainer (with its super-network) exactly as saved, training on `data` (the same split as before). */
-export async function loadCheckpoint(dir: string, data: ImageSplit): Promise<Trainer> {
+/**
+ * A trainer (with its super-network) exactly as saved, training on `data` (the same split as before), with
+ * `threads` threads (default 1, whatever trained it).
+ */
+export async function loadCheckpoint(
+  dir: string,
+  data: ImageSplit,
+  run: Pick<TrainerOptions, "threads"> = {},
+): Promise<Trainer> {
   let manifest: Manifest;
   try {
     manifest = JSON.parse(await readFile(join(dir, MANIFEST), "utf8")) as Manifest;
@@ -118,7 +127,7 @@ export async function loadCheckpoint(dir: string, data: ImageSplit): Promise<Tra
       tf.tidy(() => v.assign(tf.tensor(a.values, a.shape)));
     }
     const { step, ...options } = manifest.trainer;
-    const trainer = new Trainer(supernet, data, manifest.config, options);
+    const trainer = new Trainer(supernet, data, manifest.config, { ...options, ...run });
     trainer.step = step;
     trainer.sampler.restore(manifest.sampler);
     const slots = new Map<string, AdamWSlot>();

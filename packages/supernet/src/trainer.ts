@@ -10,6 +10,7 @@ import type { AugmentSpec, SupernetSpec, VitArch } from "@vitnas/formats";
 import { AdamW } from "./adamw";
 import { augmentBatch, gatherBatch, shiftPixels } from "./augment";
 import { variableGrads } from "./backward";
+import { TrainingThreads } from "./parallel/training";
 import { Random } from "./random";
 import { rewire } from "./rewire";
 import { ArchSampler } from "./sampler";
@@ -33,6 +34,11 @@ export interface TrainerOptions {
   rewire?: boolean;
   /** Activation recomputation (ForwardOptions.recompute); default: on for stages of 256 tokens or more. */
   recompute?: boolean;
+  /**
+   * Threads sharing each step's batch (parallel/training.ts), this one included; default 1. The same weights up to
+   * float rounding whatever the count, so checkpoints do not record it and resume with any.
+   */
+  threads?: number;
 }
 
 export interface StepReport {
@@ -60,6 +66,8 @@ export class Trainer {
   readonly stepsPerEpoch: number;
   /** Steps done. */
   step = 0;
+  /** The worker threads' side of a step, with more than one thread. */
+  readonly parallel?: TrainingThreads;
   private order?: { epoch: number; items: number[] };
 
   constructor(
@@ -85,6 +93,7 @@ export class Trainer {
     this.sampler = new ArchSampler(space, options.seed, config.candidateWarmupEpochs);
     this.augment = config.augment ?? { flip: true, shift: "auto" };
     this.shift = shiftPixels(this.augment.shift, config.epochs, data.imageSize);
+    if ((options.threads ?? 1) > 1) this.parallel = new TrainingThreads(supernet, options.threads!);
   }
 
   /** The recipe's augmentation and the shift it resolves to for this budget. */
@@ -175,17 +184,26 @@ export class Trainer {
       target.dispose();
       target = distilled;
     }
-    const { value, grads } = variableGrads(() => {
-      const out = supernet.forward(archs, images, sizes, {
-        training: true,
-        castlingBranch: castlingBranchWeight(step, this.totalSteps, this.config.castlingBranch),
-        recompute: this.options.recompute,
-      });
-      stats = out.stats.map((st) => ({ name: st.name, mean: tf.keep(st.mean), variance: tf.keep(st.variance) }));
-      return tf.neg(tf.mean(tf.sum(tf.mul(target, tf.logSoftmax(out.logits)), 1))) as tf.Scalar;
-    }, [...names.values()]);
-    images.dispose();
-    target.dispose();
+    const forward = {
+      training: true,
+      castlingBranch: castlingBranchWeight(step, this.totalSteps, this.config.castlingBranch),
+      recompute: this.options.recompute,
+    };
+    let pass: { value: tf.Scalar; grads: Record<string, tf.Tensor> };
+    try {
+      if (this.parallel) ({ stats, ...pass } = await this.parallel.gradients(archs, sizes, images, target, forward));
+      else {
+        pass = variableGrads(() => {
+          const out = supernet.forward(archs, images, sizes, forward);
+          stats = out.stats.map((st) => ({ name: st.name, mean: tf.keep(st.mean), variance: tf.keep(st.variance) }));
+          return tf.neg(tf.mean(tf.sum(tf.mul(target, tf.logSoftmax(out.logits)), 1))) as tf.Scalar;
+        }, [...names.values()]);
+      }
+    } finally {
+      images.dispose();
+      target.dispose();
+    }
+    const { value, grads } = pass;
 
     const byWeight = new Map(Object.entries(grads).map(([varName, g]) => [weightName.get(varName)!, g]));
     this.optimizer.apply(supernet.variables, byWeight, lr, (name) =>
@@ -204,6 +222,7 @@ export class Trainer {
     const finishedEpoch = this.step % this.stepsPerEpoch === 0 ? this.step / this.stepsPerEpoch - 1 : -1;
     if (!fixed && this.options.rewire !== false && finishedEpoch >= 0 && finishedEpoch < config.candidateWarmupEpochs) {
       rewire(supernet, this.optimizer);
+      this.parallel?.changedAll();
     }
     const seconds = (performance.now() - started) / 1000;
     return {
@@ -256,8 +275,10 @@ export class Trainer {
     return Int32Array.from(order.slice(from, from + this.config.batchSize));
   }
 
+  /** Frees the optimizer state and stops the worker threads. */
   dispose() {
     this.optimizer.dispose();
+    void this.parallel?.dispose();
   }
 }
 

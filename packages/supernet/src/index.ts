@@ -7,6 +7,8 @@ export { CHECKPOINT_FORMAT, hasCheckpoint, loadCheckpoint, saveCheckpoint } from
 export { type EvaluateOptions, Evaluator, evaluate } from "./evaluate";
 export { extract } from "./extract";
 export { archForward, type ForwardOptions, RECOMPUTE_TOKENS } from "./model";
+export { type ParallelEvaluateOptions, ParallelEvaluator } from "./parallel/evaluator";
+export { threadsFromEnv } from "./parallel/threads";
 export { ropeAngles } from "./position";
 export { rewire } from "./rewire";
 export { ArchSampler, largestArch, type SamplerState, smallestArch } from "./sampler";

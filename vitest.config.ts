@@ -8,6 +8,9 @@ export default defineConfig({
     pool: "forks",
     maxWorkers: 2,
     testTimeout: 120_000,
+    // Searches and trainings in the tests run on one thread each (two test files already share the two cores);
+    // the tests of data-parallel training and evaluation ask for their threads themselves.
+    env: { NAS_THREADS: "1" },
     hookTimeout: 120_000,
   },
 });

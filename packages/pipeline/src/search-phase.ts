@@ -12,7 +12,7 @@ import {
   FileEvaluationCache,
   hypervolume,
 } from "@vitnas/search";
-import { Evaluator, type Supernet } from "@vitnas/supernet";
+import { Evaluator, ParallelEvaluator, type Supernet, threadsFromEnv } from "@vitnas/supernet";
 import { abortError } from "./abort";
 import { writeJsonAtomic } from "./atomic-file";
 import type { ProgressClock } from "./progress";
@@ -41,7 +41,9 @@ export async function runEvolution(
     ? Evolution.restore(JSON.parse(await readFile(work.evolution, "utf8")) as EvolutionState)
     : Evolution.create(job.space, job.search, job.seed);
   const cache = await FileEvaluationCache.open(work.evaluations);
-  const evaluator = new Evaluator(supernet, val);
+  // With several threads a generation's candidates are evaluated at once, and recorded in the order proposed.
+  const threads = threadsFromEnv(process.env, hooks.backend);
+  const evaluator = threads > 1 ? new ParallelEvaluator(supernet, val, { threads }) : new Evaluator(supernet, val);
   const generations = job.search.generations + 1;
   let computed = 0;
   const report = (generation: number, inGeneration: number, generationSize: number) => {
@@ -60,17 +62,18 @@ export async function runEvolution(
     while (!evolution.done) {
       const proposed: VitArch[] = evolution.proposeGeneration();
       if (proposed.length === 0) break;
+      const evaluate = (arch: VitArch) =>
+        evaluateOnce(cache, { archId: archHash(arch), checkpoint, split: val.fingerprint }, async () => {
+          const { macs, params } = countArch(arch);
+          return { accuracy: await evaluator.accuracy(arch), macs, params };
+        });
+      const started = threads > 1 ? proposed.map(evaluate) : [];
+      // An abort leaves them unawaited: their failure (the evaluator disposed) is not an error of the search.
+      for (const p of started) p.catch(() => {});
       for (const [i, arch] of proposed.entries()) {
         if (hooks.signal?.aborted) throw abortError("the search was aborted between two evaluations");
         const id = archHash(arch);
-        const { evaluation, cached } = await evaluateOnce(
-          cache,
-          { archId: id, checkpoint, split: val.fingerprint },
-          async () => {
-            const { macs, params } = countArch(arch);
-            return { accuracy: await evaluator.accuracy(arch), macs, params };
-          },
-        );
+        const { evaluation, cached } = await (started[i] ?? evaluate(arch));
         if (!cached) computed++;
         const generation = evolution.generation;
         evolution.record([{ arch, ...evaluation }]);
@@ -81,7 +84,7 @@ export async function runEvolution(
     }
     await writeJsonAtomic(work.evolution, evolution.state);
   } finally {
-    evaluator.dispose();
+    await evaluator.dispose();
   }
   return { evolution, computed };
 }

@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ImageSplit } from "@vitnas/datasets";
 import type { NasSearch } from "@vitnas/formats";
-import { hasCheckpoint, loadCheckpoint, Supernet, saveCheckpoint, Trainer } from "@vitnas/supernet";
+import { hasCheckpoint, loadCheckpoint, Supernet, saveCheckpoint, Trainer, threadsFromEnv } from "@vitnas/supernet";
 import { abortError, isAbortError } from "./abort";
 import type { ProgressClock } from "./progress";
 
@@ -17,8 +17,10 @@ export async function trainSupernet(
   base: { backend: string },
   signal?: AbortSignal,
 ): Promise<{ trainer: Trainer; checkpoint: string; resumedAtStep: number }> {
+  // Threads share each step's batch (NAS_THREADS); a checkpoint resumes with any count.
+  const threads = threadsFromEnv(process.env, base.backend);
   const trainer = (await hasCheckpoint(dir))
-    ? await loadCheckpoint(dir, train)
+    ? await loadCheckpoint(dir, train, { threads })
     : new Trainer(
         Supernet.create(job.space, {
           seed: job.seed,
@@ -27,9 +29,7 @@ export async function trainSupernet(
         }),
         train,
         job.supernet,
-        {
-          seed: job.seed,
-        },
+        { seed: job.seed, threads },
       );
   const resumedAtStep = trainer.step;
   const every = job.supernet.checkpointEverySteps;
@@ -60,6 +60,8 @@ export async function trainSupernet(
     await saveCheckpoint(trainer, dir);
   }
   if (!(await hasCheckpoint(dir))) await saveCheckpoint(trainer, dir);
+  // Training is over: its threads would only hold memory through the phases that follow.
+  await trainer.parallel?.dispose();
   return { trainer, checkpoint: await checkpointId(dir), resumedAtStep };
 }
 

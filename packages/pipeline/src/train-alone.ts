@@ -27,6 +27,7 @@ import {
   Supernet,
   saveCheckpoint,
   Trainer,
+  threadsFromEnv,
 } from "@vitnas/supernet";
 import { abortError, isAbortError } from "./abort";
 import { writeJsonAtomic } from "./atomic-file";
@@ -169,12 +170,14 @@ export async function trainAlone(
   });
   const train = input.trainOnVal ? joinSplits(data.train, data.val) : data.train;
 
+  // Threads share each step's batch (NAS_THREADS); a checkpoint resumes with any count.
+  const threads = threadsFromEnv(process.env, backend);
   let trainer: Trainer;
-  if (await hasCheckpoint(checkpointDir)) trainer = await loadCheckpoint(checkpointDir, train);
+  if (await hasCheckpoint(checkpointDir)) trainer = await loadCheckpoint(checkpointDir, train, { threads });
   else {
     const fresh = Supernet.create(spaceOfArch(arch), { seed: input.seed, init: recipe.init });
     if (input.start) loadWeights(fresh, input.start.model);
-    trainer = new Trainer(fresh, train, recipe, { seed: input.seed, arch });
+    trainer = new Trainer(fresh, train, recipe, { seed: input.seed, arch, threads });
   }
   const { supernet } = trainer;
   try {

@@ -5,7 +5,10 @@ export interface ArtifactInput {
   searchId: string;
   /** Set for the files of an architecture's export bundle; omitted for search-wide files. */
   archHash?: string | null;
-  /** e.g. "bundle" (inherited weights), "trained" (the final phase's standalone model), "pareto", "checkpoint". */
+  /**
+   * e.g. "bundle" (inherited weights), "trained" (the final phase's standalone model), "baseline" (a baseline's trained
+   * model), "pareto", "report", "report-chart", "baselines".
+   */
   kind: string;
   /** Relative to the artifact store's root. */
   path: string;
@@ -45,6 +48,12 @@ export function artifactsRepository(prisma: PrismaClient) {
         update: data,
       });
       return toRecord(row);
+    },
+
+    /** The artifact recorded at `path` (one probe of the (search, path) key), or null. */
+    async find(searchId: string, path: string): Promise<ArtifactRecord | null> {
+      const row = await prisma.artifact.findUnique({ where: { searchId_path: { searchId, path } } });
+      return row ? toRecord(row) : null;
     },
 
     /** A search's artifacts; with `archHash`, only that architecture's files; with `kind`, only those of that kind. */

@@ -5,6 +5,7 @@ import pg from "pg";
 import { apiKeysRepository } from "./api-keys";
 import { artifactsRepository } from "./artifacts";
 import { auditRepository } from "./audit";
+import { baselinesRepository } from "./baselines";
 import { candidatesRepository } from "./candidates";
 import { retryReadsOnConnectionLoss } from "./connection-loss";
 import { finalTrainingsRepository } from "./final-trainings";
@@ -48,6 +49,7 @@ export function createDb(databaseUrl: string, options: DbOptions = {}) {
     candidates: candidatesRepository(pool),
     fronts: frontsRepository(pool),
     finalTrainings: finalTrainingsRepository(pool),
+    baselines: baselinesRepository(pool),
     artifacts: artifactsRepository(prisma),
     audit: auditRepository(prisma),
     /** Resolves when the database answers a trivial query. */

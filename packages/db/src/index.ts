@@ -2,6 +2,7 @@
 export { type ApiKeyRecord, type KeyIdentity, keyRevocationsChannel } from "./api-keys";
 export type { ArtifactInput, ArtifactRecord } from "./artifacts";
 export type { AuditInput, AuditRecord } from "./audit";
+export type { BaselineInput, BaselineRecord } from "./baselines";
 export * from "./candidates";
 export { createDb, type Db, type DbOptions } from "./client";
 export { isConnectionError, isReadOnlyStatement } from "./connection-loss";

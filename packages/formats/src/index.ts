@@ -7,6 +7,8 @@ export * from "./depth";
 export * from "./position";
 export * from "./reduction";
 export * from "./schema";
+// The space's costliest corner, the upper end of its MACs range (the job estimate prices training with it).
+export { largestArch } from "./semantics";
 export * from "./space";
 export { jsonPath } from "./structure";
 export type * from "./types";

@@ -8,4 +8,5 @@ export { chance, createRng, pick, type Rng, randomIndex, restoreRng } from "./ra
 export { EmptySpaceError, sampleArch } from "./sample";
 export { ConstraintError, type Constraints, meetsConstraints, shrinkArch, violation } from "./shrink";
 export { spaceSize } from "./size";
+export { smallestArch } from "./smallest";
 export { UNIFORM_PICKS, type UniformPick, uniformArch } from "./uniform";

@@ -22,6 +22,7 @@ import { resultRoutes } from "./routes/results";
 import { searchListEventRoutes } from "./routes/search-list-events";
 import { searchRoutes } from "./routes/searches";
 import { sessionRoutes } from "./routes/session";
+import { spaceRoutes } from "./routes/spaces";
 import { searchCache } from "./search-cache";
 import { searchCommands } from "./search-commands";
 import type { KeyRevocations, LiveEvents, SearchDispatch, WorkerPresence } from "./services";
@@ -154,10 +155,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   const searches = searchCache(db, options.searchCacheMs ?? 1000);
-  const commands = searchCommands(db, options.dispatch, options.live, searches, app.log, options.datasetRoots ?? [], {
-    ...DEFAULT_JOB_LIMITS,
-    ...options.jobLimits,
-  });
+  const jobLimits = { ...DEFAULT_JOB_LIMITS, ...options.jobLimits };
+  const datasetRoots = options.datasetRoots ?? [];
+  const commands = searchCommands(db, options.dispatch, options.live, searches, app.log, datasetRoots, jobLimits);
   await app.register(
     async (v1) => {
       await v1.register(sessionRoutes, {
@@ -187,6 +187,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         },
         { prefix: "/searches" },
       );
+      await v1.register(spaceRoutes, { authenticate, datasetRoots, limits: jobLimits, prefix: "/spaces" });
     },
     { prefix: "/v1" },
   );

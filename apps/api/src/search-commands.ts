@@ -3,14 +3,12 @@
 // with that reason and can be resumed).
 import { type Db, type KeyIdentity, type SearchRecord, TeamQuotaError } from "@vitnas/db";
 import { type NasSearch, validateJob } from "@vitnas/formats";
-import { datasetRootIssues } from "@vitnas/worker";
 import type { FastifyBaseLogger } from "fastify";
 import { ApiError } from "./errors";
+import { serviceIssues } from "./job-checks";
 import { type JobLimits, QUOTA_RETRY_AFTER_S, requireWithinLimits } from "./job-limits";
 import type { SearchCache } from "./search-cache";
 import type { LiveEvents, SearchDispatch } from "./services";
-
-const MAX_STORED_SEED = 2 ** 31 - 1;
 
 export interface SearchCommands {
   submit(
@@ -88,17 +86,10 @@ export function searchCommands(
         throw new ApiError(400, "validation_error", message, result.errors);
       }
       const job: NasSearch = result.value;
-      // nas-search/v1 allows seeds to 2^32-1, but searches.seed is an int4: a larger one would fail the insert.
-      if (job.seed > MAX_STORED_SEED) {
-        const issue = { path: "seed", message: `must be <= ${MAX_STORED_SEED} (the largest seed this service stores)` };
-        throw new ApiError(400, "validation_error", `${issue.path}: ${issue.message}`, [issue]);
-      }
-      // The worker would read any local path: confined to DATASET_ROOTS, and refused in words that say nothing about
-      // what lies outside them (whether the path exists, is a directory, what it holds).
-      const outside = await datasetRootIssues(job.dataset, datasetRoots);
-      if (outside.length > 0) {
-        const message = outside.map((e) => `${e.path}: ${e.message}`).join("; ");
-        throw new ApiError(400, "validation_error", message, outside);
+      const refused = await serviceIssues(job, datasetRoots);
+      if (refused.length > 0) {
+        const message = refused.map((e) => `${e.path}: ${e.message}`).join("; ");
+        throw new ApiError(400, "validation_error", message, refused);
       }
       requireWithinLimits(job, limits);
       // Counted in the insert's transaction, and after an idempotent replay is found: a retry never counts twice.

@@ -57,6 +57,23 @@ export function dbSearchRecords(db: Db): SearchRecords {
         })),
       );
     },
+    async recordBaselines(searchId, baselines) {
+      await db.baselines.replace(
+        searchId,
+        baselines.map(({ name, id, arch, macs, params, testAccuracy, valAccuracy, epochs, mode, bundle }) => ({
+          name,
+          id,
+          arch,
+          macs,
+          params,
+          testAccuracy,
+          valAccuracy,
+          epochs,
+          mode,
+          bundle,
+        })),
+      );
+    },
     listIdle: (before, limit) => db.searches.listIdle(before, limit),
     async markRequeued(searchId, reason) {
       await db.searches.transition(searchId, ["running"], "queued");

@@ -3,7 +3,7 @@
 import type { CandidateRecord, FrontPoint, ProgressEvent, SearchResult } from "@vitnas/pipeline";
 import { type Job, UnrecoverableError, WaitingError } from "bullmq";
 import type { Redis } from "ioredis";
-import type { ArtifactStore, StoredArtifact } from "./artifact-store";
+import { type ArtifactStore, type StoredArtifact, searchKey } from "./artifact-store";
 import { datasetRootIssues } from "./dataset-roots";
 import { type LiveSearchEvent, type LiveSearchEventBody, publishSearchEvent, type SearchStatus } from "./live-events";
 import type { Logger } from "./logger";
@@ -49,16 +49,36 @@ const LIVE_EVERY_MS = 250;
 
 /**
  * Classifies an output file by the pipeline's layout: `architectures/<archHash>/...` are export bundles (weights
- * inherited from the super-network), `trained/<archHash>/...` the final phase's standalone models, `pareto.json` the
- * front.
+ * inherited from the super-network), `trained/<archHash>/...` the final phase's standalone models,
+ * `baselines/<name>/...` the baselines' trained models (the architecture from `baselineIds`, bundle -> hash: a
+ * baseline's directory is named after the baseline, not its architecture), `pareto.json` the front, `report.md` and
+ * `pareto.svg` the report and its chart, `baselines.json` the baselines' figures.
  */
-export function artifactKind(searchId: string, artifact: StoredArtifact): { kind: string; archHash?: string } {
+export function artifactKind(
+  searchId: string,
+  artifact: StoredArtifact,
+  baselineIds: ReadonlyMap<string, string> = new Map(),
+): { kind: string; archHash?: string } {
   const parts = artifact.key.slice(`searches/${searchId}/out/`.length).split("/");
   if (parts.length >= 3 && parts[0] === "architectures") return { kind: "bundle", archHash: parts[1]! };
   if (parts.length >= 3 && parts[0] === "trained") return { kind: "trained", archHash: parts[1]! };
-  if (parts.length === 1 && parts[0] === "pareto.json") return { kind: "pareto" };
+  if (parts.length >= 3 && parts[0] === "baselines") {
+    const archHash = baselineIds.get(`baselines/${parts[1]}`);
+    return archHash ? { kind: "baseline", archHash } : { kind: "baseline" };
+  }
+  if (parts.length === 1) {
+    const kind = TOP_LEVEL_KINDS[parts[0]!];
+    if (kind) return { kind };
+  }
   return { kind: "file" };
 }
+
+const TOP_LEVEL_KINDS: Record<string, string> = {
+  "pareto.json": "pareto",
+  "report.md": "report",
+  "pareto.svg": "report-chart",
+  "baselines.json": "baselines",
+};
 
 /** Serialises database writes of one search so they land in order, and keeps going after a failed one. */
 class WriteChain {
@@ -317,11 +337,26 @@ async function recordResult(
   if (!frontRecorded) await ctx.records.setFront(searchId, generations, result.front, undefined);
   await ctx.store.saveWorkDir(searchId);
   const trained = new Set(result.final.map((f) => f.id));
+  const baselineIds = new Map(result.baselines.map((b) => [b.bundle, b.id]));
   const artifacts = (await ctx.store.publishOutputs(searchId))
-    .map((artifact) => ({ ...artifact, ...artifactKind(searchId, artifact) }))
+    .map((artifact) => ({ ...artifact, ...artifactKind(searchId, artifact, baselineIds) }))
     // The output directory keeps trained bundles across runs (see artifact-store.ts): only this result's count.
-    .filter((artifact) => artifact.kind !== "trained" || trained.has(artifact.archHash!));
+    .filter((artifact) => artifact.kind !== "trained" || trained.has(artifact.archHash!))
+    .filter((artifact) => artifact.kind !== "baseline" || artifact.archHash !== undefined);
   await ctx.records.recordArtifacts(searchId, artifacts);
   // After their bundles: an architecture listed as trained can be downloaded as such.
   await ctx.records.recordFinal(searchId, result.final);
+  // A baseline is no candidate: its document comes from its bundle, the one the API serves.
+  const baselines = [];
+  for (const baseline of result.baselines) {
+    const arch = JSON.parse(await readStored(ctx.store, searchKey(searchId, "out", baseline.bundle, "arch.json")));
+    baselines.push({ ...baseline, arch });
+  }
+  await ctx.records.recordBaselines(searchId, baselines);
+}
+
+async function readStored(store: ArtifactStore, key: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await store.open(key)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
 }

@@ -1,6 +1,6 @@
 // What the worker reads and writes in Postgres about a search. Implemented over @vitnas/db in db-search-records.ts.
-import type { NasSearch } from "@vitnas/formats";
-import type { CandidateRecord, FinalResult, FrontPoint, ProgressEvent } from "@vitnas/pipeline";
+import type { NasSearch, VitArch } from "@vitnas/formats";
+import type { BaselineResult, CandidateRecord, FinalResult, FrontPoint, ProgressEvent } from "@vitnas/pipeline";
 import type { StoredArtifact } from "./artifact-store";
 import type { SearchStatus } from "./live-events";
 import type { SelfTestResult } from "./search-child-protocol";
@@ -31,6 +31,11 @@ export interface SearchRecords {
    * or retried search writing them again adds no row.
    */
   recordFinal(searchId: string, final: FinalResult[]): Promise<void>;
+  /**
+   * The job's baselines as trained, with their documents (a baseline is no candidate), become the search's set:
+   * idempotent per (search, name), like `recordFinal`.
+   */
+  recordBaselines(searchId: string, baselines: (BaselineResult & { arch: VitArch })[]): Promise<void>;
   /** Queued or running searches not updated since `before`, least recently updated first (for the reconciler). */
   listIdle(before: Date, limit: number): Promise<{ id: string; status: SearchStatus }[]>;
   /** Back in the queue (the worker shut down, or its job was lost); keeps progress and checkpoints. */

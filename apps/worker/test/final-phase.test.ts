@@ -1,8 +1,10 @@
 // The final phase through the worker: the trained architectures and their bundles recorded once per (search,
 // architecture), the phase's progress and losses kept apart from the super-network's, and a search stopped in the
-// middle of the phase resumed without training a finished model again.
+// middle of the phase resumed without training a finished model again; the baselines, report.md and pareto.svg stored
+// under their own kinds and the baselines recorded once per (search, name) however often the search runs.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { NasSearch } from "@vitnas/formats";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { enqueueSearch } from "../src/queue";
 import { createHarness, type Harness, tinyJob, waitFor } from "./harness";
@@ -26,9 +28,14 @@ const trainedLog = (id: string) =>
     () => [] as string[],
   );
 
-async function submitWithFinal(top: number, epochs: number): Promise<string> {
+async function submitWithFinal(
+  top: number,
+  epochs: number,
+  builtin: NasSearch["baselines"]["builtin"] = [],
+): Promise<string> {
   const job = tinyJob();
   job.final = { ...job.final, top, epochs, mode: "finetune" };
+  job.baselines = { ...job.baselines, builtin };
   const { search } = await h.db.searches.create({ teamId: h.teamId, job });
   await enqueueSearch(h.queue, search.id);
   return search.id;
@@ -113,6 +120,55 @@ describe("the final phase through the worker", () => {
       expect(trained).toHaveLength(2 * picks.length);
     } finally {
       await second.shutdown();
+    }
+  });
+
+  it("stores the report, its chart and the baselines under their kinds, and records the baselines once per name", async () => {
+    const worker = await h.startWorker();
+    try {
+      const id = await submitWithFinal(1, 2, ["smallest", "largest"]);
+      await waitFor("success", async () => (await statusOf(id)) === "succeeded");
+      const expected = ["smallest", "largest"].map((pick, i) => ({
+        name: `uniform-${pick}`,
+        arch: { format: "vit-arch/v1", input: tinyJob().space.input, uniform: pick },
+        macs: 500 * (i + 1),
+        params: 50 * (i + 1),
+        testAccuracy: 0.3 + i / 100,
+        valAccuracy: 0.3 + i / 100,
+        epochs: 2,
+        mode: "finetune",
+        bundle: `baselines/uniform-${pick}`,
+      }));
+      const listed = await h.db.baselines.list(id);
+      expect(listed).toEqual(expected.map((b) => ({ ...b, id: expect.stringMatching(/^[0-9a-f]{32}$/) })));
+      const ids = new Map(listed.map((b) => [b.bundle, b.id]));
+
+      const kinds = async () =>
+        (await h.db.artifacts.list(id))
+          .filter((a) => a.kind !== "bundle" && a.kind !== "trained")
+          .map((a) => [a.path.split("/").slice(3).join("/"), a.kind, a.archHash]);
+      const stored = [
+        ["baselines.json", "baselines", null],
+        ...expected.flatMap((b) =>
+          ["arch.json", "metrics.json"].map((f) => [`${b.bundle}/${f}`, "baseline", ids.get(b.bundle)]),
+        ),
+        ["pareto.json", "pareto", null],
+        ["pareto.svg", "report-chart", null],
+        ["report.md", "report", null],
+      ].sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+      expect(await kinds()).toEqual(stored);
+      const figures = JSON.parse(await readFile(join(h.store.root, "searches", id, "out", "baselines.json"), "utf8"));
+      expect(figures.map((b: { name: string }) => b.name)).toEqual(["uniform-smallest", "uniform-largest"]);
+
+      // Run again (as a retried search is): nothing trained twice, no row added.
+      expect(await h.db.searches.transition(id, ["succeeded"], "queued")).not.toBeNull();
+      await enqueueSearch(h.queue, id);
+      await waitFor("success again", async () => (await statusOf(id)) === "succeeded");
+      expect(await trainedLog(id)).toHaveLength(3);
+      expect(await h.db.baselines.list(id)).toEqual(listed);
+      expect(await kinds()).toEqual(stored);
+    } finally {
+      await worker.shutdown();
     }
   });
 });

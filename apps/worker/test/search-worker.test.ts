@@ -53,7 +53,12 @@ describe("search worker", () => {
         [1, 6, 1.5],
       ]);
       const artifacts = await h.db.artifacts.list(search.id);
-      expect(artifacts).toHaveLength(7);
+      // Six bundles, pareto.json, report.md and pareto.svg.
+      expect(artifacts).toHaveLength(9);
+      expect(artifacts.filter((a) => a.kind === "report" || a.kind === "report-chart").map((a) => a.path)).toEqual([
+        `searches/${search.id}/out/pareto.svg`,
+        `searches/${search.id}/out/report.md`,
+      ]);
       const pareto = artifacts.find((a) => a.path.endsWith("/out/pareto.json"))!;
       expect(pareto).toMatchObject({ kind: "pareto", archHash: null });
       expect(pareto.sha256).toMatch(/^[0-9a-f]{64}$/);

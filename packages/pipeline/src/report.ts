@@ -86,6 +86,20 @@ export function paretoSvg(input: ReportInput, size = { width: 800, height: 500 }
   return svg;
 }
 
+/**
+ * The job's name as markdown that shows it literally. The name is the submitter's text and the report is served to
+ * browsers and rendered by viewers that pass HTML through: a name must not become markup (`<script>`), a link, an
+ * image, emphasis or a line of its own. (The chart needs nothing: ECharts escapes its SVG text.)
+ */
+function markdownText(text: string): string {
+  return text
+    .replace(/\s+/g, " ")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/[\\`*_[\]()!|~#]/g, "\\$&");
+}
+
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 const int = (x: number) => x.toLocaleString("en-US");
 
@@ -93,7 +107,7 @@ export function reportMarkdown(input: ReportInput): string {
   const { job } = input;
   const trained = new Map(input.final.map((f) => [f.id, f]));
   const lines = [
-    `# ${job.name}`,
+    `# ${markdownText(job.name)}`,
     "",
     `${input.candidates.length} architectures evaluated with inherited super-network weights on the validation ` +
       `split (${job.dataset.kind} dataset), ${input.front.length} on the accuracy/MACs front; ` +

@@ -18,6 +18,7 @@ import { registerMetrics } from "./metrics";
 import { analysisRoutes } from "./routes/analysis";
 import { dashboardRoutes } from "./routes/dashboard";
 import { healthRoutes } from "./routes/health";
+import { reportRoutes } from "./routes/report";
 import { resultRoutes } from "./routes/results";
 import { searchListEventRoutes } from "./routes/search-list-events";
 import { searchRoutes } from "./routes/searches";
@@ -30,7 +31,7 @@ import type { KeyRevocations, LiveEvents, SearchDispatch, WorkerPresence } from 
 export interface AppOptions {
   db: Db;
   dispatch: SearchDispatch;
-  /** Reads stored artifacts (export bundles). */
+  /** Reads stored artifacts (export bundles, reports). */
   artifacts: ArtifactReader;
   /** Wakes event streams when a worker publishes; without it they only poll. */
   live?: LiveEvents;
@@ -182,6 +183,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             eventPollMs: options.eventPollMs ?? 1000,
           });
           await scope.register(resultRoutes, { db, searches, artifacts: options.artifacts });
+          await scope.register(reportRoutes, { db, searches, artifacts: options.artifacts });
           await scope.register(analysisRoutes, { db, searches });
           await scope.register(searchListEventRoutes, { db, pollMs: options.eventPollMs ?? 1000 });
         },

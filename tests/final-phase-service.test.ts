@@ -1,6 +1,7 @@
-// The final phase end to end: a tiny job asking for one front architecture trained alone, submitted over the REST API
-// to a real worker; the search succeeds through the phase "final", the API lists the trained architecture's test
-// accuracy, and its download is the trained bundle unless the inherited one is asked for.
+// The final phase end to end: a tiny job asking for one front architecture trained alone and the space's smallest
+// uniform architecture as a baseline, submitted over the REST API to a real worker; the search succeeds through the
+// phase "final", the API lists the trained architecture's test accuracy, its download is the trained bundle unless
+// the inherited one is asked for, and the report (report.md, pareto.svg) and the baseline come through the API.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -54,12 +55,16 @@ afterAll(async () => {
   await svc?.close();
 });
 
-/** tests/fixtures/tiny-search.json with one front architecture fine-tuned for one epoch, on a small test split. */
+/**
+ * tests/fixtures/tiny-search.json with one front architecture and the smallest uniform one fine-tuned for one epoch,
+ * on a small test split; its name is markup, which the report must show as text.
+ */
 function job() {
   const doc = JSON.parse(readFileSync(join(import.meta.dirname, "fixtures", "tiny-search.json"), "utf8"));
-  doc.name = "tiny-final";
+  doc.name = "<b>tiny-final</b>";
   doc.dataset.test = 64;
   doc.final = { top: 1, epochs: 1 };
+  doc.baselines = { builtin: ["smallest"] };
   return doc;
 }
 
@@ -78,10 +83,14 @@ async function bundleMetrics(payload: Buffer, root: string): Promise<Record<stri
 }
 
 describe("the final phase through the service", () => {
-  it("trains the most accurate front architecture alone, lists its test accuracy and serves its trained bundle", async () => {
+  it("trains the most accurate front architecture alone, lists its test accuracy, serves its trained bundle, the baseline and the report", async () => {
     const posted = await app.inject({ method: "POST", url: "/v1/searches", headers: auth, payload: job() });
     expect(posted.statusCode, posted.body).toBe(201);
     const id = posted.json().id as string;
+    // Before the search has finished, there is no report to read.
+    const early = await get(`/v1/searches/${id}/report`);
+    expect(early.statusCode).toBe(404);
+    expect(early.json().message).toMatch(/is (queued|running): its report\.md is written when it finishes/);
     await waitFor(
       `search ${id} to succeed`,
       async () => {
@@ -156,7 +165,59 @@ describe("the final phase through the service", () => {
       );
     }
 
-    for (const url of ["/pareto", `/architectures/${best.id}`, `/architectures/${best.id}/download`]) {
+    // The baseline: the space's smallest uniform architecture, trained with the same recipe, with its bundle.
+    const baselines = (await get(`/v1/searches/${id}/baselines`)).json().items as {
+      name: string;
+      id: string;
+      arch: { stages: { width: number }[] };
+      macs: number;
+      testAccuracy: number;
+      epochs: number;
+      mode: string;
+      download: string;
+    }[];
+    expect(baselines).toHaveLength(1);
+    const [baseline] = baselines;
+    expect(baseline).toMatchObject({ name: "uniform-smallest", epochs: 1, mode: "finetune" });
+    expect(baseline!.arch.stages[0]!.width).toBe(8);
+    expect(baseline!.macs).toBeGreaterThan(0);
+    expect(baseline!.testAccuracy).toBeGreaterThanOrEqual(0);
+    expect(baseline!.testAccuracy).toBeLessThanOrEqual(1);
+    const bundle = await get(baseline!.download);
+    expect(bundle.statusCode).toBe(200);
+    expect(bundle.headers["x-arch-id"]).toBe(baseline!.id);
+    expect(bundle.headers["x-content-sha256"]).toBe(createHash("sha256").update(bundle.rawPayload).digest("hex"));
+    expect(await bundleMetrics(bundle.rawPayload, "uniform-smallest")).toMatchObject({
+      testAccuracy: baseline!.testAccuracy,
+      training: { kind: "standalone", epochs: 1 },
+    });
+
+    // The report: the front with the trained test accuracy and the baseline, the name as text; its chart.
+    const report = await get(`/v1/searches/${id}/report`);
+    expect(report.statusCode).toBe(200);
+    expect(report.headers["content-type"]).toBe("text/markdown; charset=utf-8");
+    expect(report.body.split("\n")[0]).toBe("# &lt;b&gt;tiny-final&lt;/b&gt;");
+    expect(report.body).toContain(`| \`${best.id}\` |`);
+    expect(report.body).toContain(`${(100 * best.testAccuracy!).toFixed(2)}%`);
+    expect(report.body).toMatch(/## Baselines[\s\S]*\| uniform-smallest \|/);
+    const chart = await get(`/v1/searches/${id}/pareto.svg`);
+    expect(chart.statusCode).toBe(200);
+    expect(chart.headers["content-type"]).toBe("image/svg+xml");
+    expect(chart.headers["content-security-policy"]).not.toContain("script");
+    expect(chart.body.startsWith("<svg")).toBe(true);
+    expect(chart.body).toContain("&lt;b&gt;tiny-final&lt;/b&gt;: accuracy against MACs");
+    expect(chart.body).toContain("baselines (test)");
+    expect((await get(`/v1/searches/${id}/report?format=svg`)).rawPayload.equals(chart.rawPayload)).toBe(true);
+
+    for (const url of [
+      "/pareto",
+      `/architectures/${best.id}`,
+      `/architectures/${best.id}/download`,
+      "/report",
+      "/pareto.svg",
+      "/baselines",
+      "/baselines/uniform-smallest/download",
+    ]) {
       expect((await get(`/v1/searches/${id}${url}`, otherAuth)).statusCode, url).toBe(404);
     }
   }, 320_000);

@@ -1,6 +1,9 @@
 // How numbers and times read on screen.
 
 export function formatMacs(macs: number): string {
+  // A job's training work reaches 1e17 MACs; a model's stays below 1e12.
+  if (macs >= 1e15) return `${(macs / 1e15).toFixed(2)} P`;
+  if (macs >= 1e12) return `${(macs / 1e12).toFixed(2)} T`;
   if (macs >= 1e9) return `${(macs / 1e9).toFixed(2)} G`;
   if (macs >= 1e6) return `${(macs / 1e6).toFixed(2)} M`;
   if (macs >= 1e3) return `${(macs / 1e3).toFixed(1)} k`;
@@ -28,4 +31,18 @@ export function formatWhen(iso: string | undefined): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
   return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  if (bytes >= 2 ** 10) return `${(bytes / 2 ** 10).toFixed(1)} KiB`;
+  return `${Math.round(bytes)} B`;
+}
+
+/** A count given in decimal digits (a search space's size outgrows a double): grouped, or as a power of ten. */
+export function formatHugeCount(digits: string): string {
+  if (!/^\d+$/.test(digits)) return digits;
+  if (digits.length <= 9) return Number(digits).toLocaleString("en-US");
+  return `${digits[0]}.${digits.slice(1, 3)} × 10^${digits.length - 1}`;
 }

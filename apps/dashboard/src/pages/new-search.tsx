@@ -1,10 +1,16 @@
-// A new search: start from a preset or a pasted/uploaded job, adjust the common settings, submit. The API validates
-// the job; each of its messages is shown at the field it concerns.
-import { type ChangeEvent, type FormEvent, useRef, useState } from "react";
+// A new search: start from a preset or a pasted/uploaded job, adjust the common settings and the search space
+// (controls beside its JSON), submit. The API checks the job as it is typed (a moment after typing pauses) and
+// again on submission; each of its messages is shown at the field it concerns, and the space's size, MACs range
+// and the job's cost beside the form before anything is submitted.
+import { type ChangeEvent, type FormEvent, useMemo, useRef, useState } from "react";
 import { useNavigate } from "react-router";
 import { ApiError, api, type FieldIssue } from "../api/client";
-import { fieldForIssue, getAt, pathBelow, setAt } from "../issue-paths";
+import { EstimatePanel } from "../components/estimate-panel";
+import { FieldIssues } from "../components/field-issues";
+import { fieldForIssue, getAt, setAt } from "../issue-paths";
 import { PRESETS } from "../presets";
+import { SpaceEditor } from "../space-editor/space-editor";
+import { useLiveCheck } from "../use-live-check";
 
 interface ScalarField {
   path: string;
@@ -24,11 +30,9 @@ const SCALAR_FIELDS: ScalarField[] = [
   { path: "search.generations", label: "Generations", kind: "integer" },
   { path: "search.constraints.macs.max", label: "MACs budget (max)", kind: "integer", hint: "empty: no budget" },
 ];
-const JSON_FIELDS = [
-  { path: "dataset", label: "Dataset (JSON)", rows: 8 },
-  { path: "space", label: "Search space (vit-space/v1 JSON)", rows: 18 },
-] as const;
-const FIELD_PATHS = [...SCALAR_FIELDS.map((f) => f.path), ...JSON_FIELDS.map((f) => f.path)];
+const JSON_FIELDS = [{ path: "dataset", label: "Dataset (JSON)", rows: 8 }] as const;
+const SPACE = "space";
+const FIELD_PATHS = [...SCALAR_FIELDS.map((f) => f.path), ...JSON_FIELDS.map((f) => f.path), SPACE];
 
 type Job = Record<string, unknown>;
 const fieldId = (path: string) => `field-${path.replace(/\./g, "-")}`;
@@ -39,8 +43,43 @@ function draftFrom(job: Job): Record<string, string> {
     const value = getAt(job, f.path);
     draft[f.path] = value === undefined ? "" : String(value);
   }
-  for (const f of JSON_FIELDS) draft[f.path] = JSON.stringify(getAt(job, f.path) ?? {}, null, 2);
+  for (const path of [...JSON_FIELDS.map((f) => f.path), SPACE]) {
+    draft[path] = JSON.stringify(getAt(job, path) ?? {}, null, 2);
+  }
   return draft;
+}
+
+/** The job to send, or the fields whose text cannot be read. */
+function assemble(base: Job, draft: Record<string, string>): { job: Job } | { local: Record<string, FieldIssue[]> } {
+  const job = structuredClone(base);
+  const local: Record<string, FieldIssue[]> = {};
+  for (const f of SCALAR_FIELDS) {
+    const text = (draft[f.path] ?? "").trim();
+    if (text === "") setAt(job, f.path, undefined);
+    else if (f.kind === "text") setAt(job, f.path, text);
+    else if (Number.isFinite(Number(text))) setAt(job, f.path, Number(text));
+    else local[f.path] = [{ path: f.path, message: "must be a number" }];
+  }
+  for (const path of [...JSON_FIELDS.map((f) => f.path), SPACE]) {
+    try {
+      setAt(job, path, JSON.parse(draft[path] ?? ""));
+    } catch (cause) {
+      local[path] = [{ path, message: `not valid JSON: ${(cause as Error).message}` }];
+    }
+  }
+  return Object.keys(local).length ? { local } : { job };
+}
+
+/** Issues by the form field their path falls to, and those no field holds. */
+function byField(issues: readonly FieldIssue[]): { fields: Record<string, FieldIssue[]>; other: FieldIssue[] } {
+  const fields: Record<string, FieldIssue[]> = {};
+  const other: FieldIssue[] = [];
+  for (const issue of issues) {
+    const field = fieldForIssue(issue.path, FIELD_PATHS);
+    if (field) fields[field] = [...(fields[field] ?? []), issue];
+    else other.push(issue);
+  }
+  return { fields, other };
 }
 
 export function NewSearchPage() {
@@ -48,19 +87,29 @@ export function NewSearchPage() {
   const [presetId, setPresetId] = useState(PRESETS[0]!.id);
   const [base, setBase] = useState<Job>(() => structuredClone(PRESETS[0]!.job) as Job);
   const [draft, setDraft] = useState(() => draftFrom(base));
-  const [issues, setIssues] = useState<Record<string, FieldIssue[]>>({});
-  const [otherIssues, setOtherIssues] = useState<FieldIssue[]>([]);
+  // What the last submission was refused for, shown until the job is edited; the live check's issues otherwise.
+  const [refused, setRefused] = useState<{ fields: Record<string, FieldIssue[]>; other: FieldIssue[] } | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
   const [pasted, setPasted] = useState("");
   const [pasteError, setPasteError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
 
+  const assembled = useMemo(() => assemble(base, draft), [base, draft]);
+  const live = useLiveCheck(assembled);
+  const checked = useMemo(() => {
+    const { result } = live;
+    if (result.state === "local") return { fields: result.issues, other: [] };
+    if (result.state === "checked") return byField(result.estimate.issues);
+    return { fields: {}, other: [] };
+  }, [live]);
+  const issues = refused?.fields ?? checked.fields;
+  const otherIssues = refused?.other ?? [];
+
   function load(job: Job) {
     setBase(job);
     setDraft(draftFrom(job));
-    setIssues({});
-    setOtherIssues([]);
+    setRefused(null);
     setFormError(null);
   }
 
@@ -91,27 +140,6 @@ export function NewSearchPage() {
     takePasted(text);
   }
 
-  /** The job to send, or the fields whose text cannot be read. */
-  function assemble(): { job: Job } | { local: Record<string, FieldIssue[]> } {
-    const job = structuredClone(base);
-    const local: Record<string, FieldIssue[]> = {};
-    for (const f of SCALAR_FIELDS) {
-      const text = (draft[f.path] ?? "").trim();
-      if (text === "") setAt(job, f.path, undefined);
-      else if (f.kind === "text") setAt(job, f.path, text);
-      else if (Number.isFinite(Number(text))) setAt(job, f.path, Number(text));
-      else local[f.path] = [{ path: f.path, message: "must be a number" }];
-    }
-    for (const f of JSON_FIELDS) {
-      try {
-        setAt(job, f.path, JSON.parse(draft[f.path] ?? ""));
-      } catch (cause) {
-        local[f.path] = [{ path: f.path, message: `not valid JSON: ${(cause as Error).message}` }];
-      }
-    }
-    return Object.keys(local).length ? { local } : { job };
-  }
-
   function focusFirstInvalid() {
     requestAnimationFrame(() => formRef.current?.querySelector<HTMLElement>("[aria-invalid=true]")?.focus());
   }
@@ -119,10 +147,8 @@ export function NewSearchPage() {
   async function submit(event: FormEvent) {
     event.preventDefault();
     setFormError(null);
-    setOtherIssues([]);
-    const assembled = assemble();
     if ("local" in assembled) {
-      setIssues(assembled.local);
+      setRefused({ fields: assembled.local, other: [] });
       focusFirstInvalid();
       return;
     }
@@ -135,21 +161,14 @@ export function NewSearchPage() {
         setFormError(String(cause));
         return;
       }
-      const byField: Record<string, FieldIssue[]> = {};
-      const other: FieldIssue[] = [];
-      for (const issue of cause.details) {
-        const field = fieldForIssue(issue.path, FIELD_PATHS);
-        if (field) byField[field] = [...(byField[field] ?? []), issue];
-        else other.push(issue);
-      }
-      setIssues(byField);
-      setOtherIssues(other);
+      const split = byField(cause.details);
+      setRefused(split);
       // Issues already shown at their fields are not repeated; the sentence says where to look.
       setFormError(
         cause.details.length === 0
           ? cause.message
           : `The job was not accepted: ${cause.details.length} ${cause.details.length === 1 ? "problem" : "problems"}, shown ${
-              other.length === cause.details.length ? "below" : "at the marked fields"
+              split.other.length === cause.details.length ? "below" : "at the marked fields"
             }.`,
       );
       focusFirstInvalid();
@@ -158,7 +177,12 @@ export function NewSearchPage() {
     }
   }
 
-  const set = (path: string, value: string) => setDraft((d) => ({ ...d, [path]: value }));
+  const set = (path: string, value: string) => {
+    setDraft((d) => ({ ...d, [path]: value }));
+    // An edited job is checked afresh: what the last submission said no longer holds.
+    setRefused(null);
+    setFormError(null);
+  };
   const fieldIssues = (path: string) => issues[path] ?? [];
   const describe = (path: string) => (fieldIssues(path).length ? `${fieldId(path)}-error` : undefined);
 
@@ -249,6 +273,8 @@ export function NewSearchPage() {
             <FieldIssues id={`${fieldId(f.path)}-error`} field={f.path} issues={fieldIssues(f.path)} />
           </div>
         ))}
+        <SpaceEditor text={draft[SPACE] ?? ""} onText={(text) => set(SPACE, text)} issues={fieldIssues(SPACE)} />
+        <EstimatePanel check={live} otherIssues={refused ? [] : checked.other} />
         {formError && (
           <div id="form-error" className="form-error" role="alert">
             <p>{formError}</p>
@@ -268,21 +294,5 @@ export function NewSearchPage() {
         </button>
       </form>
     </section>
-  );
-}
-
-function FieldIssues({ id, field, issues }: { id: string; field: string; issues: FieldIssue[] }) {
-  if (!issues.length) return null;
-  return (
-    <ul id={id} className="field-error">
-      {issues.map((issue) => {
-        const below = pathBelow(issue.path, field);
-        return (
-          <li key={`${issue.path}:${issue.message}`}>
-            {below && <code>{below}</code>} {issue.message}
-          </li>
-        );
-      })}
-    </ul>
   );
 }

@@ -3,7 +3,8 @@
 //   forward + backward, MACs from the counter) over the same backend's dense 512x512 matmul FLOP/s;
 // - cost of a step with archsPerStep = 4 vs 1 at the same batch size (same architecture, so only the split costs);
 // - peak bytes of forward + backward at 1024 patch tokens, per attention type, relative to softmax, with the
-//   default activation recomputation and without it (real wasm buffers, not tfjs's per-tensor count).
+//   default activation recomputation and without it (real wasm buffers, not tfjs's per-tensor count);
+// - training images/s and evaluation candidates/s on two threads against one (parallel.ts).
 import * as tf from "@tensorflow/tfjs";
 import type { AttentionSpec, VitArch, VitSpace } from "@vitnas/formats";
 import { countArch } from "@vitnas/formats";
@@ -12,6 +13,7 @@ import { ArchSampler, Evaluator, initBackend, largestArch, Supernet, Trainer } f
 import { variableGrads } from "../src/backward";
 import { Random } from "../src/random";
 import { BufferBytes } from "./buffer-bytes";
+import { parallelFigures } from "./parallel";
 
 const STEPS = Number(process.env.SUPERNET_BENCH_STEPS ?? 7);
 
@@ -223,6 +225,7 @@ export async function bench(): Promise<BenchSection> {
   const evaluation = await evaluationRate();
   figures["evaluation candidates/s (256 images each, cached stem)"] = +evaluation.toFixed(2);
 
+  await parallelFigures(figures);
   await memoryFigures(figures);
   return { name: "supernet", figures };
 }

@@ -43,6 +43,8 @@ export interface Stack {
   db: Db;
   apiKey: string;
   teamName: string;
+  /** The artifact store the API reads (bundles, reports), for tests that seed files a search would have written. */
+  artifacts: LocalArtifactStore;
   /** What the worker printed, for failure messages. */
   workerLog(): string;
   close(): Promise<void>;
@@ -74,12 +76,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     const services = redisServices({ redisUrl: REDIS_URL, prefix });
     cleanups.push(() => services.close());
+    const artifacts = new LocalArtifactStore(artifactsDir);
     const app = await buildApp({
       db,
       dispatch: services.dispatch,
       live: services.live,
       workers: services.workers,
-      artifacts: new LocalArtifactStore(artifactsDir),
+      artifacts,
       dashboardDir: DIST_DIR,
       rateLimit: false,
       eventPollMs: 250,
@@ -100,7 +103,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     });
     cleanups.push(() => worker.stop());
 
-    return { url: `http://127.0.0.1:${address.port}`, db, apiKey, teamName, workerLog: worker.log, close };
+    return {
+      url: `http://127.0.0.1:${address.port}`,
+      db,
+      apiKey,
+      teamName,
+      artifacts,
+      workerLog: worker.log,
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

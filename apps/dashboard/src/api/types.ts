@@ -16,6 +16,9 @@ export interface Progress {
   etaSeconds?: number;
   loss?: number;
   imagesPerSec?: number;
+  /** The training step within the epoch (the final phase's per-model training reports it). */
+  step?: number;
+  steps?: number;
   message?: string;
 }
 
@@ -31,15 +34,20 @@ export interface Search {
   finishedAt?: string;
   error?: string;
   /** What the job asked for, when the API includes the job: shown once the last progress event no longer says. */
-  planned?: { epochs?: number; generations?: number };
+  planned?: { epochs?: number; generations?: number; finalTop?: number; baselines?: number };
 }
 
 export interface Point {
   id: string;
+  /** Validation accuracy with the weights inherited from the super-network. */
   accuracy: number;
   macs: number;
   params?: number;
   generation?: number;
+  /** The final phase's figures, for an architecture it trained alone: its test accuracy, epochs and mode. */
+  testAccuracy?: number;
+  finalEpochs?: number;
+  finalMode?: string;
 }
 
 export interface Scatter {
@@ -65,7 +73,7 @@ export interface MetricSample {
 export interface ArchitectureDetail {
   id: string;
   arch: VitArch;
-  metrics: Point & { onFront?: boolean };
+  metrics: Point & { onFront?: boolean; finalValAccuracy?: number };
 }
 
 export interface Me {
@@ -93,6 +101,8 @@ export function readProgress(raw: unknown): Progress {
     etaSeconds: num(p.etaSeconds),
     loss: num(p.loss),
     imagesPerSec: num(p.imagesPerSec) ?? num(p.imagesPerSecond),
+    step: num(p.step),
+    steps: num(p.steps),
     message: str(p.message),
   };
 }
@@ -116,7 +126,14 @@ export function readSearch(raw: unknown): Search {
     planned:
       s.job === undefined
         ? undefined
-        : { epochs: num(obj(job.supernet).epochs), generations: num(obj(job.search).generations) },
+        : {
+            epochs: num(obj(job.supernet).epochs),
+            generations: num(obj(job.search).generations),
+            finalTop: num(obj(job.final).top),
+            baselines:
+              (Array.isArray(obj(job.baselines).builtin) ? (obj(job.baselines).builtin as unknown[]).length : 0) +
+              (Array.isArray(obj(job.baselines).archs) ? (obj(job.baselines).archs as unknown[]).length : 0),
+          },
   };
 }
 
@@ -137,6 +154,9 @@ export function readPoint(raw: unknown): Point {
     macs: num(p.macs) ?? num(metrics.macs) ?? 0,
     params: num(p.params) ?? num(metrics.params),
     generation: num(p.generation),
+    testAccuracy: num(p.testAccuracy) ?? num(metrics.testAccuracy),
+    finalEpochs: num(p.finalEpochs) ?? num(metrics.finalEpochs),
+    finalMode: str(p.finalMode) ?? str(metrics.finalMode),
   };
 }
 
@@ -181,6 +201,7 @@ export function readArchitecture(raw: unknown, id: string): ArchitectureDetail {
   const metrics = {
     ...readPoint({ id, ...given }),
     onFront: typeof given.onFront === "boolean" ? given.onFront : undefined,
+    finalValAccuracy: num(given.finalValAccuracy),
   };
   return { id, arch: a.arch as VitArch, metrics };
 }
@@ -330,4 +351,33 @@ export function readComparison(raw: unknown): Comparison {
       };
     }),
   };
+}
+
+/** A reference architecture the job trained alone beside the front (GET /v1/searches/:id/baselines). */
+export interface Baseline {
+  name: string;
+  macs: number;
+  params: number;
+  testAccuracy: number;
+  valAccuracy?: number;
+  epochs?: number;
+  mode?: string;
+  /** Where its trained bundle is downloaded. */
+  download?: string;
+}
+
+export function readBaselines(raw: unknown): Baseline[] {
+  return readPage(raw).items.map((item) => {
+    const b = obj(item);
+    return {
+      name: str(b.name) ?? "",
+      macs: num(b.macs) ?? 0,
+      params: num(b.params) ?? 0,
+      testAccuracy: num(b.testAccuracy) ?? 0,
+      valAccuracy: num(b.valAccuracy),
+      epochs: num(b.epochs),
+      mode: str(b.mode),
+      download: str(b.download),
+    };
+  });
 }

@@ -1,13 +1,42 @@
-import type { Point } from "../api/types";
+// An architecture's figures: the search's accuracy (weights inherited from the super-network, validation split) and,
+// when the final phase trained it alone, its test accuracy beside it with how it was trained.
+import type { ArchitectureDetail } from "../api/types";
 import { formatAccuracy, formatCount, formatMacs } from "../format";
 
-export function ArchitectureMetrics({ metrics }: { metrics: Point & { onFront?: boolean } }) {
+/** How the final phase trained a model, in words. */
+export function trainedHow(mode: string | undefined, epochs: number | undefined): string {
+  const how =
+    mode === "finetune" ? "fine-tuned from the inherited weights" : mode === "scratch" ? "from scratch" : mode;
+  const length = epochs === undefined ? "" : `${epochs} ${epochs === 1 ? "epoch" : "epochs"}`;
+  return [how, length].filter(Boolean).join(", ");
+}
+
+export function ArchitectureMetrics({ metrics }: { metrics: ArchitectureDetail["metrics"] }) {
+  const trained = metrics.testAccuracy !== undefined;
   return (
     <dl className="facts metrics" data-testid="arch-metrics">
       <div>
-        <dt>Accuracy</dt>
+        <dt>{trained ? "Accuracy, inherited weights (validation)" : "Accuracy"}</dt>
         <dd>{formatAccuracy(metrics.accuracy)}</dd>
       </div>
+      {trained && (
+        <div>
+          <dt>Test accuracy, trained alone</dt>
+          <dd data-testid="test-accuracy">{formatAccuracy(metrics.testAccuracy!)}</dd>
+        </div>
+      )}
+      {trained && (
+        <div>
+          <dt>Trained alone</dt>
+          <dd>{trainedHow(metrics.finalMode, metrics.finalEpochs) || "yes"}</dd>
+        </div>
+      )}
+      {metrics.finalValAccuracy !== undefined && (
+        <div>
+          <dt>Validation accuracy, trained alone</dt>
+          <dd>{formatAccuracy(metrics.finalValAccuracy)}</dd>
+        </div>
+      )}
       <div>
         <dt>MACs</dt>
         <dd>{formatMacs(metrics.macs)}</dd>

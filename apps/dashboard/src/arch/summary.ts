@@ -21,6 +21,10 @@ export function summarise(detail: ArchitectureDetail): SummaryRow[] {
   const arch: VitArch = Array.isArray(detail.arch?.stages) ? detail.arch : { ...detail.arch, stages: [] };
   return [
     { label: "Accuracy", value: formatAccuracy(metrics.accuracy) },
+    {
+      label: "Test accuracy, trained alone",
+      value: metrics.testAccuracy === undefined ? "—" : formatAccuracy(metrics.testAccuracy),
+    },
     { label: "MACs", value: formatMacs(metrics.macs) },
     { label: "Parameters", value: metrics.params === undefined ? "—" : formatCount(metrics.params) },
     { label: "Stages", value: String(arch.stages.length) },

@@ -2,10 +2,12 @@
 // the MACs budget marked. The API downsamples the non-front points (/scatter?maxPoints=), and ECharts' `large` mode
 // draws them in one canvas pass, so 100,000 candidates stay interactive. The chart is a keyboard stop: arrow keys
 // walk the front, Page Up / Page Down every plotted candidate by MACs, Enter opens the one in focus; a ring and the
-// tooltip mark it, and a live region reads it out.
+// tooltip mark it, and a live region reads it out. When the final phase trained front architectures alone, their
+// test accuracy is a triangle above (or below) their inherited accuracy, and the job's baselines, trained the same
+// way, are labelled squares at their test accuracy: what the front is judged against.
 import type { ECharts } from "echarts/core";
 import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from "react";
-import type { Point, Scatter } from "../api/types";
+import type { Baseline, Point, Scatter } from "../api/types";
 import { formatAccuracy, formatCount, formatMacs } from "../format";
 import { EChart } from "./echart";
 import { accuracyAxis, macsAxis } from "./macs-accuracy-axes";
@@ -17,15 +19,34 @@ export interface CandidateScatterProps {
   scatter: Scatter;
   budget?: number;
   best?: Point;
+  /** Front architectures with the test accuracy the final phase measured (the others are ignored). */
+  trained?: Point[];
+  baselines?: Baseline[];
   onPick?: (id: string) => void;
 }
+
+const TRAINED_SERIES = "Trained alone (test accuracy)";
+const BASELINE_SERIES = "Baselines (test accuracy)";
+/** Points that are not candidates of the search: nothing to open. */
+const NOT_CANDIDATES = new Set([BASELINE_SERIES]);
 
 const FOCUS_SERIES = "keyboard-focus";
 
 /** Where the keyboard focus is: a front point (by MACs) or any plotted candidate (by MACs). */
 type Focus = { list: "front" | "all"; index: number } | null;
 
-export function CandidateScatter({ scatter, budget, best, onPick }: CandidateScatterProps) {
+export function CandidateScatter({
+  scatter,
+  budget,
+  best,
+  trained = [],
+  baselines = [],
+  onPick,
+}: CandidateScatterProps) {
+  const testAccuracy = useMemo(
+    () => new Map(trained.flatMap((p) => (p.testAccuracy === undefined ? [] : [[p.id, p.testAccuracy] as const]))),
+    [trained],
+  );
   const front = useMemo(() => [...scatter.front].sort((a, b) => a.macs - b.macs), [scatter.front]);
   const all = useMemo(
     () => [...scatter.front, ...scatter.others].sort((a, b) => a.macs - b.macs || b.accuracy - a.accuracy),
@@ -81,18 +102,30 @@ export function CandidateScatter({ scatter, budget, best, onPick }: CandidateSca
     return {
       animation: false,
       grid: { left: 64, right: 24, top: 40, bottom: 80 },
-      legend: { top: 0, data: ["Evaluated", "Front", "Best under budget"] },
+      legend: {
+        top: 0,
+        data: [
+          "Evaluated",
+          "Front",
+          ...(testAccuracy.size ? [TRAINED_SERIES] : []),
+          ...(baselines.length ? [BASELINE_SERIES] : []),
+          "Best under budget",
+        ],
+      },
       tooltip: {
         trigger: "item",
         formatter: (params: { seriesName: string; data: Row }) => {
           const [macs, accuracy, params_, id] = params.data;
+          const tested = params.seriesName === TRAINED_SERIES || params.seriesName === BASELINE_SERIES;
           const lines = [
-            `<strong>${params.seriesName}</strong>`,
-            `accuracy ${formatAccuracy(accuracy / 100)}`,
-            `MACs ${formatMacs(macs)}`,
+            `<strong>${params.seriesName === BASELINE_SERIES ? `baseline ${escapeHtml(id)}` : params.seriesName}</strong>`,
+            `${tested ? "test accuracy" : "accuracy"} ${formatAccuracy(accuracy / 100)}`,
           ];
+          const test = testAccuracy.get(id);
+          if (!tested && test !== undefined) lines.push(`trained alone: test accuracy ${formatAccuracy(test)}`);
+          lines.push(`MACs ${formatMacs(macs)}`);
           if (Number.isFinite(params_)) lines.push(`params ${formatCount(params_)}`);
-          lines.push(`<code>${String(id).slice(0, 12)}</code>`);
+          if (params.seriesName !== BASELINE_SERIES) lines.push(`<code>${String(id).slice(0, 12)}</code>`);
           return lines.join("<br/>");
         },
       },
@@ -147,6 +180,28 @@ export function CandidateScatter({ scatter, budget, best, onPick }: CandidateSca
           z: 5,
         },
         {
+          name: TRAINED_SERIES,
+          type: "scatter",
+          symbol: "triangle",
+          symbolSize: 14,
+          itemStyle: { color: "#7c3aed", borderColor: "#fff", borderWidth: 1 },
+          data: front.flatMap((r) => {
+            const test = testAccuracy.get(r[3]);
+            return test === undefined ? [] : [[r[0], test * 100, r[2], r[3]] as Row];
+          }),
+          z: 4,
+        },
+        {
+          name: BASELINE_SERIES,
+          type: "scatter",
+          symbol: "rect",
+          symbolSize: 12,
+          itemStyle: { color: "#0f766e", borderColor: "#fff", borderWidth: 1 },
+          label: { show: true, position: "top", color: "#134e4a", formatter: (p: { data: Row }) => p.data[3] },
+          data: baselines.map((b): Row => [b.macs, b.testAccuracy * 100, b.params, b.name]),
+          z: 4,
+        },
+        {
           name: "Best under budget",
           type: "scatter",
           symbol: "diamond",
@@ -157,7 +212,7 @@ export function CandidateScatter({ scatter, budget, best, onPick }: CandidateSca
         },
       ],
     };
-  }, [scatter, budget, best]);
+  }, [scatter, budget, best, testAccuracy, baselines]);
 
   // The ring and the tooltip follow the focus, also after the option is applied again (the ring's data is not in it).
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new option empties the ring, so it is drawn again.
@@ -175,9 +230,22 @@ export function CandidateScatter({ scatter, budget, best, onPick }: CandidateSca
     }
   }, [focused, option]);
 
+  const focusedTest = focused ? testAccuracy.get(focused.id) : undefined;
   const announcement = focused
-    ? `${focus?.list === "front" ? `Front point ${focus.index + 1} of ${front.length}` : `Candidate ${(focus?.index ?? 0) + 1} of ${all.length} shown${frontIds.has(focused.id) ? ", on the front" : ""}`}: accuracy ${formatAccuracy(focused.accuracy)}, ${formatMacs(focused.macs)} MACs${focused.params === undefined ? "" : `, ${formatCount(focused.params)} params`}. Enter opens it.`
+    ? `${focus?.list === "front" ? `Front point ${focus.index + 1} of ${front.length}` : `Candidate ${(focus?.index ?? 0) + 1} of ${all.length} shown${frontIds.has(focused.id) ? ", on the front" : ""}`}: accuracy ${formatAccuracy(focused.accuracy)}${focusedTest === undefined ? "" : `, trained alone ${formatAccuracy(focusedTest)} on the test split`}, ${formatMacs(focused.macs)} MACs${focused.params === undefined ? "" : `, ${formatCount(focused.params)} params`}. Enter opens it.`
     : "";
+  const marks = [
+    testAccuracy.size === 1
+      ? "1 front architecture trained alone marked with a triangle at its test accuracy"
+      : testAccuracy.size > 1
+        ? `${testAccuracy.size} front architectures trained alone marked with triangles at their test accuracy`
+        : "",
+    baselines.length === 1
+      ? "1 baseline marked with a labelled square at its test accuracy"
+      : baselines.length > 1
+        ? `${baselines.length} baselines marked with labelled squares at their test accuracy`
+        : "",
+  ].filter(Boolean);
 
   return (
     <>
@@ -185,12 +253,13 @@ export function CandidateScatter({ scatter, budget, best, onPick }: CandidateSca
         option={option}
         height={420}
         testId="candidate-scatter"
-        label={`Scatter of ${scatter.total} evaluated candidates, accuracy against MACs, with ${scatter.front.length} front points highlighted. Left and right arrows move along the front, Page Up and Page Down through every plotted candidate by MACs, Enter opens the architecture in focus.`}
+        label={`Scatter of ${scatter.total} evaluated candidates, accuracy against MACs, with ${scatter.front.length} front points highlighted${marks.length ? `; ${marks.join("; ")}` : ""}. Left and right arrows move along the front, Page Up and Page Down through every plotted candidate by MACs, Enter opens the architecture in focus.`}
         onChart={(chart) => {
           chartRef.current = chart;
         }}
         onKeyDown={onKeyDown}
         onClick={(p) => {
+          if (p.seriesName && NOT_CANDIDATES.has(p.seriesName)) return;
           const id = Array.isArray(p.data) ? (p.data as Row)[3] : undefined;
           if (id && onPick) onPick(id);
         }}
@@ -200,4 +269,9 @@ export function CandidateScatter({ scatter, budget, best, onPick }: CandidateSca
       </p>
     </>
   );
+}
+
+/** A baseline's name is the submitter's text, and the tooltip is HTML. */
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

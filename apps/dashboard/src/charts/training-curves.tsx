@@ -1,12 +1,23 @@
-// Super-network training over time: the loss (left axis) and throughput in images per second (right axis).
+// Training over time (the super-network's, or the final phase's models one after the other): the loss (left axis) and throughput in images per second (right axis).
 import { useMemo } from "react";
 import type { MetricSample } from "../api/types";
 import { EChart } from "./echart";
 
-export function TrainingCurves({ samples }: { samples: MetricSample[] }) {
+export function TrainingCurves({
+  samples,
+  testId = "training-curves",
+  label = "Training loss and images per second over time",
+  overTime = false,
+}: {
+  samples: MetricSample[];
+  testId?: string;
+  label?: string;
+  /** Time on the x axis even when every sample has a step: several trainings one after the other restart it. */
+  overTime?: boolean;
+}) {
   const option = useMemo(() => {
     // Training steps when every sample has one: metrics recorded in one batch can share a timestamp.
-    const bySteps = samples.length > 0 && samples.every((s) => s.step !== undefined);
+    const bySteps = !overTime && samples.length > 0 && samples.every((s) => s.step !== undefined);
     const x = (s: MetricSample) => (bySteps ? s.step! : s.at);
     return {
       animation: false,
@@ -41,14 +52,6 @@ export function TrainingCurves({ samples }: { samples: MetricSample[] }) {
         },
       ],
     };
-  }, [samples]);
-  return (
-    <EChart
-      option={option}
-      height={280}
-      replace
-      testId="training-curves"
-      label="Training loss and images per second over time"
-    />
-  );
+  }, [samples, overTime]);
+  return <EChart option={option} height={280} replace testId={testId} label={label} />;
 }

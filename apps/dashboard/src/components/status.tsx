@@ -31,6 +31,8 @@ export function ProgressLine({ progress, status }: { progress: Progress; status:
   if (progress.phase) parts.push(progress.phase);
   if (progress.epoch !== undefined)
     parts.push(`epoch ${progress.epoch}${progress.epochs !== undefined ? `/${progress.epochs}` : ""}`);
+  if (progress.step !== undefined)
+    parts.push(`step ${progress.step}${progress.steps !== undefined ? `/${progress.steps}` : ""}`);
   if (progress.generation !== undefined)
     parts.push(
       `generation ${progress.generation}${progress.generations !== undefined ? `/${progress.generations}` : ""}`,

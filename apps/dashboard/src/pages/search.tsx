@@ -1,6 +1,8 @@
 // One search: live progress, training curves, the front's history and hypervolume per generation, every candidate
 // on a scatter with the MACs budget picker and across its choices in parallel coordinates, how much each choice
-// explains accuracy, the front as a table to open or compare architectures, and cancel / resume.
+// explains accuracy, the front as a table to open or compare architectures, and cancel / resume. With a final phase:
+// the trained models' test accuracy on the scatter and the front, their training curves, the baselines beside the
+// front, and the report once the search has finished.
 import { useCallback, useMemo, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { ApiError, api, query } from "../api/client";
@@ -8,6 +10,7 @@ import { useSearchEvents } from "../api/search-events";
 import {
   type Point,
   type Progress,
+  readBaselines,
   readFronts,
   readImportance,
   readMetrics,
@@ -18,13 +21,16 @@ import {
   readSearch,
   type Search,
 } from "../api/types";
+import { trainedHow } from "../arch/metrics";
 import { CandidateParallel } from "../charts/candidate-parallel";
 import { CandidateScatter } from "../charts/candidate-scatter";
 import { FrontHistory } from "../charts/front-history";
 import { HypervolumeHistory } from "../charts/hypervolume-history";
 import { TrainingCurves } from "../charts/training-curves";
+import { BaselinesTable } from "../components/baselines-table";
 import { BudgetPicker } from "../components/budget-picker";
 import { ChoiceImportanceTable } from "../components/choice-importance";
+import { SearchReport } from "../components/search-report";
 import { ProgressBar, ProgressLine, StatusBadge } from "../components/status";
 import { formatAccuracy, formatCount, formatDuration, formatMacs, formatWhen } from "../format";
 import { useResource } from "../use-resource";
@@ -53,6 +59,14 @@ export function SearchPage() {
   const scatter = useResource(`${base}/scatter${query({ maxPoints: SCATTER_POINTS })}`, readScatter, resultOptions);
   const fronts = useResource(`${base}/fronts`, readFronts, resultOptions);
   const pareto = useResource(`${base}/pareto`, (raw) => readPage(raw).items.map(readPoint), resultOptions);
+  const baselines = useResource(`${base}/baselines`, readBaselines, resultOptions);
+  const finalTop = search.data?.planned?.finalTop ?? 0;
+  // The final phase trains its models one after the other; their loss is kept apart from the super-network's.
+  const finalMetrics = useResource(
+    finalTop > 0 ? `${base}/metrics${query({ phase: "final", maxPoints: 1000 })}` : null,
+    readMetrics,
+    resultOptions,
+  );
   // The heavier analyses follow a running search less often.
   const analysisOptions = { intervalMs: live ? 15_000 : undefined, version: status };
   const parallel = useResource(
@@ -124,6 +138,13 @@ export function SearchPage() {
             }
           />
           <Fact
+            term="Step"
+            value={
+              progress.step === undefined ? "—" : `${progress.step}${progress.steps ? ` / ${progress.steps}` : ""}`
+            }
+            testId="step"
+          />
+          <Fact
             term="Generation"
             value={
               progress.generation === undefined
@@ -143,6 +164,11 @@ export function SearchPage() {
           <Fact term="Finished" value={formatWhen(s.finishedAt)} />
         </dl>
         <ProgressLine progress={progress} status={s.status} />
+        {live && progress.message && (
+          <p className="progress-message" data-testid="progress-message">
+            {progress.message}
+          </p>
+        )}
         {s.error && (
           <p className="field-error" role="alert">
             {s.error}
@@ -164,6 +190,8 @@ export function SearchPage() {
               scatter={scatterData}
               budget={budgetPick?.budget}
               best={budgetPick?.best}
+              trained={pareto.data}
+              baselines={baselines.data}
               onPick={(archId) => navigate(`/searches/${id}/architectures/${archId}`)}
             />
             {macsRange && (
@@ -251,6 +279,22 @@ export function SearchPage() {
         )}
       </section>
 
+      {finalTop > 0 && (
+        <section aria-labelledby="final-training-title" className="panel">
+          <h2 id="final-training-title">Final phase: front architectures trained alone</h2>
+          {finalMetrics.data && finalMetrics.data.length > 0 ? (
+            <TrainingCurves
+              samples={finalMetrics.data}
+              testId="final-training-curves"
+              overTime
+              label="The final phase's training loss and images per second, its models one after the other"
+            />
+          ) : (
+            <p className="empty">No final training steps yet.</p>
+          )}
+        </section>
+      )}
+
       <section aria-labelledby="front-title" className="panel">
         <h2 id="front-title">The front</h2>
         {pareto.data && pareto.data.length > 0 ? (
@@ -259,6 +303,30 @@ export function SearchPage() {
           <p className="empty">No front yet.</p>
         )}
       </section>
+
+      {((baselines.data?.length ?? 0) > 0 || (s.planned?.baselines ?? 0) > 0) && (
+        <section aria-labelledby="baselines-title" className="panel">
+          <h2 id="baselines-title">Baselines</h2>
+          {baselines.data && baselines.data.length > 0 ? (
+            <>
+              <p className="muted">
+                Reference architectures trained alone with the final phase's recipe and measured on the test split, like
+                the front's trained models; squares on the scatter.
+              </p>
+              <BaselinesTable baselines={baselines.data} />
+            </>
+          ) : (
+            <p className="empty">The baselines are trained after the search, and listed when it has finished.</p>
+          )}
+        </section>
+      )}
+
+      {s.status === "succeeded" && (
+        <section aria-labelledby="report-title" className="panel">
+          <h2 id="report-title">Report</h2>
+          <SearchReport searchId={id} name={s.name} />
+        </section>
+      )}
     </section>
   );
 }
@@ -313,6 +381,8 @@ function SearchActions({ search, onDone }: { search: Search; onDone(): void }) {
 function FrontTable({ searchId, points }: { searchId: string; points: Point[] }) {
   const [chosen, setChosen] = useState<string[]>([]);
   const sorted = useMemo(() => [...points].sort((a, b) => a.macs - b.macs), [points]);
+  // The column appears once the final phase has trained any of them.
+  const trained = points.some((p) => p.testAccuracy !== undefined);
   const toggle = (archId: string) =>
     setChosen((c) => (c.includes(archId) ? c.filter((x) => x !== archId) : [...c.slice(-1), archId]));
   return (
@@ -323,7 +393,8 @@ function FrontTable({ searchId, points }: { searchId: string; points: Point[] })
             <tr>
               <th scope="col">Compare</th>
               <th scope="col">Architecture</th>
-              <th scope="col">Accuracy</th>
+              <th scope="col">{trained ? "Accuracy, inherited weights" : "Accuracy"}</th>
+              {trained && <th scope="col">Test accuracy, trained alone</th>}
               <th scope="col">MACs</th>
               <th scope="col">Parameters</th>
             </tr>
@@ -345,6 +416,18 @@ function FrontTable({ searchId, points }: { searchId: string; points: Point[] })
                   </Link>
                 </td>
                 <td>{formatAccuracy(p.accuracy)}</td>
+                {trained && (
+                  <td data-testid="front-test-accuracy">
+                    {p.testAccuracy === undefined ? (
+                      "—"
+                    ) : (
+                      <>
+                        {formatAccuracy(p.testAccuracy)}{" "}
+                        <span className="muted">({trainedHow(p.finalMode, p.finalEpochs)})</span>
+                      </>
+                    )}
+                  </td>
+                )}
                 <td>{formatMacs(p.macs)}</td>
                 <td>{p.params === undefined ? "—" : formatCount(p.params)}</td>
               </tr>

@@ -42,39 +42,53 @@ function commonDirectory(keys: string[]): string[] {
 
 const safeName = (id: string) => id.replace(/[^A-Za-z0-9._-]/g, "_");
 
+/**
+ * Copies the bundle's files under `dir/<archId>/`, each checked against the SHA-256 recorded when it was stored.
+ * Returns the entries written (`<archId>/...`, by path) and the bundle's directory.
+ */
+export async function copyBundle(
+  store: ArtifactReader,
+  archId: string,
+  files: ArtifactRecord[],
+  dir: string,
+): Promise<{ entries: string[]; root: string }> {
+  const root = safeName(archId);
+  const base = commonDirectory(files.map((f) => f.path));
+  const entries: string[] = [];
+  for (const file of [...files].sort((a, b) => a.path.localeCompare(b.path))) {
+    const relative = file.path.split("/").slice(base.length).map(safeName);
+    const entry = [root, ...relative].join("/");
+    const target = join(dir, ...entry.split("/"));
+    await mkdir(dirname(target), { recursive: true });
+    const hash = createHash("sha256");
+    const tap = new Transform({
+      transform(chunk, _enc, done) {
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    await pipeline(await store.open(file.path), tap, createWriteStream(target));
+    if (hash.digest("hex") !== file.sha256) throw new CorruptArtifactError(file.path);
+    entries.push(entry);
+  }
+  return { entries, root: join(dir, root) };
+}
+
 export async function buildBundleArchive(
   store: ArtifactReader,
   archId: string,
   files: ArtifactRecord[],
 ): Promise<BundleArchive> {
-  const root = safeName(archId);
-  const base = commonDirectory(files.map((f) => f.path));
   const dir = await mkdtemp(join(tmpdir(), "vitnas-bundle-"));
   try {
-    const entries: string[] = [];
-    for (const file of [...files].sort((a, b) => a.path.localeCompare(b.path))) {
-      const relative = file.path.split("/").slice(base.length).map(safeName);
-      const entry = [root, ...relative].join("/");
-      const target = join(dir, ...entry.split("/"));
-      await mkdir(dirname(target), { recursive: true });
-      const hash = createHash("sha256");
-      const tap = new Transform({
-        transform(chunk, _enc, done) {
-          hash.update(chunk);
-          done(null, chunk);
-        },
-      });
-      await pipeline(await store.open(file.path), tap, createWriteStream(target));
-      if (hash.digest("hex") !== file.sha256) throw new CorruptArtifactError(file.path);
-      entries.push(entry);
-    }
+    const { entries } = await copyBundle(store, archId, files, dir);
     const archive = join(dir, "bundle.tar.gz");
     await createTar(
       { gzip: true, portable: true, noDirRecurse: true, mtime: new Date(0), cwd: dir, file: archive },
       entries,
     );
     const bytes = await readFile(archive);
-    return { bytes, sha256: createHash("sha256").update(bytes).digest("hex"), fileName: `${root}.tar.gz` };
+    return { bytes, sha256: createHash("sha256").update(bytes).digest("hex"), fileName: `${safeName(archId)}.tar.gz` };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

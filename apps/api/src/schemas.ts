@@ -218,6 +218,14 @@ export const DownloadQuery = T.Object(
           "from the super-network; default: the trained model when there is one",
       }),
     ),
+    format: T.Optional(
+      T.Union([T.Literal("bundle"), T.Literal("onnx"), T.Literal("safetensors")], {
+        description:
+          "bundle: the whole export bundle as .tar.gz (default); onnx: the model as one ONNX file (opset 17, NCHW " +
+          "input `images`, output `logits`, the normalisation in its metadata); safetensors: its weights as one " +
+          "safetensors file. Both are converted from the bundle on request (docs/export.md)",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

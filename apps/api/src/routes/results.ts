@@ -3,9 +3,10 @@
 
 import type { Static } from "@sinclair/typebox";
 import { Type as T } from "@sinclair/typebox";
-import type { Db } from "@vitnas/db";
+import type { ArtifactRecord, Db } from "@vitnas/db";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { type ArtifactReader, buildBundleArchive } from "../bundle-archive";
+import { convertBundle, type ModelFormat, UnconvertibleBundleError } from "../bundle-export";
 import { ApiError } from "../errors";
 import {
   Architecture,
@@ -33,6 +34,17 @@ export interface ResultRoutesOptions {
 }
 
 export const resultRoutes: FastifyPluginAsync<ResultRoutesOptions> = async (app, { db, searches, artifacts }) => {
+  /** The bundle converted to ONNX or safetensors, named `<archId>[.trained].<format>`. */
+  async function converted(archId: string, files: ArtifactRecord[], format: ModelFormat, trained: boolean) {
+    const fileName = `${archId.replace(/[^A-Za-z0-9._-]/g, "_")}${trained ? ".trained" : ""}.${format}`;
+    try {
+      return { ...(await convertBundle(artifacts, archId, files, format, fileName)), fileName };
+    } catch (err) {
+      if (err instanceof UnconvertibleBundleError) throw new ApiError(422, "unprocessable", err.message);
+      throw err;
+    }
+  }
+
   /** The team's search id, or 404. */
   async function searchOf(request: FastifyRequest<{ Params: { id: string } }>): Promise<string> {
     const search = await searches.get(request.params.id, request.identity!.team.id);
@@ -156,15 +168,24 @@ export const resultRoutes: FastifyPluginAsync<ResultRoutesOptions> = async (app,
     "/:id/architectures/:archId/download",
     {
       schema: {
-        summary: "The architecture's export bundle as a .tar.gz, with its SHA-256 in X-Content-SHA256 and Digest",
+        summary:
+          "The architecture's export bundle as a .tar.gz, or its model as ONNX or safetensors, with the SHA-256 in " +
+          "X-Content-SHA256 and Digest",
         description:
           "The model the final phase trained alone when it trained this architecture, else the weights inherited " +
-          "from the super-network; `?weights=` chooses. X-Weights says which one was sent.",
+          "from the super-network; `?weights=` chooses. X-Weights says which one was sent. `?format=onnx` or " +
+          "`safetensors` converts the bundle on request (a file named `<archId>[.trained].onnx` or " +
+          "`.safetensors`); 422 when its model cannot be converted.",
         tags: ["results"],
         params: ArchParams,
         querystring: DownloadQuery,
-        produces: ["application/gzip"],
-        response: { 400: errorResponses[400], 404: errorResponses[404], 401: errorResponses[401] },
+        produces: ["application/gzip", "application/octet-stream"],
+        response: {
+          400: errorResponses[400],
+          404: errorResponses[404],
+          401: errorResponses[401],
+          422: errorResponses[400],
+        },
       },
     },
     async (request, reply) => {
@@ -187,11 +208,15 @@ export const resultRoutes: FastifyPluginAsync<ResultRoutesOptions> = async (app,
           known ? `architecture ${archId} has ${missing}` : `architecture ${archId} not found in this search`,
         );
       }
-      const archive = await buildBundleArchive(artifacts, archId, files);
+      const format = request.query.format ?? "bundle";
+      const archive =
+        format === "bundle"
+          ? await buildBundleArchive(artifacts, archId, files)
+          : await converted(archId, files, format, weights === "trained");
       const fileName =
         weights === "trained" ? archive.fileName.replace(/\.tar\.gz$/, ".trained.tar.gz") : archive.fileName;
       return reply
-        .header("content-type", "application/gzip")
+        .header("content-type", format === "bundle" ? "application/gzip" : "application/octet-stream")
         .header("content-disposition", `attachment; filename="${fileName}"`)
         .header("x-weights", weights)
         .header("x-content-sha256", archive.sha256)

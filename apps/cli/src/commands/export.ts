@@ -60,7 +60,7 @@ export function register(program: Command, setExit: SetExit): void {
       }
       const read = await readJsonDocument(preprocessingFile);
       if ("error" in read) return fail(read.error);
-      const training = trainingInput(read.doc);
+      const training = (await import("@vitnas/export")).trainingInputOf(read.doc);
       if (typeof training === "string") return fail(`${preprocessingFile}: ${training}`);
 
       const { initBackend, StandaloneModel } = await import("@vitnas/supernet");
@@ -106,20 +106,4 @@ export function register(program: Command, setExit: SetExit): void {
 /** The directory holding weights.json and weights.bin, from --weights (the file or its directory). */
 function weightsDir(path: string): string {
   return existsSync(path) && statSync(path).isDirectory() ? path : dirname(path);
-}
-
-/** Normalisation and class names from a bundle's preprocessing.json (or an export's, or a bare one). */
-function trainingInput(doc: unknown): import("@vitnas/export").TrainingInput | string {
-  const d = (doc ?? {}) as { normalization?: unknown; pixels?: { normalization?: unknown }; classNames?: unknown };
-  const n = (d.normalization ?? d.pixels?.normalization) as { mean?: unknown; std?: unknown } | undefined;
-  const numbers = (x: unknown) => Array.isArray(x) && x.length > 0 && x.every((v) => typeof v === "number");
-  if (!n || !numbers(n.mean) || !numbers(n.std)) return "no normalization { mean: [...], std: [...] }";
-  const classNames = d.classNames;
-  if (classNames !== undefined && !(Array.isArray(classNames) && classNames.every((c) => typeof c === "string"))) {
-    return "classNames is not a list of strings";
-  }
-  return {
-    normalization: { mean: n.mean as number[], std: n.std as number[] },
-    ...(classNames ? { classNames: classNames as string[] } : {}),
-  };
 }

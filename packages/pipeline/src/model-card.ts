@@ -75,6 +75,55 @@ nas predict <this directory> image.png                         # top-5 classes
 
 In code: \`StandaloneModel.load(dir)\` from \`@vitnas/supernet\`; inputs are NHWC images scaled to [0, 1] and
 normalised with \`preprocessing.json\` (per-channel mean ${fmt(p.normalization.mean)}, std ${fmt(p.normalization.std)}).
+
+${onnxSection(p)}`;
+}
+
+/**
+ * How to get and run the model as ONNX. Bundles hold the tfjs weights only; the ONNX file is converted on request
+ * (docs/export.md), so the card says how to get it, then how to feed it: NCHW float32 \`images\`, pixels / 255,
+ * then (x - mean) / std per channel, the numbers from this bundle's preprocessing.json.
+ */
+function onnxSection(p: Preprocessing): string {
+  const s = p.imageSize;
+  const c = p.channels;
+  const mean = `[${p.normalization.mean.join(", ")}]`;
+  const std = `[${p.normalization.std.join(", ")}]`;
+  return `## ONNX
+
+Convert this directory to ONNX (opset 17), or download it from the API:
+
+\`\`\`sh
+nas export <this directory> --format onnx --out model.onnx
+curl -H "Authorization: Bearer $KEY" -o model.onnx "$API/v1/searches/<search>/architectures/<id>/download?format=onnx"
+\`\`\`
+
+Input \`images\`: float32 \`[batch, ${c}, ${s}, ${s}]\` (NCHW): ${c === 1 ? "gray" : "RGB"} pixels resized to ${s}x${s}
+(shorter side to ${s}, centre crop), divided by 255, then \`(x - mean) / std\` per channel with mean ${mean} and std
+${std}. Output \`logits\`: \`[batch, ${p.classNames.length}]\`, in the order of \`classNames\` in \`preprocessing.json\`.
+
+ONNX Runtime in Node (\`npm install onnxruntime-node\`); \`pixels\` holds ${s}x${s}x${c} bytes, row by row:
+
+\`\`\`js
+import * as ort from "onnxruntime-node";
+const mean = ${mean}, std = ${std}, S = ${s}, C = ${c};
+const input = new Float32Array(C * S * S);
+for (let ch = 0; ch < C; ch++)
+  for (let i = 0; i < S * S; i++) input[ch * S * S + i] = (pixels[i * C + ch] / 255 - mean[ch]) / std[ch];
+const session = await ort.InferenceSession.create("model.onnx");
+const { logits } = await session.run({ images: new ort.Tensor("float32", input, [1, C, S, S]) });
+console.log(Array.from(logits.data));
+\`\`\`
+
+ONNX Runtime in Python (\`pip install onnxruntime numpy\`); \`pixels\` is a uint8 array \`[${s}, ${s}, ${c}]\`:
+
+\`\`\`python
+import numpy as np, onnxruntime as ort
+mean, std = np.array(${mean}, np.float32), np.array(${std}, np.float32)
+x = ((pixels.reshape(${s}, ${s}, ${c}) / 255.0 - mean) / std).astype(np.float32).transpose(2, 0, 1)[None]
+session = ort.InferenceSession("model.onnx")
+logits = session.run(["logits"], {"images": x})[0]
+\`\`\`
 `;
 }
 

@@ -1,12 +1,14 @@
 // `nas export`: a saved model (bundle layout) to ONNX that ONNX Runtime runs with the model's logits, to safetensors
-// from an arch.json and its weights, and bad input refused with exit 2 and a reason.
+// from an arch.json and its weights, to the model's own tfjs weights (same bytes, same logits), and bad input
+// refused with exit 2 and a reason.
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { decodeSafetensors } from "@vitnas/export";
 import { spaceOfArch, type VitArch, validateArch } from "@vitnas/formats";
-import { extract, initBackend, type StandaloneModel, Supernet } from "@vitnas/supernet";
+import { extract, initBackend, StandaloneModel, Supernet } from "@vitnas/supernet";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./run-cli";
@@ -71,6 +73,30 @@ describe("nas export", () => {
     const scale = Math.max(...[...expected].map(Math.abs));
     expect(Math.max(...[...actual].map((v, i) => Math.abs(v - expected[i]!))) / scale).toBeLessThan(1e-4);
     await session.release();
+  });
+
+  it("copies the model's own tfjs weights with its preprocessing.json into a directory", async () => {
+    const out = join(scratch, "tfjs");
+    const run = await runCli(["export", bundle, "--format", "tfjs-weights", "--out", out]);
+    expect(run.code, run.stderr).toBe(0);
+    const line = JSON.parse(run.stdout);
+    expect(line).toMatchObject({ format: "tfjs-weights", out, preprocessing: join(out, "preprocessing.json") });
+    const bin = readFileSync(join(out, "weights.bin"));
+    expect(bin.equals(readFileSync(join(bundle, "weights.bin")))).toBe(true);
+    expect(line.bytes).toBe(bin.length);
+    expect(line.sha256).toBe(createHash("sha256").update(bin).digest("hex"));
+    expect(JSON.parse(readFileSync(join(out, "preprocessing.json"), "utf8")).normalization).toEqual(normalization);
+    const copy = await StandaloneModel.load(out);
+    const images = tf.randomNormal([1, 8, 8, 3], 0, 1, "float32", 2) as tf.Tensor4D;
+    expect(Array.from(await copy.predict(images).data())).toEqual(Array.from(await model.predict(images).data()));
+    copy.dispose();
+
+    // A file where the directory should be is refused with the reason.
+    const blocked = join(scratch, "blocked");
+    writeFileSync(blocked, "x");
+    const refused = await runCli(["export", bundle, "--format", "tfjs-weights", "--out", blocked]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`cannot write ${blocked}`);
   });
 
   it("writes safetensors from an arch.json with the weights beside it", async () => {

@@ -2,14 +2,16 @@
 // other runtimes load (docs/export.md), with `preprocessing.json` beside it. The model is a bundle or a saved
 // standalone model directory (arch.json, weights.json, weights.bin), or an arch.json with --weights; the
 // normalisation comes from the bundle's preprocessing.json or --preprocessing. Prints one JSON line.
+import { createHash } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { canonicalArchJson, formatIssues, validateArch } from "@vitnas/formats";
 import type { Command } from "commander";
 import type { SetExit } from "../main";
 import { BAD_INPUT, readJsonDocument } from "./validate";
 
-const FORMATS = ["onnx", "safetensors"] as const;
+const FORMATS = ["onnx", "safetensors", "tfjs-weights"] as const;
 const LAYOUTS = ["nchw", "nhwc"] as const;
 const BATCH_NORM = ["fold", "node"] as const;
 
@@ -25,10 +27,13 @@ interface ExportOptions {
 export function register(program: Command, setExit: SetExit): void {
   program
     .command("export")
-    .description("write a model with its weights as ONNX (opset 17) or safetensors, and preprocessing.json beside it")
+    .description(
+      "write a model with its weights as ONNX (opset 17) or safetensors, and preprocessing.json beside it; or " +
+        "tfjs-weights: the model's own files (arch.json, weights.json, weights.bin, preprocessing.json) in --out",
+    )
     .argument("<model>", "a bundle directory (out/architectures/<id>), a saved model directory, or an arch.json")
     .requiredOption("--format <format>", `one of ${FORMATS.join(", ")}`)
-    .requiredOption("--out <file>", "the file to write (written whole or not at all)")
+    .requiredOption("--out <file>", "the file to write (written whole or not at all); for tfjs-weights a directory")
     .option("--weights <weights.json>", "the weights of an arch.json (default: weights.json beside it)")
     .option("--preprocessing <file>", "the normalisation the model was trained with (default: its preprocessing.json)")
     .option("--layout <layout>", "ONNX input layout: nchw or nhwc", "nchw")
@@ -82,6 +87,13 @@ export function register(program: Command, setExit: SetExit): void {
             return fail(`${source} is not the architecture of the weights in ${modelDir}`);
           }
         }
+        if (format === "tfjs-weights") {
+          try {
+            return await copyWeights(model, opts.out, read.doc);
+          } catch (err) {
+            return fail(`cannot write ${opts.out}: ${(err as Error).message}`);
+          }
+        }
         const { writeExport } = await import("@vitnas/export");
         let written: Awaited<ReturnType<typeof writeExport>>;
         try {
@@ -101,6 +113,26 @@ export function register(program: Command, setExit: SetExit): void {
         model.dispose();
       }
     });
+}
+
+/**
+ * tfjs-weights: the model's own format, re-saved from the loaded model (so the weights were checked against their
+ * digest on the way) with the preprocessing document it was read with, as `nas predict` and `nas eval` read them.
+ */
+async function copyWeights(
+  model: import("@vitnas/supernet").StandaloneModel,
+  out: string,
+  preprocessing: unknown,
+): Promise<void> {
+  const { writeFileAtomic } = await import("@vitnas/export");
+  await model.save(out);
+  const preprocessingPath = join(out, "preprocessing.json");
+  await writeFileAtomic(preprocessingPath, `${JSON.stringify(preprocessing, null, 2)}\n`);
+  const bytes = await readFile(join(out, "weights.bin"));
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  process.stdout.write(
+    `${JSON.stringify({ format: "tfjs-weights", out, bytes: bytes.length, sha256, preprocessing: preprocessingPath, layout: "NHWC" })}\n`,
+  );
 }
 
 /** The directory holding weights.json and weights.bin, from --weights (the file or its directory). */

@@ -32,7 +32,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-describe("NAS_THREADS", () => {
+describe("NAS_THREADS", { timeout: 600_000 }, () => {
   let supernet: Supernet;
   let dispose: () => void;
   const data = loadDataset(job.dataset, job.space.input);

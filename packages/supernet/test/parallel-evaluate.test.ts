@@ -23,7 +23,7 @@ async function oneThread(archs: ReturnType<ArchSampler["sample"]>[]): Promise<nu
   return out;
 }
 
-describe("evaluation on several threads", () => {
+describe("evaluation on several threads", { timeout: 600_000 }, () => {
   it("gives one thread's accuracies, reads the weights once per start and leaks nothing here", async () => {
     const sampler = new ArchSampler(net.space, 2);
     const archs = Array.from({ length: 8 }, () => sampler.sample(9));

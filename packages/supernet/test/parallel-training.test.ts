@@ -92,7 +92,8 @@ function dispose(t: Trainer) {
   t.supernet.dispose();
 }
 
-describe("training on two threads", () => {
+// Each test starts threads on the `cpu` backend: minutes when the suite shares a 2-core machine with itself.
+describe("training on two threads", { timeout: 900_000 }, () => {
   it("sums the threads' gradients to the one-thread gradients, every attention type", async () => {
     const net = Supernet.create(tinySpace(), { seed: 4, attentionWeights: "per-type" });
     const sampler = new ArchSampler(net.space, 5);

@@ -149,6 +149,9 @@ async function trainOne(
       message: `training ${trainee.bundle} (${index + 1} of ${count}, ${job.final.mode})`,
     });
   let metrics = await finishedBundle(dir, recipe, startedFrom, job.final.trainOnVal);
+  // The last step's figures go with the training's closing report too: a consumer that keeps only some events
+  // (the worker throttles them) still records where a short training ended.
+  let last: { epoch?: number; step?: number; steps?: number; loss?: number } = {};
   if (!metrics) {
     report(0, {});
     const start = startedFrom ? extract(supernet, trainee.arch) : undefined;
@@ -170,8 +173,9 @@ async function trainOne(
           backend: context.backend,
           signal: context.signal,
           onProgress: (e) => {
-            if (e.type === "step")
-              report(e.step / e.steps, { epoch: e.epoch, step: e.step, steps: e.steps, loss: e.loss });
+            if (e.type !== "step") return;
+            last = { epoch: e.epoch, step: e.step, steps: e.steps, loss: e.loss };
+            report(e.step / e.steps, last);
           },
         },
       );
@@ -180,7 +184,7 @@ async function trainOne(
     }
     metrics = (await finishedBundle(dir, recipe, startedFrom, job.final.trainOnVal))!;
   }
-  report(1, {});
+  report(1, last);
   return {
     id: trainee.id,
     testAccuracy: metrics.testAccuracy!,

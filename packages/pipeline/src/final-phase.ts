@@ -21,7 +21,7 @@ import { extract, type Supernet } from "@vitnas/supernet";
 import { throwIfAborted } from "./abort";
 import type { BundleMetrics } from "./bundle";
 import type { ProgressClock } from "./progress";
-import { trainAlone } from "./train-alone";
+import { aloneRecipe, trainAlone } from "./train-alone";
 import type { WorkDir } from "./work-dir";
 
 export interface FinalResult {
@@ -207,12 +207,12 @@ async function finishedBundle(
   const metrics = JSON.parse(await readFile(file, "utf8")) as BundleMetrics;
   const t = metrics.training;
   if (!t || metrics.testAccuracy === undefined) return undefined;
-  const { checkpointEverySteps: _a, archsPerStep: _b, ...want } = recipe;
-  const { checkpointEverySteps: _c, archsPerStep: _d, ...held } = t.recipe;
+  // Compared as trainAlone records it, checkpoint frequency aside (it changes no weight).
+  const { checkpointEverySteps: _a, ...want } = aloneRecipe(recipe);
+  const { checkpointEverySteps: _b, ...held } = t.recipe;
   const same =
     t.startedFrom === startedFrom &&
     (t.trainOnVal ?? false) === trainOnVal &&
-    canonicalJson({ ...held, attentionWeights: 0, sandwich: 0, distill: 0 }) ===
-      canonicalJson({ ...want, attentionWeights: 0, sandwich: 0, distill: 0 });
+    canonicalJson(held) === canonicalJson(want);
   return same ? metrics : undefined;
 }

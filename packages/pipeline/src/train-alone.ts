@@ -108,6 +108,15 @@ const BUNDLE_FILES = new Set([
   ".train",
 ]);
 
+/**
+ * The recipe one architecture trains with: archsPerStep 1 records truthfully that the trainer trains `arch` at every
+ * step, and the super-network-only options are moot (a block has one attention type; there is no largest or
+ * smallest sub-network to sandwich or distil from).
+ */
+export function aloneRecipe(recipe: SupernetSpec): SupernetSpec {
+  return { ...recipe, archsPerStep: 1, attentionWeights: "shared", sandwich: false, distill: false };
+}
+
 /** What a work directory is training: everything that changes the weights it ends with. */
 interface TrainClaim {
   arch: string;
@@ -149,16 +158,7 @@ export async function trainAlone(
   stopIfAborted();
 
   const id = archHash(arch);
-  // One architecture per step: the trainer trains `arch` whatever archsPerStep says; 1 records that truthfully, as
-  // do the super-network-only options that one architecture makes moot (a block has one attention type; there is
-  // no largest or smallest sub-network to sandwich or distil from).
-  const recipe: SupernetSpec = {
-    ...input.recipe,
-    archsPerStep: 1,
-    attentionWeights: "shared",
-    sandwich: false,
-    distill: false,
-  };
+  const recipe = aloneRecipe(input.recipe);
   const { checkpointEverySteps: every, ...weightsRecipe } = recipe;
   const start = input.start?.from ?? "scratch";
   await claimWorkDir(workDir, {

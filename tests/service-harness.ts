@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createDb, createScratchDatabase, type Db, type ScratchDatabase } from "@vitnas/db";
 import { type NasSearch, validateJob } from "@vitnas/formats";
-import { createSearchQueue, enqueueSearch, type SearchQueue } from "@vitnas/worker";
+import { createSearchQueue, enqueueSearch, type SearchQueue } from "@vitnas/queue";
 import { Redis } from "ioredis";
 
 export const ROOT = resolve(import.meta.dirname, "..");

@@ -2,7 +2,7 @@
 // machine dies) in the middle of supernet training loses at most one checkpoint interval, and another worker takes
 // the search up and completes it; SIGTERM checkpoints the search and puts it back in the queue.
 
-import { queueDepth } from "@vitnas/worker";
+import { queueDepth } from "@vitnas/queue";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { checkpointReaches, checkpointStep, createService, type Service, tinyJob, waitFor } from "./service-harness";
 

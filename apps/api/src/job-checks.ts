@@ -1,7 +1,7 @@
 // What a valid nas-search/v1 job must also pass to be accepted by this service: submission refuses a job that
 // fails them, and the estimate lists them while a job is being written, so both say the same words.
 import type { NasSearch, ValidationIssue } from "@vitnas/formats";
-import { datasetRootIssues } from "@vitnas/worker";
+import { datasetRootIssues } from "@vitnas/queue";
 
 /** searches.seed is an int4: nas-search/v1 allows seeds to 2^32-1, and a larger one would fail the insert. */
 export const MAX_STORED_SEED = 2 ** 31 - 1;

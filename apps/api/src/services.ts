@@ -12,7 +12,7 @@ import {
   removeQueuedSearch,
   requestCancel,
   searchEventsChannel,
-} from "@vitnas/worker";
+} from "@vitnas/queue";
 import { Redis } from "ioredis";
 import { type KeyRevocations, redisKeyRevocations } from "./key-revocations";
 import { withTimeout } from "./timeout";

@@ -1,5 +1,5 @@
 // API settings from the environment, with the defaults a single-machine install needs.
-import { parseDatasetRoots } from "@vitnas/worker";
+import { parseDatasetRoots } from "@vitnas/queue";
 import { DEFAULT_JOB_LIMITS, type JobLimits } from "./job-limits";
 
 export interface ApiSettings {

@@ -1,4 +1,4 @@
-import { publishSearchEvent } from "@vitnas/worker";
+import { publishSearchEvent } from "@vitnas/queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, tinyJob } from "./harness";
 

@@ -8,10 +8,10 @@ import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { type NasSearch, validateJob } from "@vitnas/formats";
 import { runSearch } from "@vitnas/pipeline";
+import { createSearchQueue, enqueueSearch, SEARCH_QUEUE } from "@vitnas/queue";
 import { Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { BenchSection } from "../../../bench/run";
-import { createSearchQueue, enqueueSearch, SEARCH_QUEUE } from "../src/queue";
 import { startSearchProcess } from "../src/search-process";
 
 function tinyJob(): NasSearch {

@@ -1,11 +1,7 @@
-// Public API of the worker package: the queue (for producers such as the API), live events and cancellation, the
-// artifact store, and the worker itself.
+// Public API of the worker package: the artifact store and the worker itself. The queue, live events and
+// cancellation that producers such as the API share with it are @vitnas/queue's.
 export * from "./artifact-store";
-export { datasetRootIssues, OUTSIDE_DATASET_ROOTS, parseDatasetRoots } from "./dataset-roots";
-export * from "./live-events";
 export { createLogger, type Logger } from "./logger";
-export * from "./queue";
-export type { SelfTestResult } from "./search-child-protocol";
 export type { SearchRecords, SearchToRun } from "./search-records";
 export {
   type SearchWorker,

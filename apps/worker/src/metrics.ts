@@ -1,8 +1,8 @@
 // The worker's Prometheus metrics, served on WORKER_METRICS_PORT at /metrics (one scrape target per worker).
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { SelfTestResult } from "@vitnas/supernet";
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
-import type { SelfTestResult } from "./search-child-protocol";
 
 export class WorkerMetrics {
   readonly registry = new Registry();

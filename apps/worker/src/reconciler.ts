@@ -3,9 +3,9 @@
 // calls queued or running have no job, and no worker would ever take them up again. Every worker runs this at start
 // and every WORKER_RECONCILE_MS: such a search is put back in the queue and resumes from its checkpoints.
 import { randomUUID } from "node:crypto";
+import { enqueueSearch, type SearchQueue } from "@vitnas/queue";
 import type { Redis } from "ioredis";
 import type { Logger } from "./logger";
-import { enqueueSearch, type SearchQueue } from "./queue";
 import type { SearchRecords } from "./search-records";
 
 export interface ReconcilerOptions {

@@ -1,6 +1,7 @@
 // Messages between a worker and the child process that trains one search (over Node's IPC channel).
 import type { NasSearch } from "@vitnas/formats";
 import type { CandidateRecord, ProgressEvent, SearchResult } from "@vitnas/pipeline";
+import type { SelfTestResult } from "@vitnas/supernet";
 
 export interface StartMessage {
   type: "start";
@@ -36,12 +37,4 @@ export interface MemoryReport {
   rss: number;
   /** Largest resident set size so far, bytes. */
   peakRss: number;
-}
-
-export interface SelfTestResult {
-  backend: string;
-  device: string;
-  ms: number;
-  ok: boolean;
-  error?: string;
 }

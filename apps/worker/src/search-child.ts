@@ -3,13 +3,8 @@
 
 import type { NasSearch } from "@vitnas/formats";
 import type { RunSearchOptions, SearchResult } from "@vitnas/pipeline";
-import type {
-  ChildMessage,
-  ParentMessage,
-  SelfTestMessage,
-  SelfTestResult,
-  StartMessage,
-} from "./search-child-protocol";
+import type { SelfTestResult } from "@vitnas/supernet";
+import type { ChildMessage, ParentMessage, SelfTestMessage, StartMessage } from "./search-child-protocol";
 
 type RunSearch = (job: NasSearch, options: RunSearchOptions) => Promise<SearchResult>;
 

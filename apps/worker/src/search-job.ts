@@ -1,15 +1,20 @@
 // The BullMQ processor of one search: loads it from Postgres, trains it in a child process, and carries its progress
 // to Postgres (snapshot, events, metrics, candidates, fronts), to BullMQ (job progress) and to Redis (live events).
+import type { SearchStatus } from "@vitnas/db";
 import type { CandidateRecord, FrontPoint, ProgressEvent, SearchResult } from "@vitnas/pipeline";
+import {
+  datasetRootIssues,
+  type LiveSearchEvent,
+  type LiveSearchEventBody,
+  publishSearchEvent,
+  type SearchJobData,
+} from "@vitnas/queue";
+import type { SelfTestResult } from "@vitnas/supernet";
 import { type Job, UnrecoverableError, WaitingError } from "bullmq";
 import type { Redis } from "ioredis";
 import { type ArtifactStore, type StoredArtifact, searchKey } from "./artifact-store";
-import { datasetRootIssues } from "./dataset-roots";
-import { type LiveSearchEvent, type LiveSearchEventBody, publishSearchEvent, type SearchStatus } from "./live-events";
 import type { Logger } from "./logger";
 import type { WorkerMetrics } from "./metrics";
-import type { SearchJobData } from "./queue";
-import type { SelfTestResult } from "./search-child-protocol";
 import { type SearchProcess, startSearchProcess } from "./search-process";
 import { describeExit, resultRestartingOnDeath } from "./search-process-restarts";
 import type { SearchRecords } from "./search-records";

@@ -3,13 +3,8 @@ import { type ChildProcess, fork } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { CandidateRecord, ProgressEvent, SearchResult } from "@vitnas/pipeline";
-import type {
-  ChildMessage,
-  MemoryReport,
-  SelfTestMessage,
-  SelfTestResult,
-  StartMessage,
-} from "./search-child-protocol";
+import type { SelfTestResult } from "@vitnas/supernet";
+import type { ChildMessage, MemoryReport, SelfTestMessage, StartMessage } from "./search-child-protocol";
 import { SearchProcessExit } from "./search-process-restarts";
 
 export interface SearchProcessHandlers {

@@ -1,9 +1,9 @@
 // What the worker reads and writes in Postgres about a search. Implemented over @vitnas/db in db-search-records.ts.
+import type { SearchStatus } from "@vitnas/db";
 import type { NasSearch, VitArch } from "@vitnas/formats";
 import type { BaselineResult, CandidateRecord, FinalResult, FrontPoint, ProgressEvent } from "@vitnas/pipeline";
+import type { SelfTestResult } from "@vitnas/supernet";
 import type { StoredArtifact } from "./artifact-store";
-import type { SearchStatus } from "./live-events";
-import type { SelfTestResult } from "./search-child-protocol";
 
 export interface SearchToRun {
   id: string;

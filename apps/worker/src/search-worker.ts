@@ -1,15 +1,20 @@
 // A worker process's searches: self-test, then a BullMQ Worker consuming the search queue, the cancellation
 // listener, heartbeats and metrics. `main.ts` wires it to the environment; tests start it directly.
 import type { Server } from "node:http";
+import {
+  createSearchQueue,
+  parseControlMessage,
+  SEARCH_QUEUE,
+  type SearchJobData,
+  searchControlChannel,
+} from "@vitnas/queue";
+import type { SelfTestResult } from "@vitnas/supernet";
 import { QueueEvents, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { ArtifactStore } from "./artifact-store";
-import { parseControlMessage, searchControlChannel } from "./live-events";
 import { createLogger, type Logger } from "./logger";
 import { serveMetrics, WorkerMetrics } from "./metrics";
-import { createSearchQueue, SEARCH_QUEUE, type SearchJobData } from "./queue";
 import { startReconciler } from "./reconciler";
-import type { SelfTestResult } from "./search-child-protocol";
 import { processSearchJob, type RunningSearch, type SearchJobContext } from "./search-job";
 import { runSelfTest } from "./search-process";
 import type { SearchRecords } from "./search-records";

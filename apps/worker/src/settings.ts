@@ -1,6 +1,6 @@
 // Worker settings from the environment, with the defaults a single-machine install needs.
 import { hostname } from "node:os";
-import { parseDatasetRoots } from "./dataset-roots";
+import { parseDatasetRoots } from "@vitnas/queue";
 
 export interface WorkerSettings {
   redisUrl: string;

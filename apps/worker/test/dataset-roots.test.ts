@@ -4,9 +4,8 @@ import { mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DatasetSpec } from "@vitnas/formats";
+import { datasetRootIssues, enqueueSearch, parseDatasetRoots } from "@vitnas/queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { datasetRootIssues, parseDatasetRoots } from "../src/dataset-roots";
-import { enqueueSearch } from "../src/queue";
 import { createHarness, type Harness, tinyJob, waitFor } from "./harness";
 
 let h: Harness;

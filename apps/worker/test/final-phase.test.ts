@@ -5,8 +5,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { NasSearch } from "@vitnas/formats";
+import { enqueueSearch } from "@vitnas/queue";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { enqueueSearch } from "../src/queue";
 import { createHarness, type Harness, tinyJob, waitFor } from "./harness";
 
 let h: Harness;

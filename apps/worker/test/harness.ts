@@ -7,11 +7,11 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createDb, createScratchDatabase, type Db, type ScratchDatabase } from "@vitnas/db";
 import { type NasSearch, validateJob } from "@vitnas/formats";
+import { createSearchQueue, enqueueSearch, type SearchQueue } from "@vitnas/queue";
 import { Redis } from "ioredis";
 import { LocalArtifactStore } from "../src/artifact-store";
 import { dbSearchRecords } from "../src/db-search-records";
 import { createLogger } from "../src/logger";
-import { createSearchQueue, enqueueSearch, type SearchQueue } from "../src/queue";
 import { type SearchWorker, startSearchWorker } from "../src/search-worker";
 import { settingsFromEnv, type WorkerSettings } from "../src/settings";
 

@@ -3,10 +3,10 @@
 // checkpoints, without ever queueing a search twice or one that a live worker is running.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { queueDepth } from "@vitnas/queue";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { dbSearchRecords } from "../src/db-search-records";
 import { createLogger } from "../src/logger";
-import { queueDepth } from "../src/queue";
 import { reconcileSearches } from "../src/reconciler";
 import { workerHeartbeatKey } from "../src/search-worker";
 import { createHarness, type Harness, tinyJob, waitFor } from "./harness";

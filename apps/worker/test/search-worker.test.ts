@@ -1,11 +1,17 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import {
+  enqueueSearch,
+  type LiveSearchEvent,
+  queueDepth,
+  requestCancel,
+  SEARCH_QUEUE,
+  searchEventsChannel,
+} from "@vitnas/queue";
 import { Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type LiveSearchEvent, requestCancel, searchEventsChannel } from "../src/live-events";
 import { metricsPort } from "../src/metrics";
-import { enqueueSearch, queueDepth, SEARCH_QUEUE } from "../src/queue";
 import { SelfTestFailedError } from "../src/search-worker";
 import { createHarness, type Harness, tinyJob, waitFor } from "./harness";
 

@@ -1,9 +1,8 @@
 // Redis pub/sub between workers and the API: live progress per search (the API's server-sent events) and the
 // cancellation signal (the API marks a search cancelled in Postgres, then tells the worker running it).
+import type { SearchStatus } from "@vitnas/db";
 import type { ProgressEvent } from "@vitnas/pipeline";
 import type { Redis } from "ioredis";
-
-export type SearchStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
 
 export type LiveSearchEvent =
   | { type: "progress"; searchId: string; at: string; progress: ProgressEvent }

@@ -4,7 +4,10 @@
 // - cost of a step with archsPerStep = 4 vs 1 at the same batch size (same architecture, so only the split costs);
 // - peak bytes of forward + backward at 1024 patch tokens, per attention type, relative to softmax, with the
 //   default activation recomputation and without it (real wasm buffers, not tfjs's per-tensor count);
-// - training images/s and evaluation candidates/s on two threads against one (parallel.ts).
+// - training images/s and evaluation candidates/s on two threads against one (parallel.ts);
+// - the anchor: the fixed step in PyTorch (bench/reference/torch_step.py, Debian's python3-torch) on 1 and
+//   BENCH_THREADS threads, in the same rounds as the product's fixed step on 1 and BENCH_THREADS threads, and the
+//   ratios; FLOP efficiency of each against the matmul rate of all the threads it used.
 import * as tf from "@tensorflow/tfjs";
 import type { AttentionSpec, VitArch, VitSpace } from "@vitnas/formats";
 import { countArch } from "@vitnas/formats";
@@ -14,8 +17,12 @@ import { variableGrads } from "../src/backward";
 import { Random } from "../src/random";
 import { BufferBytes } from "./buffer-bytes";
 import { parallelFigures } from "./parallel";
+import { TorchStep } from "./pytorch";
 
 const STEPS = Number(process.env.SUPERNET_BENCH_STEPS ?? 7);
+const THREADS = Number(process.env.BENCH_THREADS ?? 2);
+/** Steps a threaded trainer takes before the rounds: a new thread's code starts cold (parallel.ts). */
+const WARM_UP = Number(process.env.BENCH_WARM_UP ?? 20);
 
 function syntheticSplit(count: number, imageSize: number, classes: number) {
   const rng = new Random(1);
@@ -60,8 +67,8 @@ async function matmulFlops(a: tf.Tensor, b: tf.Tensor): Promise<number> {
   return (reps * 2 * 512 ** 3) / ((performance.now() - started) / 1000);
 }
 
-function makeTrainer(space: VitSpace, archsPerStep: number, batchSize: number) {
-  const data = syntheticSplit(batchSize * (STEPS + 2), 32, 10);
+function makeTrainer(space: VitSpace, archsPerStep: number, batchSize: number, threads = 1) {
+  const data = syntheticSplit(batchSize * (STEPS + WARM_UP + 2), 32, 10);
   const config = {
     epochs: 1,
     batchSize,
@@ -72,30 +79,41 @@ function makeTrainer(space: VitSpace, archsPerStep: number, batchSize: number) {
     candidateWarmupEpochs: 0,
     labelSmoothing: 0.1,
   };
-  return new Trainer(Supernet.create(space, { seed: 1 }), data, config, { seed: 1 });
+  return new Trainer(Supernet.create(space, { seed: 1 }), data, config, { seed: 1, threads });
 }
 
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 
 /**
  * Interleaved so that the machine's drifting load hits every figure alike: each round times one step of each
- * trainer and one matmul burst; the figures are medians over the rounds.
+ * trainer (the fixed one also on THREADS threads), one step of PyTorch's on 1 and THREADS threads, and one matmul
+ * burst in each; the figures are medians over the rounds.
  */
 async function trainingRuns() {
   const batch = 32;
   const reference = makeTrainer(referenceSpace(false), 1, batch);
   const one = makeTrainer(referenceSpace(true), 1, batch);
   const four = makeTrainer(referenceSpace(true), 4, batch);
+  const threaded = THREADS > 1 ? makeTrainer(referenceSpace(true), 1, batch, THREADS) : undefined;
+  const torch = await TorchStep.start();
   const a = tf.randomNormal([512, 512]);
   const b = tf.randomNormal([512, 512]);
   for (const t of [reference, one, four]) await t.trainSteps(2);
+  await threaded?.trainSteps(WARM_UP);
   await matmulFlops(a, b);
+  if (torch instanceof TorchStep) for (const n of [1, THREADS, 1, THREADS]) await torch.step(n);
   const rates = {
     matmul: [] as number[],
     reference: [] as number[],
     flops: [] as number[],
     one: [] as number[],
     four: [] as number[],
+    threaded: [] as number[],
+    torchOne: [] as number[],
+    torchMany: [] as number[],
+    torchMatmul: [] as number[],
+    /** Per round: the best of the product's images/s over the best of PyTorch's. */
+    anchor: [] as number[],
   };
   for (let i = 0; i < STEPS; i++) {
     rates.matmul.push(await matmulFlops(a, b));
@@ -107,18 +125,34 @@ async function trainingRuns() {
     rates.flops.push(flops / seconds);
     rates.one.push(batch / (await one.trainSteps(1))[0]!.imagesPerSec);
     rates.four.push(batch / (await four.trainSteps(1))[0]!.imagesPerSec);
+    if (threaded) rates.threaded.push(batch / (await threaded.trainSteps(1))[0]!.imagesPerSec);
+    if (torch instanceof TorchStep) {
+      rates.torchOne.push(await torch.step(1));
+      rates.torchMany.push(await torch.step(THREADS));
+      rates.torchMatmul.push(await torch.matmul(1));
+      const ours = Math.min(rates.one.at(-1)!, rates.threaded.at(-1) ?? Infinity);
+      rates.anchor.push(Math.min(rates.torchOne.at(-1)!, rates.torchMany.at(-1)!) / ours);
+    }
   }
   tf.dispose([a, b]);
-  for (const t of [reference, one, four]) {
-    t.dispose();
-    t.supernet.dispose();
+  for (const t of [reference, one, four, threaded]) {
+    t?.dispose();
+    t?.supernet.dispose();
   }
+  if (torch instanceof TorchStep) await torch.close();
+  const ms = (xs: number[]) => (xs.length ? median(xs) : undefined);
   return {
     matmul: median(rates.matmul),
     imagesPerSec: median(rates.reference),
     flopsPerSec: median(rates.flops),
     oneStep: median(rates.one),
     fourStep: median(rates.four),
+    threadedStep: ms(rates.threaded),
+    torch: torch instanceof TorchStep ? torch.ready : torch,
+    torchOneStep: ms(rates.torchOne),
+    torchManyStep: ms(rates.torchMany),
+    torchMatmul: ms(rates.torchMatmul),
+    anchor: ms(rates.anchor),
   };
 }
 
@@ -210,9 +244,8 @@ async function evaluationRate(): Promise<number> {
   return count / seconds;
 }
 
-export async function bench(): Promise<BenchSection> {
-  const backend = await initBackend({ force: "wasm", log: null });
-  const figures: BenchSection["figures"] = { backend: `${backend.name} (${backend.device})` };
+/** The training figures: the reference space, the archsPerStep split, and the fixed step against PyTorch's. */
+export async function trainingFigures(figures: BenchSection["figures"]) {
   const runs = await trainingRuns();
   figures["matmul 512x512 GFLOP/s"] = +(runs.matmul / 1e9).toFixed(2);
   figures["reference train images/s (batch 32, archsPerStep 1)"] = +runs.imagesPerSec.toFixed(1);
@@ -221,6 +254,42 @@ export async function bench(): Promise<BenchSection> {
   figures["step s, archsPerStep 1 (batch 32, one arch)"] = +runs.oneStep.toFixed(3);
   figures["step s, archsPerStep 4 (batch 32, same arch)"] = +runs.fourStep.toFixed(3);
   figures["archsPerStep 4 / 1 step cost (target <= 1.15)"] = +(runs.fourStep / runs.oneStep).toFixed(3);
+
+  // The fixed step (the largest architecture of the reference space) on 1 and THREADS threads, and PyTorch's.
+  const t = `${THREADS} threads`;
+  const stepFlops = 2 * 3 * countArch(largestArch(referenceSpace(true))).macs * 32;
+  const images = (seconds: number | undefined) => (seconds ? +(32 / seconds).toFixed(1) : "-");
+  figures["fixed train images/s, 1 thread"] = images(runs.oneStep);
+  figures["fixed train FLOP efficiency, 1 thread vs matmul"] = +(stepFlops / runs.oneStep / runs.matmul).toFixed(3);
+  if (runs.threadedStep) {
+    figures[`fixed train images/s, ${t}`] = images(runs.threadedStep);
+    figures[`fixed train FLOP efficiency, ${t} vs ${THREADS} x matmul (target >= 0.35)`] = +(
+      stepFlops /
+      runs.threadedStep /
+      (THREADS * runs.matmul)
+    ).toFixed(3);
+  }
+  if (typeof runs.torch === "string") {
+    figures["PyTorch anchor"] = `skipped: ${runs.torch}`;
+    return;
+  }
+  figures["PyTorch anchor"] = `torch ${runs.torch.torch}, BLAS ${runs.torch.blas}, ${runs.torch.params} parameters`;
+  figures["PyTorch fixed train images/s, 1 thread"] = images(runs.torchOneStep);
+  figures[`PyTorch fixed train images/s, ${t}`] = images(runs.torchManyStep);
+  figures["PyTorch matmul 512x512 GFLOP/s, 1 thread"] = +(runs.torchMatmul! / 1e9).toFixed(2);
+  figures["PyTorch fixed train FLOP efficiency, 1 thread vs its matmul"] = +(
+    stepFlops /
+    runs.torchOneStep! /
+    runs.torchMatmul!
+  ).toFixed(3);
+  figures["fixed train images/s, wasm 1 thread / PyTorch 1 thread"] = +(runs.torchOneStep! / runs.oneStep).toFixed(3);
+  figures[`fixed train images/s, best wasm / best PyTorch, per round (target >= 0.5)`] = +runs.anchor!.toFixed(3);
+}
+
+export async function bench(): Promise<BenchSection> {
+  const backend = await initBackend({ force: "wasm", log: null });
+  const figures: BenchSection["figures"] = { backend: `${backend.name} (${backend.device})` };
+  await trainingFigures(figures);
 
   const evaluation = await evaluationRate();
   figures["evaluation candidates/s (256 images each, cached stem)"] = +evaluation.toFixed(2);

@@ -4,11 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import { quantile } from "@vitnas/export";
 import { spaceOfArch, validateArch } from "@vitnas/formats";
 import { extract, initBackend, StandaloneModel, Supernet } from "@vitnas/supernet";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { quantile } from "../src/commands/onnx-run";
 import { runCli } from "./run-cli";
 
 const scratch = mkdtempSync(join(tmpdir(), "nas-predict-onnx-"));

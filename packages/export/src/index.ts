@@ -1,6 +1,14 @@
 // Public API of the exporter: a StandaloneModel (packages/supernet) to ONNX or safetensors (docs/export.md).
 export { writeFileAtomic } from "./atomic-file";
 export { type BundleExport, exportBundle, trainingInputOf } from "./bundle";
+export {
+  LATENCY_DEFAULTS,
+  type LatencyOptions,
+  measureLatency,
+  type OnnxLatency,
+  quantile,
+  timeOnnx,
+} from "./latency";
 export { exportOnnx, type OnnxExport, type OnnxOptions } from "./onnx/export";
 export { OPSET } from "./onnx/graph";
 export { INPUT_NAME, type InputLayout, OUTPUT_NAME } from "./onnx/model";

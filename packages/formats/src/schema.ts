@@ -577,3 +577,28 @@ export const PUBLIC_SCHEMAS = [AttentionSchema, DatasetSchema, VitArchSchema, Vi
 /** The public schemas as plain JSON objects (TypeBox's symbol-keyed markers dropped), e.g. to publish as files. */
 export const publicJsonSchemas = (): Record<string, unknown>[] =>
   PUBLIC_SCHEMAS.map((schema) => JSON.parse(JSON.stringify(schema)));
+    latency: T.Optional(
+      T.Object(
+        {
+          measure: T.Optional(
+            T.Boolean({
+              default: true,
+              description: "measure each front architecture's batch-1 latency in ONNX Runtime on the worker's CPU",
+            }),
+          ),
+          threads: T.Optional(Int({ maximum: 256, default: 1, description: "ONNX Runtime intra-op threads" })),
+          runs: T.Optional(
+            Int({ maximum: 10_000, default: 50, description: "timed runs per architecture (after 5 warm-up runs)" }),
+          ),
+          maxMs: T.Optional(
+            T.Number({
+              exclusiveMinimum: 0,
+              description:
+                "a constraint on the front: architectures whose median latency exceeds it are left out of the front, " +
+                'which is then drawn from the other candidates (docs/export.md, "Latency")',
+            }),
+          ),
+        },
+        { ...closed, default: {} },
+      ),
+    ),

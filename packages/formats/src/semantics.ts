@@ -305,6 +305,9 @@ export function jobIssues(job: NasSearch): ValidationIssue[] {
       if (arch.input[key] !== input[key])
         report(`${at}.input.${key}`, `must be ${input[key]}, the space's (is ${arch.input[key]})`);
     }
+  if (job.search.latency.maxMs !== undefined && !job.search.latency.measure) {
+    report("search.latency.maxMs", "needs search.latency.measure: true (the constraint is on measured latency)");
+  }
     // Fine-tuning starts from inherited weights, which only an architecture of the space has.
     const outside = job.final.mode === "finetune" ? outsideSpace(job.space, arch) : undefined;
     if (outside) {

@@ -231,3 +231,16 @@ export interface ValidationIssue {
 }
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: ValidationIssue[] };
+  /** The front architectures' measured latency (docs/export.md, "Latency"). */
+  latency: LatencySpec;
+}
+
+export interface LatencySpec {
+  /** Measure each front architecture's batch-1 latency in ONNX Runtime when it is exported. */
+  measure: boolean;
+  /** ONNX Runtime intra-op threads (one inter-op thread). */
+  threads: number;
+  /** Timed runs per architecture, after 5 untimed warm-up runs. */
+  runs: number;
+  /** A constraint on the front: no front architecture's median latency exceeds it (ms). */
+  maxMs?: number;

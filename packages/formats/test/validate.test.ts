@@ -99,6 +99,7 @@ describe("valid documents", () => {
       crossoverProb: 0.5,
       constraints: {},
       strategy: "nsga2",
+      latency: { measure: true, threads: 1, runs: 50 },
     });
     expect(Array.isArray(job.space.position)).toBe(true);
   });
@@ -231,6 +232,7 @@ describe("semantic errors, all reported together", () => {
     doc.dataset.classes = 100;
     doc.search.constraints = { macs: { min: 5, max: 4 }, params: { min: 1, max: 2 } };
     doc.search.parents = 40;
+    doc.search.latency = { measure: false, maxMs: 5 };
     doc.supernet.archsPerStep = 65;
     doc.space.stages[1].widths = [16];
     expect(
@@ -243,6 +245,7 @@ describe("semantic errors, all reported together", () => {
         "dataset.classes: must be 10, the space's input classes (is 100)",
         "search.constraints.macs.min: must be <= max (4)",
         "search.parents: must be <= population (32)",
+        "search.latency.maxMs: needs search.latency.measure: true (the constraint is on measured latency)",
         "supernet.archsPerStep: must be <= batchSize (64): each sub-network trains on its own part of the batch",
       ].sort(),
     );

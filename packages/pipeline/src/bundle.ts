@@ -1,8 +1,8 @@
 // Export bundles: one directory per architecture of the front, usable without the super-network.
 //   arch.json, weights.json, weights.bin   the standalone model (the supernet package's vitnas-weights/v1 format)
 //   preprocessing.json                     class names, normalisation and input size, for new images
-//   metrics.json                           accuracy, MACs (with the counter's version), parameters, dataset and
-//                                          split, checkpoint id, seed
+//   metrics.json                           accuracy, MACs (with the counter's version), parameters, measured
+//                                          latency (a search's front), dataset and split, checkpoint id, seed
 // A bundle holds weights inherited from a search's super-network, or (`nas train`, `training` in metrics.json)
 // weights trained for that one architecture alone.
 //   README.md                              the model card
@@ -11,6 +11,7 @@ import { readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { ImageSplit, LoadedDataset } from "@vitnas/datasets";
+import type { OnnxLatency } from "@vitnas/export";
 import { COUNTER_VERSION, type DatasetSpec, type SupernetSpec, type VitArch } from "@vitnas/formats";
 import { StandaloneModel } from "@vitnas/supernet";
 import { writeFileAtomic, writeJsonAtomic } from "./atomic-file";
@@ -57,6 +58,11 @@ export interface BundleMetrics {
    */
   counterVersion?: number;
   params: number;
+  /**
+   * Batch-1 latency of the exported model in ONNX Runtime on the CPU that wrote the bundle (median and p90 of the
+   * timed runs, threads stated; docs/export.md "Latency"); a search's front bundles when `search.latency.measure`.
+   */
+  latency?: OnnxLatency;
   dataset: DatasetSpec;
   split: { name: "val"; count: number; fingerprint: string };
   /** The super-network checkpoint the weights were copied from; absent for `nas train` bundles. */
@@ -93,6 +99,7 @@ export interface BundleInput {
   searchAccuracy?: number;
   macs: number;
   params: number;
+  latency?: OnnxLatency | undefined;
   data: LoadedDataset;
   dataset: DatasetSpec;
   supernetCheckpoint?: string;
@@ -127,6 +134,7 @@ export async function writeBundle(dir: string, input: BundleInput): Promise<Bund
     macs: input.macs,
     counterVersion: COUNTER_VERSION,
     params: input.params,
+    ...(input.latency ? { latency: input.latency } : {}),
     dataset: input.dataset,
     split: { name: "val", count: data.val.count, fingerprint: data.fingerprint },
     ...(input.supernetCheckpoint !== undefined ? { supernetCheckpoint: input.supernetCheckpoint } : {}),

@@ -3,6 +3,7 @@
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { LoadedDataset } from "@vitnas/datasets";
+import type { OnnxLatency } from "@vitnas/export";
 import { COUNTER_VERSION, type NasSearch, type VitArch } from "@vitnas/formats";
 import type { Candidate } from "@vitnas/search";
 import { extract, type Supernet } from "@vitnas/supernet";
@@ -23,6 +24,8 @@ export interface ParetoEntry {
    */
   counterVersion?: number;
   params: number;
+  /** Batch-1 latency in ONNX Runtime on the CPU that ran the search (`search.latency`); absent when not measured. */
+  latency?: OnnxLatency;
   arch: VitArch;
   /** Present when the final phase trained this architecture: its trained model's figures and bundle. */
   final?: { testAccuracy: number; valAccuracy: number; mode: "finetune" | "scratch"; epochs: number; bundle: string };
@@ -35,6 +38,7 @@ export async function exportFront(
   data: LoadedDataset,
   outDir: string,
   context: { checkpoint: string; backend: string; clock: ProgressClock; signal?: AbortSignal },
+  latency: ReadonlyMap<string, OnnxLatency> = new Map(),
 ): Promise<ParetoEntry[]> {
   const archDir = join(outDir, "architectures");
   await ensureWritableDir(archDir, "output directory");
@@ -49,6 +53,7 @@ export async function exportFront(
         searchAccuracy: c.accuracy,
         macs: c.macs,
         params: c.params,
+        latency: latency.get(c.id),
         data,
         dataset: job.dataset,
         supernetCheckpoint: context.checkpoint,
@@ -70,6 +75,7 @@ export async function exportFront(
     macs,
     counterVersion: COUNTER_VERSION,
     params,
+    ...(latency.has(id) ? { latency: latency.get(id)! } : {}),
     arch,
   }));
   await writeJsonAtomic(join(outDir, "pareto.json"), pareto);

@@ -11,6 +11,7 @@ import { throwIfAborted } from "./abort";
 import { writeJsonAtomic } from "./atomic-file";
 import { exportFront, writeParetoWithFinal } from "./export-front";
 import { trainFinal } from "./final-phase";
+import { measureFront } from "./front-latency";
 import { writeReport } from "./report";
 
 const baselineCount = (job: NasSearch) => job.baselines.builtin.length + job.baselines.archs.length;
@@ -55,8 +56,9 @@ export async function runSearch(stored: NasSearch, opts: RunSearchOptions): Prom
       clock,
       { backend, onCandidate: opts.onCandidate, signal },
     );
-    const front = [...evolution.front];
-    const pareto = await exportFront(job, front, supernet, data, outDir, { checkpoint, backend, clock, signal });
+    const context = { checkpoint, backend, clock, signal };
+    const { front, latency } = await measureFront(job, evolution.history, evolution.front, supernet, context);
+    const pareto = await exportFront(job, front, supernet, data, outDir, context, latency);
     const { final, baselines } = await trainFinal(job, front, supernet, checkpoint, work, outDir, {
       backend,
       clock,
@@ -83,7 +85,14 @@ export async function runSearch(stored: NasSearch, opts: RunSearchOptions): Prom
     return {
       job,
       backend,
-      front: front.map(({ id, accuracy, macs, params, arch }) => ({ id, accuracy, macs, params, arch })),
+      front: front.map(({ id, accuracy, macs, params, arch }) => ({
+        id,
+        accuracy,
+        macs,
+        params,
+        ...(latency.has(id) ? { latency: latency.get(id)! } : {}),
+        arch,
+      })),
       candidatesEvaluated: evolution.history.length,
       evaluatedThisRun: computed,
       outDir,

@@ -1,4 +1,5 @@
 // The contract between the search pipeline and whoever drives it: the CLI, the queue worker and the tests.
+import type { OnnxLatency } from "@vitnas/export";
 import type { NasSearch, VitArch } from "@vitnas/formats";
 import type { BaselineResult, FinalResult } from "./final-phase";
 
@@ -54,7 +55,8 @@ export interface RunSearchOptions {
 export interface SearchResult {
   job: NasSearch;
   backend: string;
-  front: (FrontPoint & { arch: VitArch })[];
+  /** The front; each member's measured latency when the job measures it (`search.latency`). */
+  front: (FrontPoint & { arch: VitArch; latency?: OnnxLatency })[];
   candidatesEvaluated: number;
   /** Evaluations computed by this call (the rest came from the evaluation cache of an earlier, interrupted run). */
   evaluatedThisRun?: number;

@@ -98,6 +98,7 @@ function evolutionRate(constraints: SearchSpec["constraints"], history: number, 
     crossoverProb: 0.5,
     constraints,
     strategy: "nsga2",
+    latency: { measure: false, threads: 1, runs: 50 },
   };
   const evo = Evolution.create(SPACE, search, 1);
   let start = now();

@@ -6,5 +6,6 @@ export * from "./choice-importance";
 export * from "./evolution";
 export * from "./front";
 export * from "./objectives";
+export * from "./latency-front";
 export * from "./ranking";
 export * from "./reference";

@@ -53,6 +53,7 @@ const search = (over: Partial<SearchSpec> = {}): SearchSpec => ({
   crossoverProb: 0.5,
   constraints: {},
   strategy: "nsga2",
+  latency: { measure: false, threads: 1, runs: 50 },
   ...over,
 });
 

@@ -46,6 +46,7 @@ const search = (over: Partial<SearchSpec> = {}): SearchSpec => ({
   crossoverProb: 0.5,
   constraints: { macs: { max: MAX } },
   strategy: "resnas",
+  latency: { measure: false, threads: 1, runs: 50 },
   ...over,
 });
 

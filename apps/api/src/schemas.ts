@@ -239,3 +239,11 @@ export const Me = T.Object({
   team: T.Object({ id: T.String(), name: T.String() }),
   key: T.Object({ id: T.String(), name: T.String(), prefix: T.String() }),
 });
+
+/** The dashboard's session check: signed out is an answer, not an error (a browser logs every 401 it receives). */
+export const SessionState = T.Object({
+  signedIn: T.Boolean(),
+  me: nullable(Me),
+  /** Why the caller is signed out: no credentials, an expired session, a revoked key. */
+  reason: T.Optional(T.String()),
+});

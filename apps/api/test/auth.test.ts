@@ -203,4 +203,33 @@ describe("dashboard sessions", () => {
     expect(signOut.statusCode).toBe(204);
     expect((await get("/v1/me", cookie)).statusCode).toBe(401);
   });
+
+  it("answers the session check with 200 signed in or not, and drops a stale cookie", async () => {
+    const none = await get("/v1/session", {});
+    expect(none.statusCode).toBe(200);
+    expect(none.json()).toEqual({
+      signedIn: false,
+      me: null,
+      reason: expect.stringMatching(/authentication required/),
+    });
+    expect(none.headers["set-cookie"]).toBeUndefined();
+
+    const signIn = await h.app.inject({
+      method: "POST",
+      url: "/v1/session",
+      headers: { "x-requested-with": "fetch" },
+      payload: { apiKey: team.key },
+    });
+    const cookie = { cookie: cookieOf(signIn.headers["set-cookie"]).pair };
+    const signedIn = await get("/v1/session", cookie);
+    expect(signedIn.statusCode).toBe(200);
+    expect(signedIn.json()).toMatchObject({ signedIn: true, me: { team: { name: "auth-team" } } });
+    expect((await get("/v1/session", team.auth)).json()).toMatchObject({ signedIn: true });
+
+    await h.app.inject({ method: "DELETE", url: "/v1/session", headers: { ...cookie, "x-requested-with": "fetch" } });
+    const stale = await get("/v1/session", cookie);
+    expect(stale.statusCode).toBe(200);
+    expect(stale.json()).toMatchObject({ signedIn: false, me: null, reason: expect.stringMatching(/expired/) });
+    expect(cookieOf(stale.headers["set-cookie"]).line).toMatch(/^vitnas_session=;/);
+  });
 });

@@ -1,42 +1,18 @@
 // The whole service for a browser test: a scratch Postgres database, a unique queue prefix on the local Redis, the
 // real API (`buildApp`) on a random port serving the built dashboard, and a real worker process consuming the queue.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, readdirSync, statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { buildApp, redisServices } from "@vitnas/api";
 import { createDb, createScratchDatabase, type Db, type ScratchDatabase } from "@vitnas/db";
 import { LocalArtifactStore } from "@vitnas/worker";
+import { DIST_DIR, ensureDashboardBuilt } from "../scripts/ensure-built";
 
 const REPO = resolve(import.meta.dirname, "../../..");
-export const DASHBOARD_DIR = resolve(import.meta.dirname, "..");
-export const DIST_DIR = join(DASHBOARD_DIR, "dist");
 const WORKER_MAIN = join(REPO, "apps/worker/src/main.ts");
 const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
-
-function newestSourceMs(): number {
-  const sources = [join(DASHBOARD_DIR, "index.html"), join(DASHBOARD_DIR, "vite.config.ts")];
-  for (const entry of readdirSync(join(DASHBOARD_DIR, "src"), { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) sources.push(join(entry.parentPath, entry.name));
-  }
-  return Math.max(...sources.map((file) => statSync(file).mtimeMs));
-}
-
-/** Builds the dashboard when there is no build yet, or its sources changed since, so the test sees the code. */
-export function ensureDashboardBuilt(): void {
-  const index = join(DIST_DIR, "index.html");
-  if (existsSync(index) && statSync(index).mtimeMs >= newestSourceMs()) return;
-  const vite = join(dirname(createRequire(import.meta.url).resolve("vite/package.json")), "bin", "vite.js");
-  // The test runner's NODE_ENV (test) would make Vite bundle React's development build; test what ships.
-  execFileSync(process.execPath, [vite, "build", "--logLevel", "warn"], {
-    cwd: DASHBOARD_DIR,
-    stdio: "inherit",
-    env: { ...process.env, NODE_ENV: "production" },
-  });
-}
 
 export interface Stack {
   url: string;

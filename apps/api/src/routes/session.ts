@@ -1,12 +1,13 @@
 // Dashboard sign-in: an API key is exchanged for an httpOnly, SameSite=Strict cookie holding an opaque session token
-// (the key itself never reaches the browser's storage). /v1/me says who the caller is.
+// (the key itself never reaches the browser's storage). /v1/me says who the caller is (401 when no one);
+// GET /v1/session says the same to the dashboard, for which "signed out" is a state rather than a failure.
 
 import type { Static } from "@sinclair/typebox";
 import type { Db } from "@vitnas/db";
 import type { FastifyPluginAsync, onRequestHookHandler } from "fastify";
 import { isSameOrigin, requireIdentity, SESSION_COOKIE } from "../auth";
 import { ApiError } from "../errors";
-import { errorResponses, Me, SessionBody } from "../schemas";
+import { errorResponses, Me, SessionBody, SessionState } from "../schemas";
 
 export interface SessionRoutesOptions {
   db: Db;
@@ -46,6 +47,24 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (
       await db.audit.record({ action: "session.created", teamId: identity.team.id, apiKeyId: identity.key.id });
       reply.setCookie(SESSION_COOKIE, session.token, { ...cookie, expires: session.expiresAt });
       return identity;
+    },
+  );
+
+  app.get(
+    "/session",
+    {
+      onRequest: authenticate,
+      schema: {
+        summary: "Whether the caller is signed in, and as whom; 200 either way",
+        tags: ["session"],
+        response: { 200: SessionState, ...errorResponses },
+      },
+    },
+    async (request, reply): Promise<Static<typeof SessionState>> => {
+      if (request.identity) return { signedIn: true, me: request.identity };
+      // A cookie that names no live session is dropped, so the browser stops sending it.
+      if (request.cookies[SESSION_COOKIE]) reply.clearCookie(SESSION_COOKIE, cookie);
+      return { signedIn: false, me: null, ...(request.authError ? { reason: request.authError.message } : {}) };
     },
   );
 

@@ -1,0 +1,60 @@
+// Builds the dashboard when there is no build yet, or when its sources changed since the last one. `npm start` runs
+// it first (the root package's `prestart`), so a fresh clone's first start serves the dashboard rather than
+// `dashboard_not_built`; the browser tests run it so they test the code as it stands.
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+
+export const DASHBOARD_DIR = resolve(import.meta.dirname, "..");
+export const DIST_DIR = join(DASHBOARD_DIR, "dist");
+
+function newestSourceMs(): number {
+  const sources = [join(DASHBOARD_DIR, "index.html"), join(DASHBOARD_DIR, "vite.config.ts")];
+  for (const entry of readdirSync(join(DASHBOARD_DIR, "src"), { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) sources.push(join(entry.parentPath, entry.name));
+  }
+  return Math.max(...sources.map((file) => statSync(file).mtimeMs));
+}
+
+/** Vite's command-line entry, or undefined where development packages were not installed (`npm ci --omit=dev`). */
+function viteBin(): string | undefined {
+  try {
+    return join(dirname(createRequire(import.meta.url).resolve("vite/package.json")), "bin", "vite.js");
+  } catch {
+    return undefined;
+  }
+}
+
+export type BuildOutcome = "up-to-date" | "built";
+
+/** Builds into `outDir` (default `dist/`) unless its index.html is newer than every source. */
+export function ensureDashboardBuilt(outDir: string = DIST_DIR): BuildOutcome {
+  const index = join(outDir, "index.html");
+  if (existsSync(index) && statSync(index).mtimeMs >= newestSourceMs()) return "up-to-date";
+  const vite = viteBin();
+  if (vite === undefined) {
+    throw new Error(
+      `the dashboard is not built (${index}) and Vite is not installed: run \`npm ci\` with development packages, then \`npm run build\``,
+    );
+  }
+  // A caller's NODE_ENV (a test runner's "test") would make Vite bundle React's development build; build what ships.
+  execFileSync(process.execPath, [vite, "build", "--logLevel", "warn", "--outDir", outDir, "--emptyOutDir"], {
+    cwd: DASHBOARD_DIR,
+    stdio: "inherit",
+    env: { ...process.env, NODE_ENV: "production" },
+  });
+  return "built";
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  try {
+    const started = Date.now();
+    const outcome = ensureDashboardBuilt();
+    if (outcome === "built") console.log(`built the dashboard into ${DIST_DIR} in ${Date.now() - started} ms`);
+  } catch (error) {
+    // The service still starts: the API answers `/` with `dashboard_not_built` and this same message.
+    console.error(error instanceof Error ? error.message : String(error));
+  }
+}

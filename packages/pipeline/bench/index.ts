@@ -9,23 +9,20 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadDataset } from "@vitnas/datasets";
+import { countArch, type NasSearch, spaceOfArch, type VitArch, validateJob } from "@vitnas/formats";
 import {
-  archHash,
-  countArch,
-  createRng,
-  meetsConstraints,
-  type NasSearch,
-  sampleArch,
-  spaceOfArch,
-  type VitArch,
-  validateJob,
-} from "@vitnas/formats";
-import { hypervolume, ParetoFront, referenceMacs } from "@vitnas/search";
+  accuracyGap,
+  hypervolume,
+  kendallTau,
+  ParetoFront,
+  pairAgreement,
+  randomArchs,
+  referenceMacs,
+  stratifiedByMacs,
+} from "@vitnas/search";
 import { Evaluator, initBackend, loadCheckpoint, Supernet, Trainer } from "@vitnas/supernet";
 import type { BenchSection } from "../../../bench/run";
 import { runSearch } from "../src/index";
-import { accuracyGap, kendallTau, pairAgreement } from "./kendall";
-import { stratifiedByMacs } from "./stratified-sample";
 
 const root = resolve(import.meta.dirname, "../../..");
 const ARCHS = Number(process.env.BENCH_ARCHS ?? 12);
@@ -56,18 +53,8 @@ export async function bench(): Promise<BenchSection[]> {
 
   // Search quality: as many random architectures as evolution evaluated, same weights, same split; like evolution's
   // proposals they must meet the job's constraints (a random draw outside them is drawn again, not shrunk).
-  const rng = createRng(job.seed + 1000);
-  const seen = new Set<string>();
   const random = new ParetoFront<{ accuracy: number; macs: number }>();
-  for (
-    let attempt = 0;
-    seen.size < result.candidatesEvaluated && attempt < 100 * result.candidatesEvaluated;
-    attempt++
-  ) {
-    const arch = sampleArch(job.space, rng);
-    const id = archHash(arch);
-    if (seen.has(id) || !meetsConstraints(countArch(arch), job.search.constraints)) continue;
-    seen.add(id);
+  for (const arch of randomArchs(job.space, job.search.constraints, result.candidatesEvaluated, job.seed + 1000)) {
     random.insert({ accuracy: await evaluator.accuracy(arch), macs: countArch(arch).macs });
   }
   const reference = referenceMacs(job.space, job.search);

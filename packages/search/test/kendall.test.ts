@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { accuracyGap, kendallTau, pairAgreement } from "../bench/kendall";
+import { accuracyGap, kendallTau, pairAgreement } from "../src/kendall";
 
 describe("kendallTau", () => {
   it("is 1 for the same order, -1 for the reverse, and counts discordant pairs", () => {

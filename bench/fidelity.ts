@@ -1,0 +1,354 @@
+// `npm run bench -- --only fidelity`: does the super-network rank architectures as training them alone does, on
+// real data (Fashion-MNIST from Debian's dataset-fashion-mnist, the `idx` kind)? docs/ranking-fidelity.md.
+// - Ranking: FIDELITY_ARCHS (16) architectures of examples/fashion-mnist.json's space drawn by `stratifiedByChoices`
+//   (every attention type, both reductions, each over its MACs range), each trained alone by `trainAlone` (the
+//   product's recipe, the super-network's epochs) and measured on the test split; Kendall tau between their accuracy
+//   with inherited weights (the validation split, what a search ranks by) and their stand-alone test accuracy,
+//   overall and within each attention type (the architectures using it), beside the MACs-only baseline, for three
+//   super-networks: per-type weights with the sandwich rule and distillation (the defaults), per-type without the
+//   sandwich, shared weights with the sandwich.
+// - Search: evolution against random search (`randomArchs`) at equal evaluation budget on the default
+//   super-network, seeds FIDELITY_SEEDS, both under one MACs limit: hypervolume and best accuracy, mean and spread.
+// Every trained piece is cached under FIDELITY_WORK (.tmp/fidelity), keyed by what made it, so a rerun resumes.
+// Sizes: FIDELITY_TRAIN / _VAL / _TEST images, FIDELITY_EPOCHS (super-networks and stand-alone), FIDELITY_ARCHS,
+// FIDELITY_POPULATION / _GENERATIONS, FIDELITY_SEEDS ("1,2,3"), FIDELITY_MACS_LIMIT, FIDELITY_DATA.
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { loadDataset } from "@vitnas/datasets";
+import {
+  archHash,
+  canonicalJson,
+  countArch,
+  createRng,
+  type NasSearch,
+  type NasSearchInput,
+  sampleArch,
+  type VitArch,
+  validateJob,
+} from "@vitnas/formats";
+import {
+  type BundleMetrics,
+  ProgressClock,
+  runEvolution,
+  trainAlone,
+  trainSupernet,
+  workDirLayout,
+} from "@vitnas/pipeline";
+import {
+  attentionTypesOf,
+  evaluateOnce,
+  FileEvaluationCache,
+  hypervolume,
+  kendallTau,
+  ParetoFront,
+  randomArchs,
+  reductionsOf,
+  referenceMacs,
+  stratifiedByChoices,
+} from "@vitnas/search";
+import { Evaluator, initBackend, type Supernet } from "@vitnas/supernet";
+import type { BenchSection } from "./run";
+
+const root = resolve(import.meta.dirname, "..");
+
+export interface FidelityConfig {
+  /** The job whose space, dataset and `supernet` section (the default setting) are measured. */
+  job: NasSearchInput;
+  archs: number;
+  population: number;
+  generations: number;
+  seeds: number[];
+  /** The MACs limit both searches run under (default: the median MACs of uniform draws of the space). */
+  macsLimit?: number;
+  work: string;
+  /** Progress lines (default: stderr). */
+  log?: (line: string) => void;
+}
+
+/** The super-network settings compared; the first is the product's default. */
+export const SETTINGS = [
+  { name: "per-type + sandwich (default)", supernet: {} },
+  { name: "per-type, no sandwich", supernet: { sandwich: false, distill: false } },
+  { name: "shared + sandwich", supernet: { attentionWeights: "shared" } },
+] as const;
+
+/** At least this many architectures using an attention type for its own tau (3 give only 3 pairs). */
+const MIN_PER_TYPE = 4;
+
+const key = (value: unknown) => createHash("sha256").update(canonicalJson(value)).digest("hex").slice(0, 12);
+const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** digits;
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const spread = (xs: number[]) =>
+  Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / Math.max(1, xs.length - 1));
+const meanSd = (xs: number[]) => `${round(mean(xs), 4)} +- ${round(spread(xs), 4)}`;
+
+function checked(input: NasSearchInput): NasSearch {
+  const result = validateJob(input);
+  if (!result.ok) throw new Error(`fidelity job: ${JSON.stringify(result.errors)}`);
+  return result.value;
+}
+
+/** The configuration from the environment, on examples/fashion-mnist.json's space. */
+export async function configFromEnv(env = process.env): Promise<FidelityConfig & { data: string }> {
+  const data = env.FIDELITY_DATA ?? "/usr/share/datasets/fashion-mnist";
+  const example = JSON.parse(await readFile(join(root, "examples", "fashion-mnist.json"), "utf8")) as NasSearchInput;
+  const epochs = Number(env.FIDELITY_EPOCHS ?? 3);
+  const num = (name: string, fallback: number) => Number(env[name] ?? fallback);
+  return {
+    data,
+    job: {
+      ...example,
+      name: "fidelity",
+      // Fashion-MNIST's own 28 px with 7 px patches: 16 tokens, a quarter of the 32 px / 4 px example's work.
+      space: {
+        ...example.space,
+        input: { ...example.space.input, imageSize: 28 },
+        stem: { convs: [], patch: { kernel: 7, stride: 7 } },
+      },
+      dataset: {
+        kind: "idx",
+        path: data,
+        train: num("FIDELITY_TRAIN", 1500),
+        val: num("FIDELITY_VAL", 500),
+        test: num("FIDELITY_TEST", 1000),
+        seed: 0,
+      },
+      supernet: { ...example.supernet, epochs, candidateWarmupEpochs: epochs > 2 ? 1 : 0 },
+    } as NasSearchInput,
+    archs: num("FIDELITY_ARCHS", 16),
+    population: num("FIDELITY_POPULATION", 10),
+    generations: num("FIDELITY_GENERATIONS", 2),
+    seeds: (env.FIDELITY_SEEDS ?? "1,2,3").split(",").map(Number),
+    ...(env.FIDELITY_MACS_LIMIT ? { macsLimit: Number(env.FIDELITY_MACS_LIMIT) } : {}),
+    work: resolve(env.FIDELITY_WORK ?? join(root, ".tmp", "fidelity")),
+  };
+}
+
+export async function bench(): Promise<BenchSection[]> {
+  const config = await configFromEnv();
+  if (!existsSync(config.data)) {
+    return [
+      { name: "fidelity", figures: { skipped: `${config.data} is missing (apt-get install dataset-fashion-mnist)` } },
+    ];
+  }
+  return fidelity(config);
+}
+
+interface Trained {
+  arch: VitArch;
+  id: string;
+  macs: number;
+  types: string[];
+  reductions: string;
+  val: number;
+  test: number;
+}
+
+export async function fidelity(config: FidelityConfig): Promise<BenchSection[]> {
+  const log = config.log ?? ((line: string) => process.stderr.write(`fidelity: ${line}\n`));
+  const started = performance.now();
+  const elapsed = () => `${Math.round((performance.now() - started) / 1000)} s`;
+  const base = checked(config.job);
+  const backend = (await initBackend({ log: null })).name;
+  const data = await loadDataset(base.dataset, base.space.input);
+  const val = { ...data.val, fingerprint: data.fingerprint };
+  const archs = stratifiedByChoices(base.space, { count: config.archs, seed: base.seed + 2000 });
+
+  // Stand-alone training of every drawn architecture: the product's recipe, the super-network's epochs.
+  const recipe = base.supernet;
+  const aloneKey = key({ dataset: base.dataset, recipe, seed: base.seed });
+  const alone: Trained[] = [];
+  for (const arch of archs) {
+    const id = archHash(arch);
+    const outDir = join(config.work, "alone", `${aloneKey}-${id}`);
+    const metricsFile = join(outDir, "metrics.json");
+    if (!existsSync(metricsFile)) {
+      await trainAlone(arch, { dataset: base.dataset, recipe, seed: base.seed, name: "fidelity" }, { outDir });
+    }
+    const metrics = JSON.parse(await readFile(metricsFile, "utf8")) as BundleMetrics;
+    const { macs } = countArch(arch);
+    alone.push({
+      arch,
+      id,
+      macs,
+      types: attentionTypesOf(arch),
+      reductions: reductionsOf(arch),
+      val: metrics.accuracy,
+      test: metrics.testAccuracy!,
+    });
+    log(
+      `${alone.length}/${archs.length} trained alone: ${alone.at(-1)!.types.join("+")} ${macs} MACs, test ${metrics.testAccuracy} (${elapsed()})`,
+    );
+  }
+  const aloneTest = alone.map((a) => a.test);
+  const macs = alone.map((a) => a.macs);
+  const types = [...new Set(alone.flatMap((a) => a.types))];
+
+  const sections: BenchSection[] = [];
+  let searchSupernet: { supernet: Supernet; checkpoint: string; dir: string } | undefined;
+  for (const [s, setting] of SETTINGS.entries()) {
+    const job = checked({ ...config.job, supernet: { ...config.job.supernet, ...setting.supernet } } as NasSearchInput);
+    const dir = join(
+      config.work,
+      "supernets",
+      key({ space: job.space, dataset: job.dataset, supernet: job.supernet, seed: job.seed }),
+    );
+    const clock = new ProgressClock((e) => {
+      if (e.message) log(`${setting.name}: ${e.message}`);
+    });
+    const { trainer, checkpoint } = await trainSupernet(job, data.train, join(dir, "supernet"), clock, { backend });
+    log(`${setting.name}: super-network trained (${checkpoint}, ${elapsed()})`);
+    const cache = await FileEvaluationCache.open(join(dir, "evaluations"));
+    const evaluator = new Evaluator(trainer.supernet, data.val);
+    const inherited: number[] = [];
+    try {
+      for (const a of alone) {
+        const { evaluation } = await evaluateOnce(
+          cache,
+          { archId: a.id, checkpoint, split: val.fingerprint },
+          async () => ({
+            accuracy: await evaluator.accuracy(a.arch),
+            macs: a.macs,
+            params: countArch(a.arch).params,
+          }),
+        );
+        inherited.push(evaluation.accuracy);
+      }
+    } finally {
+      evaluator.dispose();
+    }
+    const figures: BenchSection["figures"] = {
+      "super-network": `attentionWeights ${job.supernet.attentionWeights}, sandwich ${job.supernet.sandwich}, distill ${job.supernet.distill}`,
+      "kendall tau, inherited vs stand-alone (target >= 0.6)": round(kendallTau(inherited, aloneTest)),
+      "kendall tau, MACs vs stand-alone (baseline)": round(kendallTau(macs, aloneTest)),
+      "tau above the MACs baseline (target >= 0.3)": round(
+        kendallTau(inherited, aloneTest) - kendallTau(macs, aloneTest),
+      ),
+    };
+    for (const type of types) {
+      const members = alone.flatMap((a, i) => (a.types.includes(type) ? [i] : []));
+      const label = `kendall tau within ${type} (${members.length} architectures; MACs baseline)`;
+      figures[label] =
+        members.length < MIN_PER_TYPE
+          ? `n/a (fewer than ${MIN_PER_TYPE})`
+          : `${round(
+              kendallTau(
+                members.map((i) => inherited[i]!),
+                members.map((i) => aloneTest[i]!),
+              ),
+            )} (${round(
+              kendallTau(
+                members.map((i) => macs[i]!),
+                members.map((i) => aloneTest[i]!),
+              ),
+            )})`;
+    }
+    figures["inherited validation accuracies"] = inherited.map((x) => x.toFixed(3)).join(" ");
+    sections.push({ name: `fidelity: ${setting.name}`, figures });
+    if (s === 0) searchSupernet = { supernet: trainer.supernet, checkpoint, dir };
+    else trainer.supernet.dispose();
+    trainer.dispose();
+  }
+  sections.unshift({
+    name: "fidelity: architectures trained alone",
+    figures: {
+      backend,
+      "train / validation / test images": `${data.train.count} / ${data.val.count} / ${data.test.count}`,
+      "epochs (super-networks and stand-alone)": recipe.epochs,
+      architectures: alone.length,
+      "attention types (stage 0 + stage 1 ...)": alone
+        .map((a) => a.arch.stages.map((st) => st.blocks[0]!.attention.type).join("+"))
+        .join(" "),
+      reductions: alone.map((a) => a.reductions || "-").join(" "),
+      MACs: macs.join(" "),
+      "stand-alone test accuracies": aloneTest.map((x) => x.toFixed(3)).join(" "),
+      "stand-alone validation accuracies": alone.map((a) => a.val.toFixed(3)).join(" "),
+    },
+  });
+
+  // Evolution against random search at equal evaluation budget, on the default super-network.
+  const { supernet, checkpoint, dir } = searchSupernet!;
+  const limit = config.macsLimit ?? medianMacs(base);
+  const evolutionHv: number[] = [];
+  const randomHv: number[] = [];
+  const evolutionBest: number[] = [];
+  const randomBest: number[] = [];
+  try {
+    for (const seed of config.seeds) {
+      const job = checked({
+        ...config.job,
+        seed,
+        search: {
+          population: config.population,
+          generations: config.generations,
+          constraints: { macs: { max: limit } },
+        },
+      } as NasSearchInput);
+      const work = {
+        ...workDirLayout(join(dir, "searches", `${key(job.search)}-seed${seed}`)),
+        evaluations: join(dir, "evaluations"),
+      };
+      const clock = new ProgressClock(undefined);
+      const { evolution } = await runEvolution(job, supernet, val, checkpoint, work, clock, { backend });
+      const budget = evolution.history.length;
+      const cache = await FileEvaluationCache.open(join(dir, "evaluations"));
+      const evaluator = new Evaluator(supernet, data.val);
+      const random = new ParetoFront<{ accuracy: number; macs: number }>();
+      try {
+        for (const arch of randomArchs(job.space, job.search.constraints, budget, seed + 1000)) {
+          const { macs: m, params } = countArch(arch);
+          const { evaluation } = await evaluateOnce(
+            cache,
+            { archId: archHash(arch), checkpoint, split: val.fingerprint },
+            async () => ({
+              accuracy: await evaluator.accuracy(arch),
+              macs: m,
+              params,
+            }),
+          );
+          random.insert(evaluation);
+        }
+      } finally {
+        evaluator.dispose();
+      }
+      const reference = referenceMacs(job.space, job.search);
+      evolutionHv.push(hypervolume(evolution.front, reference));
+      randomHv.push(hypervolume(random.points, reference));
+      evolutionBest.push(Math.max(...evolution.history.map((c) => c.accuracy)));
+      randomBest.push(Math.max(...random.points.map((p) => p.accuracy)));
+      log(
+        `search seed ${seed}: ${budget} evaluations each, hypervolume evolution ${round(evolutionHv.at(-1)!, 4)} random ${round(randomHv.at(-1)!, 4)} (${elapsed()})`,
+      );
+    }
+  } finally {
+    supernet.dispose();
+  }
+  sections.push({
+    name: "fidelity: evolution against random search",
+    figures: {
+      "super-network": SETTINGS[0].name,
+      "MACs limit (both searches)": limit,
+      seeds: config.seeds.join(" "),
+      "evaluations per search (population x (generations + 1))": config.population * (config.generations + 1),
+      "hypervolume, evolution (mean +- sd)": meanSd(evolutionHv),
+      "hypervolume, random (mean +- sd)": meanSd(randomHv),
+      "hypervolume per seed, evolution / random": evolutionHv
+        .map((h, i) => `${round(h, 4)}/${round(randomHv[i]!, 4)}`)
+        .join(" "),
+      "evolution above random in every seed (target)": evolutionHv.every((h, i) => h > randomHv[i]!),
+      "best accuracy under the limit, evolution (mean +- sd)": meanSd(evolutionBest),
+      "best accuracy under the limit, random (mean +- sd)": meanSd(randomBest),
+      "wall seconds (0 work when resumed)": Math.round((performance.now() - started) / 1000),
+    },
+  });
+  return sections;
+}
+
+/** The median MACs of 1,000 seeded uniform draws of the job's space: a limit that cuts the space in half. */
+function medianMacs(job: NasSearch): number {
+  const rng = createRng(job.seed);
+  const all = Array.from({ length: 1000 }, () => countArch(sampleArch(job.space, rng)).macs).sort((a, b) => a - b);
+  return all[all.length >> 1]!;
+}

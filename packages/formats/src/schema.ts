@@ -302,22 +302,26 @@ export const SyntheticDataset = T.Object(
   },
   closed,
 );
+/** CIFAR-10's and CIFAR-100's splits: 50,000 training images, a test file (held out of them when missing). */
+const cifarSplits = (testFile: string) => ({
+  train: T.Optional(Int({ maximum: 50_000, description: "use at most this many training images (default: all)" })),
+  val: T.Optional(
+    Int({ maximum: 49_999, default: 1000, description: "images held out of supernet training for the search" }),
+  ),
+  test: T.Optional(
+    Int({
+      maximum: 49_999,
+      default: 1000,
+      description: `only without ${testFile}: training images held out (after val) as the test split`,
+    }),
+  ),
+  seed: T.Optional(Seed()),
+});
 export const Cifar10Dataset = T.Object(
   {
     kind: T.Literal("cifar10"),
     path: T.String({ minLength: 1, description: "directory holding data_batch_*.bin and test_batch.bin" }),
-    train: T.Optional(Int({ maximum: 50_000, description: "use at most this many training images (default: all)" })),
-    val: T.Optional(
-      Int({ maximum: 49_999, default: 1000, description: "images held out of supernet training for the search" }),
-    ),
-    test: T.Optional(
-      Int({
-        maximum: 49_999,
-        default: 1000,
-        description: "only without test_batch.bin: training images held out (after val) as the test split",
-      }),
-    ),
-    seed: T.Optional(Seed()),
+    ...cifarSplits("test_batch.bin"),
   },
   closed,
 );
@@ -373,11 +377,95 @@ export const IdxDataset = T.Object(
   },
   closed,
 );
-export const DatasetSchema = T.Union([SyntheticDataset, Cifar10Dataset, FolderDataset, IdxDataset], {
-  $id: "Dataset",
-  title: "dataset",
-  description: "the images to search on, chosen by `kind`",
-});
+export const Cifar100Dataset = T.Object(
+  {
+    kind: T.Literal("cifar100"),
+    path: T.String({ minLength: 1, description: "directory holding CIFAR-100's binary train.bin and test.bin" }),
+    labels: T.Optional(
+      T.Union([T.Literal("fine"), T.Literal("coarse")], {
+        default: "fine",
+        description: "the 100 fine classes or the 20 coarse superclasses",
+      }),
+    ),
+    ...cifarSplits("test.bin"),
+  },
+  closed,
+);
+export const NpzDataset = T.Object(
+  {
+    kind: T.Literal("npz"),
+    path: T.String({
+      minLength: 1,
+      description: "a NumPy .npz of x_train, y_train (x_test, y_test), or a directory of those .npy files",
+    }),
+    train: T.Optional(
+      Int({ maximum: 10_000_000, description: "use at most this many training images (default: all)" }),
+    ),
+    val: T.Optional(
+      Int({ maximum: 10_000_000, default: 1000, description: "training images held out for the search" }),
+    ),
+    test: T.Optional(
+      Int({
+        maximum: 10_000_000,
+        description: "with x_test: use at most this many (default: all); without: held out after val (default: 1000)",
+      }),
+    ),
+    imageSize: T.Optional(Int({ maximum: 4096, description: "bilinear resize target (as idx); default: the space's" })),
+    seed: T.Optional(Seed()),
+  },
+  closed,
+);
+/** The kinds an uploaded dataset can be detected as (docs/datasets.md). */
+export const UPLOADED_FORMATS = ["cifar10", "cifar100", "folder", "idx", "npz"] as const;
+export const UploadedDataset = T.Object(
+  {
+    kind: T.Literal("uploaded"),
+    id: T.String({
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+      description: "a dataset uploaded to the service (POST /v1/datasets)",
+    }),
+    train: T.Optional(
+      Int({ maximum: 10_000_000, description: "use at most this many training images (not for folder uploads)" }),
+    ),
+    val: T.Optional(
+      T.Number({
+        exclusiveMinimum: 0,
+        maximum: 10_000_000,
+        description: "as the detected kind takes it: a fraction for folder uploads, else a count",
+      }),
+    ),
+    test: T.Optional(
+      T.Number({
+        exclusiveMinimum: 0,
+        maximum: 10_000_000,
+        description: "as the detected kind takes it: a fraction for folder uploads, else a count",
+      }),
+    ),
+    imageSize: T.Optional(Int({ maximum: 4096, description: "resize target; default: the space's" })),
+    labels: T.Optional(
+      T.Union([T.Literal("fine"), T.Literal("coarse")], { description: "cifar100 uploads: default fine" }),
+    ),
+    seed: T.Optional(Seed()),
+    sha256: T.Optional(
+      T.String({ pattern: "^[0-9a-f]{64}$", description: "set by the service at submission: the upload's digest" }),
+    ),
+    format: T.Optional(
+      T.Union(
+        UPLOADED_FORMATS.map((f) => T.Literal(f)),
+        { description: "set by the service at submission: the kind detected at upload" },
+      ),
+    ),
+  },
+  closed,
+);
+export const DatasetSchema = T.Union(
+  [SyntheticDataset, Cifar10Dataset, FolderDataset, IdxDataset, Cifar100Dataset, NpzDataset, UploadedDataset],
+  {
+    $id: "Dataset",
+    title: "dataset",
+    description: "the images to search on, chosen by `kind`",
+  },
+);
 export type DatasetInput = Static<typeof DatasetSchema>;
 
 export const AugmentConfig = T.Object(
@@ -422,6 +510,14 @@ export const SupernetConfig = T.Object(
           "each attention type its own q/k/v and output projection per block, or one set shared by every type",
       }),
     ),
+    archBatch: T.Optional(
+      T.Union([T.Literal("split"), T.Literal("whole")], {
+        default: "split",
+        description:
+          "the images each sub-network of a step trains on: a share of the batch (ViT-ResNAS's multi-architecture " +
+          "sampling) or the whole batch (BigNAS, Once-for-All: archsPerStep times the work per step)",
+      }),
+    ),
     sandwich: T.Optional(
       T.Boolean({
         default: true,
@@ -443,6 +539,22 @@ export const SupernetConfig = T.Object(
       }),
     ),
     checkpointEverySteps: T.Optional(Int({ default: 50 })),
+    from: T.Optional(
+      T.String({
+        minLength: 1,
+        maxLength: 100,
+        description:
+          "search on a trained super-network of the team instead of training one: its id, or the id of the search " +
+          "that trained (or reused) it; the space must be the same (docs/supernet-reuse.md)",
+      }),
+    ),
+    reuse: T.Optional(
+      T.Union([T.Literal("never"), T.Literal("auto")], {
+        description:
+          "auto: search on the team's newest super-network trained on the same space, dataset and recipe when there " +
+          "is one, else train (default: never)",
+      }),
+    ),
   },
   { ...closed, default: {} },
 );
@@ -471,6 +583,31 @@ export const SearchConfig = T.Object(
           "redrawn until their MACs are within [0.975, 1] x constraints.macs.max, which it needs (resnas, " +
           "ViT-ResNAS's; docs/seed-settings.md)",
       }),
+    ),
+    latency: T.Optional(
+      T.Object(
+        {
+          measure: T.Optional(
+            T.Boolean({
+              default: true,
+              description: "measure each front architecture's batch-1 latency in ONNX Runtime on the worker's CPU",
+            }),
+          ),
+          threads: T.Optional(Int({ maximum: 256, default: 1, description: "ONNX Runtime intra-op threads" })),
+          runs: T.Optional(
+            Int({ maximum: 10_000, default: 50, description: "timed runs per architecture (after 5 warm-up runs)" }),
+          ),
+          maxMs: T.Optional(
+            T.Number({
+              exclusiveMinimum: 0,
+              description:
+                "a constraint on the front: architectures whose median latency exceeds it are left out of the front, " +
+                'which is then drawn from the other candidates (docs/export.md, "Latency")',
+            }),
+          ),
+        },
+        { ...closed, default: {} },
+      ),
     ),
   },
   { ...closed, default: {} },
@@ -555,6 +692,13 @@ export const NasSearchSchema = T.Object(
     final: T.Optional(FinalConfig),
     baselines: T.Optional(BaselinesConfig),
     seed: T.Optional(T.Integer({ minimum: 0, maximum: 2 ** 32 - 1, default: 1 })),
+    priority: T.Optional(
+      T.Union([T.Literal("low"), T.Literal("normal"), T.Literal("high")], {
+        description:
+          "the search's place among its team's queued searches (default normal); teams' searches interleave " +
+          'whatever their priorities (docs/deployment.md, "Fairness between teams")',
+      }),
+    ),
   },
   { ...closed, $id: "NasSearch", title: "nas-search/v1", description: "a neural architecture search job" },
 );
@@ -577,28 +721,3 @@ export const PUBLIC_SCHEMAS = [AttentionSchema, DatasetSchema, VitArchSchema, Vi
 /** The public schemas as plain JSON objects (TypeBox's symbol-keyed markers dropped), e.g. to publish as files. */
 export const publicJsonSchemas = (): Record<string, unknown>[] =>
   PUBLIC_SCHEMAS.map((schema) => JSON.parse(JSON.stringify(schema)));
-    latency: T.Optional(
-      T.Object(
-        {
-          measure: T.Optional(
-            T.Boolean({
-              default: true,
-              description: "measure each front architecture's batch-1 latency in ONNX Runtime on the worker's CPU",
-            }),
-          ),
-          threads: T.Optional(Int({ maximum: 256, default: 1, description: "ONNX Runtime intra-op threads" })),
-          runs: T.Optional(
-            Int({ maximum: 10_000, default: 50, description: "timed runs per architecture (after 5 warm-up runs)" }),
-          ),
-          maxMs: T.Optional(
-            T.Number({
-              exclusiveMinimum: 0,
-              description:
-                "a constraint on the front: architectures whose median latency exceeds it are left out of the front, " +
-                'which is then drawn from the other candidates (docs/export.md, "Latency")',
-            }),
-          ),
-        },
-        { ...closed, default: {} },
-      ),
-    ),

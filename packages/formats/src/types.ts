@@ -124,7 +124,52 @@ export type DatasetSpec =
   | { kind: "cifar10"; path: string; train?: number; val: number; test: number; seed: number }
   /** `test`: the fraction held out (before val) when there is no `testPath`. */
   | { kind: "folder"; path: string; imageSize: number; val: number; testPath?: string; test: number; seed: number }
-  | IdxDatasetSpec;
+  | IdxDatasetSpec
+  | Cifar100DatasetSpec
+  | NpzDatasetSpec
+  | UploadedDatasetSpec;
+
+/** CIFAR-100's binary version; `test`: held out of train.bin (after val) only when test.bin is missing. */
+export interface Cifar100DatasetSpec {
+  kind: "cifar100";
+  path: string;
+  labels: "fine" | "coarse";
+  train?: number;
+  val: number;
+  test: number;
+  seed: number;
+}
+
+/** NumPy arrays x_train, y_train (x_test, y_test): an .npz file or a directory of .npy files. */
+export interface NpzDatasetSpec {
+  kind: "npz";
+  path: string;
+  train?: number;
+  val: number;
+  /** With x_test: at most this many; without: held out of the training arrays after val (default 1000). */
+  test?: number;
+  imageSize: number;
+  seed: number;
+}
+
+export type UploadedFormat = "cifar10" | "cifar100" | "folder" | "idx" | "npz";
+
+/**
+ * A dataset uploaded to the service, by id; the service sets `sha256` and `format` at submission and its workers
+ * read the upload from their cache. The split options mean what they mean for `format` (docs/datasets.md).
+ */
+export interface UploadedDatasetSpec {
+  kind: "uploaded";
+  id: string;
+  sha256?: string;
+  format?: UploadedFormat;
+  train?: number;
+  val?: number;
+  test?: number;
+  imageSize: number;
+  labels?: "fine" | "coarse";
+  seed: number;
+}
 
 /** MNIST-family IDX files; the four file names are searched in `path` unless given. */
 export interface IdxDatasetSpec {
@@ -155,6 +200,8 @@ export interface SupernetSpec {
   augment: AugmentSpec;
   /** One q/k/v and output projection per attention type and block, or one per block (docs/training-recipe.md). */
   attentionWeights: "per-type" | "shared";
+  /** Each sub-network of a step trains on a share of the batch or on all of it (docs/training-recipe.md). */
+  archBatch: "split" | "whole";
   /** Train the largest and smallest sub-networks in every step (BigNAS's sandwich rule). */
   sandwich: boolean;
   /** In-place distillation from the largest sub-network (needs `sandwich`). */
@@ -162,6 +209,10 @@ export interface SupernetSpec {
   /** Castling's training-only branch: weight 1 falling linearly to 0 at `until` of training, or off. */
   castlingBranch: CastlingBranch;
   checkpointEverySteps: number;
+  /** A trained super-network of the team to search on instead of training (its id or its search's id). */
+  from?: string;
+  /** "auto": search on the team's matching super-network (same space, dataset and recipe) when there is one. */
+  reuse?: "never" | "auto";
 }
 
 export type CastlingBranch = "off" | { until: number };
@@ -189,6 +240,19 @@ export interface SearchSpec {
    * children redrawn into [0.975, 1] x constraints.macs.max (docs/seed-settings.md).
    */
   strategy: SearchStrategy;
+  /** The front architectures' measured latency (docs/export.md, "Latency"). */
+  latency: LatencySpec;
+}
+
+export interface LatencySpec {
+  /** Measure each front architecture's batch-1 latency in ONNX Runtime when it is exported. */
+  measure: boolean;
+  /** ONNX Runtime intra-op threads (one inter-op thread). */
+  threads: number;
+  /** Timed runs per architecture, after 5 untimed warm-up runs. */
+  runs: number;
+  /** A constraint on the front: no front architecture's median latency exceeds it (ms). */
+  maxMs?: number;
 }
 
 export type SearchStrategy = "nsga2" | "resnas";
@@ -206,7 +270,11 @@ export interface NasSearch {
   /** Reference architectures trained with the final phase's recipe and reported beside the front. */
   baselines: BaselinesSpec;
   seed: number;
+  /** The search's place among its team's queued searches (absent: normal). */
+  priority?: SearchPriority;
 }
+
+export type SearchPriority = "low" | "normal" | "high";
 
 export interface BaselinesSpec {
   builtin: ("smallest" | "median" | "largest")[];
@@ -231,16 +299,3 @@ export interface ValidationIssue {
 }
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: ValidationIssue[] };
-  /** The front architectures' measured latency (docs/export.md, "Latency"). */
-  latency: LatencySpec;
-}
-
-export interface LatencySpec {
-  /** Measure each front architecture's batch-1 latency in ONNX Runtime when it is exported. */
-  measure: boolean;
-  /** ONNX Runtime intra-op threads (one inter-op thread). */
-  threads: number;
-  /** Timed runs per architecture, after 5 untimed warm-up runs. */
-  runs: number;
-  /** A constraint on the front: no front architecture's median latency exceeds it (ms). */
-  maxMs?: number;

@@ -21,7 +21,7 @@ import type { Supernet } from "./supernet";
 /** The training recipe: the `supernet` section of a `nas-search/v1` job (SupernetSpec), minus checkpointing. */
 export type TrainConfig = Omit<SupernetSpec, "checkpointEverySteps" | Optional> & Partial<Pick<SupernetSpec, Optional>>;
 /** Recipe fields added after the first checkpoints were written: absent in those, with the old behaviour. */
-type Optional = "init" | "augment" | "attentionWeights" | "sandwich" | "distill" | "castlingBranch";
+type Optional = "init" | "augment" | "attentionWeights" | "archBatch" | "sandwich" | "distill" | "castlingBranch";
 
 export interface TrainerOptions {
   /** Seeds data order, augmentation and architecture sampling. */
@@ -165,7 +165,12 @@ export class Trainer {
             ...Array.from({ length: count - 2 }, () => this.sampler.sample(epoch)),
           ]
         : Array.from({ length: count }, () => this.sampler.sample(epoch));
-    const sizes = archs.map((_, i) => Math.floor(b / archs.length) + (i < b % archs.length ? 1 : 0));
+    // "whole": every sub-network sees the batch's every image (the batch repeated once per sub-network), so an epoch
+    // is one pass over the data for each of them as for a network trained alone (docs/training-recipe.md).
+    const whole = config.archBatch === "whole" && archs.length > 1;
+    const sizes = whole
+      ? archs.map(() => b)
+      : archs.map((_, i) => Math.floor(b / archs.length) + (i < b % archs.length ? 1 : 0));
     const targets = smoothedTargets(this.data.labels, indices, supernet.space.input.classes, config.labelSmoothing);
     const lr = learningRate(
       step,
@@ -177,12 +182,23 @@ export class Trainer {
     const weightName = new Map([...supernet.variables].map(([n, v]) => [v.name, n]));
 
     let stats: BatchStats[] = [];
-    const images = tf.tensor4d(pixels, [b, s, s, this.data.channels]);
+    let images = tf.tensor4d(pixels, [b, s, s, this.data.channels]);
     let target = tf.tensor2d(targets, [b, supernet.space.input.classes]);
     if (sandwich && config.distill) {
-      const distilled = this.distilled(archs[0]!, images, target, sizes[0]!);
+      const distilled = whole
+        ? this.distilledWhole(archs[0]!, images, target, archs.length)
+        : this.distilled(archs[0]!, images, target, sizes[0]!);
       target.dispose();
       target = distilled;
+    } else if (whole) {
+      const tiled = tf.tile(target, [archs.length, 1]);
+      target.dispose();
+      target = tiled;
+    }
+    if (whole) {
+      const tiled = tf.tile(images, [archs.length, 1, 1, 1]);
+      images.dispose();
+      images = tiled;
     }
     const forward = {
       training: true,
@@ -258,6 +274,17 @@ export class Trainer {
       const soft = tf.softmax(this.supernet.predict(largest, rest));
       const others = tf.slice(target, [own, 0], [b - own, -1]);
       return tf.concat([tf.slice(target, [0, 0], [own, -1]), tf.mul(tf.add(others, soft), 0.5)], 0) as tf.Tensor2D;
+    });
+  }
+
+  /**
+   * In-place distillation when every sub-network sees the whole batch: the largest learns the labels, each of the
+   * `count - 1` others the mean of the labels and the largest one's predictions on the same images.
+   */
+  private distilledWhole(largest: VitArch, images: tf.Tensor4D, target: tf.Tensor2D, count: number): tf.Tensor2D {
+    return tf.tidy(() => {
+      const mixed = tf.mul(tf.add(target, tf.softmax(this.supernet.predict(largest, images))), 0.5);
+      return tf.concat([target, tf.tile(mixed, [count - 1, 1])], 0) as tf.Tensor2D;
     });
   }
 

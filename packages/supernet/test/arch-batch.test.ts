@@ -1,0 +1,96 @@
+// `archBatch`: a step's sub-networks train on shares of the batch ("split") or each on the whole batch ("whole",
+// BigNAS's and Once-for-All's practice): a "whole" step's loss is the mean of each sub-network's loss on every image.
+import * as tf from "@tensorflow/tfjs";
+import type { VitArch } from "@vitnas/formats";
+import { beforeAll, describe, expect, it } from "vitest";
+import { initBackend, Supernet, Trainer } from "../src";
+import { patternSplit } from "./data";
+import { tinySpace } from "./spaces";
+
+const recipe = {
+  epochs: 1,
+  batchSize: 8,
+  archsPerStep: 2,
+  learningRate: 2e-3,
+  weightDecay: 0.05,
+  warmupEpochs: 0,
+  candidateWarmupEpochs: 0,
+  labelSmoothing: 0.1,
+  castlingBranch: "off" as const,
+};
+const data = patternSplit(8);
+
+beforeAll(async () => {
+  await initBackend({ force: "cpu", log: null });
+});
+
+/** A sub-network's label-smoothed cross-entropy on all of `data`, in training mode, before any step. */
+function lossOnAll(net: Supernet, arch: VitArch): number {
+  return tf.tidy(() => {
+    const images = tf.tensor4d(data.images, [data.count, data.imageSize, data.imageSize, data.channels]);
+    const { logits } = net.forward([arch], images, [data.count], { training: true, castlingBranch: 0 });
+    const smooth = recipe.labelSmoothing;
+    const target = tf.add(
+      tf.mul(tf.oneHot(tf.tensor1d(data.labels, "int32"), data.classes), 1 - smooth),
+      smooth / data.classes,
+    );
+    return tf.neg(tf.mean(tf.sum(tf.mul(target, tf.logSoftmax(logits)), 1))).dataSync()[0]!;
+  });
+}
+
+async function firstStep(archBatch: "split" | "whole") {
+  const trainer = new Trainer(
+    Supernet.create(tinySpace(), { seed: 5 }),
+    data,
+    { ...recipe, archBatch },
+    {
+      seed: 2,
+      augment: false,
+    },
+  );
+  try {
+    const [report] = await trainer.trainSteps(1);
+    return report!;
+  } finally {
+    trainer.dispose();
+    trainer.supernet.dispose();
+  }
+}
+
+describe("archBatch", () => {
+  it("whole: every sub-network learns from every image of the batch", async () => {
+    const report = await firstStep("whole");
+    expect(report.archs).toHaveLength(2);
+    const fresh = Supernet.create(tinySpace(), { seed: 5 });
+    try {
+      const expected = (lossOnAll(fresh, report.archs[0]!) + lossOnAll(fresh, report.archs[1]!)) / 2;
+      expect(report.loss).toBeCloseTo(expected, 5);
+    } finally {
+      fresh.dispose();
+    }
+  });
+
+  it("split (the default): each sub-network learns from its own share, a different loss", async () => {
+    const whole = await firstStep("whole");
+    const split = await firstStep("split");
+    expect(split.archs).toEqual(whole.archs);
+    expect(Math.abs(split.loss - whole.loss)).toBeGreaterThan(1e-4);
+  });
+
+  it("whole with the sandwich rule and distillation trains finitely, the largest sub-network on the labels", async () => {
+    const trainer = new Trainer(
+      Supernet.create(tinySpace(), { seed: 5 }),
+      data,
+      { ...recipe, archsPerStep: 3, archBatch: "whole", sandwich: true, distill: true },
+      { seed: 2, augment: false },
+    );
+    try {
+      const reports = await trainer.trainSteps(1);
+      expect(reports[0]!.archs).toHaveLength(3);
+      expect(Number.isFinite(reports[0]!.loss)).toBe(true);
+    } finally {
+      trainer.dispose();
+      trainer.supernet.dispose();
+    }
+  });
+});

@@ -121,8 +121,18 @@ const trainedFields = {
   ),
 };
 
-/** A front point with the final phase's figures (`GET /pareto`). */
-export const ParetoPoint = T.Object({ ...Point.properties, ...trainedFields });
+/**
+ * A front architecture's batch-1 latency in ONNX Runtime, measured on the worker's CPU when the search exported it
+ * (the job's `search.latency`, docs/export.md "Latency"); null for an architecture not measured.
+ */
+const latencyFields = {
+  latencyMs: nullable(T.Number({ description: "median batch-1 latency in ONNX Runtime on the worker's CPU, in ms" })),
+  latencyP90Ms: nullable(T.Number({ description: "90th percentile (nearest rank) of the same timed runs, in ms" })),
+  latencyThreads: nullable(T.Integer({ description: "ONNX Runtime intra-op threads it was measured with" })),
+};
+
+/** A front point with the final phase's figures and the measured latency (`GET /pareto`). */
+export const ParetoPoint = T.Object({ ...Point.properties, ...latencyFields, ...trainedFields });
 
 export const Candidate = T.Object({
   id: T.String(),
@@ -130,6 +140,7 @@ export const Candidate = T.Object({
   macs: T.Number(),
   params: T.Number(),
   generation: T.Integer(),
+  ...latencyFields,
   ...trainedFields,
   arch: T.Optional(FreeObject),
 });
@@ -200,6 +211,9 @@ export const Architecture = T.Object({
     params: T.Number(),
     generation: T.Integer(),
     onFront: T.Boolean(),
+    ...latencyFields,
+    latencyRuns: nullable(T.Integer({ description: "timed runs behind the latency (after 5 warm-up runs)" })),
+    latencyCpu: nullable(T.String({ description: "the CPU the latency was measured on" })),
     ...trainedFields,
     finalValAccuracy: nullable(
       T.Number({

@@ -23,6 +23,8 @@ const candidates = [
 ];
 const trained = { id: "c2", testAccuracy: 0.71, valAccuracy: 0.73, epochs: 4, mode: "finetune" };
 const untrained = { testAccuracy: null, finalEpochs: null, finalMode: null };
+// No latency measured in these searches (latency-results.test.ts has some).
+const unmeasured = { latencyMs: null, latencyP90Ms: null, latencyThreads: null };
 
 async function store(kind: string, dir: string, archId: string, files: Record<string, string>) {
   for (const [name, text] of Object.entries(files)) {
@@ -90,18 +92,19 @@ describe("the final phase's figures", () => {
     const res = await get("/candidates?sort=macs&arch=false");
     expect(res.statusCode).toBe(200);
     expect(res.json().items).toEqual([
-      { id: "c1", accuracy: 0.5, macs: 1000, params: 10, generation: 0, ...untrained },
+      { id: "c1", accuracy: 0.5, macs: 1000, params: 10, generation: 0, ...unmeasured, ...untrained },
       {
         id: "c2",
         accuracy: 0.6,
         macs: 2000,
         params: 20,
         generation: 1,
+        ...unmeasured,
         testAccuracy: 0.71,
         finalEpochs: 4,
         finalMode: "finetune",
       },
-      { id: "c3", accuracy: 0.4, macs: 3000, params: 30, generation: 1, ...untrained },
+      { id: "c3", accuracy: 0.4, macs: 3000, params: 30, generation: 1, ...unmeasured, ...untrained },
     ]);
   });
 
@@ -109,8 +112,17 @@ describe("the final phase's figures", () => {
     const res = await get("/pareto");
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual([
-      { id: "c1", accuracy: 0.5, macs: 1000, params: 10, ...untrained },
-      { id: "c2", accuracy: 0.6, macs: 2000, params: 20, testAccuracy: 0.71, finalEpochs: 4, finalMode: "finetune" },
+      { id: "c1", accuracy: 0.5, macs: 1000, params: 10, ...unmeasured, ...untrained },
+      {
+        id: "c2",
+        accuracy: 0.6,
+        macs: 2000,
+        params: 20,
+        ...unmeasured,
+        testAccuracy: 0.71,
+        finalEpochs: 4,
+        finalMode: "finetune",
+      },
     ]);
   });
 
@@ -121,6 +133,9 @@ describe("the final phase's figures", () => {
       params: 20,
       generation: 1,
       onFront: true,
+      ...unmeasured,
+      latencyRuns: null,
+      latencyCpu: null,
       testAccuracy: 0.71,
       finalEpochs: 4,
       finalMode: "finetune",

@@ -65,7 +65,10 @@ describe("candidates", () => {
         params: expected.params,
         generation: expected.generation,
         arch: expected.arch,
-        // No final phase trained it (final-results.test.ts has one that did).
+        // Not measured, and no final phase trained it (latency-results.test.ts and final-results.test.ts have some).
+        latencyMs: null,
+        latencyP90Ms: null,
+        latencyThreads: null,
         testAccuracy: null,
         finalEpochs: null,
         finalMode: null,
@@ -168,6 +171,11 @@ describe("front, scatter, fronts, metrics", () => {
         params: other.params,
         generation: other.generation,
         onFront: false,
+        latencyMs: null,
+        latencyP90Ms: null,
+        latencyThreads: null,
+        latencyRuns: null,
+        latencyCpu: null,
         testAccuracy: null,
         finalEpochs: null,
         finalMode: null,

@@ -75,6 +75,25 @@ export function dbSearchRecords(db: Db): SearchRecords {
       );
     },
     listIdle: (before, limit) => db.searches.listIdle(before, limit),
+    async recordLatency(searchId, front) {
+      await db.frontLatencies.replace(
+        searchId,
+        front.flatMap(({ id, latency }) =>
+          latency
+            ? [
+                {
+                  id,
+                  medianMs: latency.medianMs,
+                  p90Ms: latency.p90Ms,
+                  threads: latency.threads,
+                  runs: latency.runs,
+                  cpu: latency.cpu,
+                },
+              ]
+            : [],
+        ),
+      );
+    },
     async markRequeued(searchId, reason) {
       await db.searches.transition(searchId, ["running"], "queued");
       await audit(searchId, "search.requeued", { reason });

@@ -365,3 +365,4 @@ async function readStored(store: ArtifactStore, key: string): Promise<string> {
   for await (const chunk of await store.open(key)) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString("utf8");
 }
+  await ctx.records.recordLatency(searchId, result.front);

@@ -1,7 +1,14 @@
 // What the worker reads and writes in Postgres about a search. Implemented over @vitnas/db in db-search-records.ts.
 import type { SearchStatus } from "@vitnas/db";
 import type { NasSearch, VitArch } from "@vitnas/formats";
-import type { BaselineResult, CandidateRecord, FinalResult, FrontPoint, ProgressEvent } from "@vitnas/pipeline";
+import type {
+  BaselineResult,
+  CandidateRecord,
+  FinalResult,
+  FrontPoint,
+  ProgressEvent,
+  SearchResult,
+} from "@vitnas/pipeline";
 import type { SelfTestResult } from "@vitnas/supernet";
 import type { StoredArtifact } from "./artifact-store";
 
@@ -48,3 +55,8 @@ export interface SearchRecords {
    */
   finish(searchId: string, outcome: { status: "succeeded" | "failed" | "cancelled"; error?: string }): Promise<boolean>;
 }
+  /**
+   * The front architectures' measured latency (already candidates) becomes the search's set: idempotent, like
+   * `recordFinal`; a search that measured none (`search.latency.measure` off) writes an empty set.
+   */
+  recordLatency(searchId: string, front: SearchResult["front"]): Promise<void>;

@@ -58,6 +58,11 @@ describe("search worker", () => {
         [0, 3, 0.5],
         [1, 6, 1.5],
       ]);
+      // Each front architecture's measured latency, fastest first.
+      const latencies = await h.db.frontLatencies.list(search.id);
+      expect(latencies.map((l) => [l.medianMs, l.p90Ms, l.threads, l.runs, l.cpu])).toEqual(
+        [1, 2, 3, 4, 5, 6].map((ms) => [ms, ms + 0.5, 1, 50, "counting CPU"]),
+      );
       const artifacts = await h.db.artifacts.list(search.id);
       // Six bundles, pareto.json, report.md and pareto.svg.
       expect(artifacts).toHaveLength(9);

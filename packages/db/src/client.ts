@@ -9,6 +9,7 @@ import { baselinesRepository } from "./baselines";
 import { candidatesRepository } from "./candidates";
 import { retryReadsOnConnectionLoss } from "./connection-loss";
 import { finalTrainingsRepository } from "./final-trainings";
+import { frontLatenciesRepository } from "./front-latencies";
 import { frontsRepository } from "./fronts";
 import { PrismaClient } from "./generated/prisma/client";
 import { progressRepository } from "./progress";
@@ -50,6 +51,7 @@ export function createDb(databaseUrl: string, options: DbOptions = {}) {
     fronts: frontsRepository(pool),
     finalTrainings: finalTrainingsRepository(pool),
     baselines: baselinesRepository(pool),
+    frontLatencies: frontLatenciesRepository(pool),
     artifacts: artifactsRepository(prisma),
     audit: auditRepository(prisma),
     /** Resolves when the database answers a trivial query. */

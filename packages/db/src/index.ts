@@ -8,6 +8,7 @@ export { createDb, type Db, type DbOptions } from "./client";
 export { isConnectionError, isReadOnlyStatement } from "./connection-loss";
 export { InvalidCursorError, isUuid } from "./cursor";
 export type { FinalTrainingInput, FinalTrainingRecord } from "./final-trainings";
+export type { FrontLatencyInput, FrontLatencyRecord } from "./front-latencies";
 export type { FrontRecord } from "./fronts";
 export { diffSchemas, MIGRATIONS_DIR, migrate, PRISMA_DIR, readMigrations, redactUrl, SCHEMA_PATH } from "./migrate";
 export type { MetricInput, MetricPoint, SearchEventRecord } from "./progress";

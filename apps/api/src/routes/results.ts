@@ -25,7 +25,7 @@ import {
   ScatterQuery,
 } from "../schemas";
 import type { SearchCache } from "../search-cache";
-import { architecture, currentFront, scatter, withTrainedFigures } from "../search-results";
+import { architecture, currentFront, scatter, withMeasuredFigures } from "../search-results";
 
 export interface ResultRoutesOptions {
   db: Db;
@@ -57,7 +57,9 @@ export const resultRoutes: FastifyPluginAsync<ResultRoutesOptions> = async (app,
     {
       schema: {
         summary: "The Pareto front (accuracy up, MACs down), by increasing MACs",
-        description: "Architectures the final phase trained alone carry its test accuracy, epochs and mode.",
+        description:
+          "Each point carries its batch-1 latency in ONNX Runtime when the search measured it (`search.latency`), " +
+          "and architectures the final phase trained alone carry its test accuracy, epochs and mode.",
         tags: ["results"],
         params: IdParams,
         response: { 200: T.Array(ParetoPoint), ...errorResponses },
@@ -65,7 +67,7 @@ export const resultRoutes: FastifyPluginAsync<ResultRoutesOptions> = async (app,
     },
     async (request) => {
       const searchId = await searchOf(request);
-      return withTrainedFigures(db, searchId, await currentFront(db, searchId));
+      return withMeasuredFigures(db, searchId, await currentFront(db, searchId));
     },
   );
 
@@ -94,7 +96,7 @@ export const resultRoutes: FastifyPluginAsync<ResultRoutesOptions> = async (app,
         ...(q.maxParams !== undefined ? { maxParams: q.maxParams } : {}),
         ...(q.cursor ? { cursor: q.cursor } : {}),
       });
-      return { ...page, items: await withTrainedFigures(db, searchId, page.items) };
+      return { ...page, items: await withMeasuredFigures(db, searchId, page.items) };
     },
   );
 

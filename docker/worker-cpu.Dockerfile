@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# The CPU worker image: consumes the search queue and trains on TensorFlow.js's WebAssembly backend (SIMD, XNNPACK),
-# which needs no native build and runs on any x86-64 or arm64 host. Build from the repository root:
+# The CPU worker image: consumes the search queue and trains on @tensorflow/tfjs-node 4.22 (libtensorflow 2.9.1's
+# native CPU kernels, which use every core) where it installs, else on TensorFlow.js's WebAssembly backend (SIMD,
+# XNNPACK), which needs no native build and runs on any x86-64 or arm64 host. Build from the repository root:
 #   docker build -f docker/worker-cpu.Dockerfile -t vitnas/worker-cpu .
 
 ARG NODE_IMAGE=node:20-bookworm-slim
@@ -32,11 +33,25 @@ COPY apps/dashboard/package.json apps/dashboard/
 COPY apps/server/package.json apps/server/
 
 # --ignore-scripts: native code comes as prebuilt optional packages (sharp, esbuild, msgpackr), so no dependency
-# needs its install script here, and the ones that download at install time must not: tfjs-node-gpu's
-# libtensorflow belongs to the GPU image only (left unbuilt here, the worker falls back to wasm), and Prisma's
-# native engines are replaced by the WebAssembly schema engine.
+# needs its install script here but tfjs-node's, run on its own below; tfjs-node-gpu's libtensorflow belongs to the
+# GPU image only (left unbuilt here), and Prisma's native engines are replaced by the WebAssembly schema engine.
 FROM manifests AS prod-deps
 RUN npm ci --ignore-scripts --omit=dev && npm cache clean --force
+# The one install script this image runs, approved on purpose: tfjs-node's downloads libtensorflow 2.9.1 (CPU) and
+# its Node addon (built from source with the compiler where no prebuilt one matches this Node and platform), and
+# loading the module proves the addon links. Where it cannot install (no download, no prebuilt libtensorflow for the
+# platform), the build goes on without it and the worker trains on wasm: NAS_BACKEND below lists both, and the
+# worker's start-up line and its self-test metric say which one runs (docs/deployment.md).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+RUN npm install-scripts approve @tensorflow/tfjs-node \
+ && if npm rebuild @tensorflow/tfjs-node && node -e "require('@tensorflow/tfjs-node')"; then \
+      echo "@tensorflow/tfjs-node installed: the worker trains on native TensorFlow CPU kernels"; \
+    else \
+      echo "@tensorflow/tfjs-node could not be installed: the worker trains on wasm" >&2; \
+    fi \
+ && npm cache clean --force
 
 # The Prisma client, generated from prisma/schema.prisma (never committed); the Prisma CLI is a production
 # dependency of @vitnas/db, so no development install is needed. Prisma reads packages/db/tsconfig.json, which
@@ -53,7 +68,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends tini \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
-    NAS_BACKEND=wasm \
+    NAS_BACKEND=tensorflow,wasm \
     ARTIFACTS_DIR=/data/artifacts \
     WORKER_METRICS_PORT=9464
 COPY --from=prod-deps /app ./

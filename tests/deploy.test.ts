@@ -446,6 +446,32 @@ describe("images", () => {
     expect(rebuild).toBeGreaterThan(approve);
   });
 
+  it("CPU worker: tfjs-node 4.22's install script approved and run there, a failure leaving the wasm backend", () => {
+    const cpu = stagesOf("docker/worker-cpu.Dockerfile");
+    const tfjs = lock.packages["node_modules/@tensorflow/tfjs-node"];
+    // the same libtensorflow as the GPU image's binding
+    expect(tfjs?.version).toBe(lock.packages["node_modules/@tensorflow/tfjs-node-gpu"]?.version);
+    expect(readJson("package.json").allowScripts?.["@tensorflow/tfjs-node"]).not.toBe(false);
+    const supernet = readJson("packages/supernet/package.json") as { optionalDependencies?: Record<string, string> };
+    expect(Object.keys(supernet.optionalDependencies ?? {})).toContain("@tensorflow/tfjs-node");
+    const runs = cpu.flatMap((s) => s.instructions.filter((i) => i.getKeyword() === "RUN"));
+    const lines = runs.map((i) => words(i).join(" "));
+    const ci = lines.findIndex((l) => l.startsWith("npm ci"));
+    const approve = lines.findIndex((l) => l.startsWith("npm install-scripts approve @tensorflow/tfjs-node "));
+    expect(ci).toBeGreaterThanOrEqual(0);
+    expect(approve).toBeGreaterThan(ci);
+    // rebuilt and loaded inside an `if`, so a failed download does not fail the build
+    expect(lines[approve]).toMatch(
+      /&& if npm rebuild @tensorflow\/tfjs-node && node -e "require\('@tensorflow\/tfjs-node'\)"; then .* else .* fi/,
+    );
+    const env = cpu
+      .find((s) => s.name === "runtime")!
+      .instructions.filter((i) => i.getKeyword() === "ENV")
+      .flatMap(words);
+    expect(env).toContain("NAS_BACKEND=tensorflow,wasm");
+    expect(environmentOf("worker").NAS_BACKEND).toBe("tensorflow,wasm");
+  });
+
   it("runs no dependency install script but the one approved: every npm ci ignores them", () => {
     for (const path of dockerfiles) {
       for (const stage of stagesOf(path)) {
@@ -467,7 +493,8 @@ describe("images", () => {
       ...appServices.map((name) => `NAS_BACKEND=${environmentOf(name).NAS_BACKEND ?? ""}`),
     ]
       .filter((e) => e.startsWith("NAS_BACKEND=") && e !== "NAS_BACKEND=")
-      .map((e) => e.slice("NAS_BACKEND=".length));
+      // a list is an order of preference (`tensorflow,wasm`): every entry must be known
+      .flatMap((e) => e.slice("NAS_BACKEND=".length).split(","));
     expect(forced.sort()).toEqual(expect.arrayContaining(["tensorflow", "wasm"]));
     for (const backend of forced) expect(backends).toContain(`"${backend}"`);
   });

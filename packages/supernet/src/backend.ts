@@ -1,7 +1,10 @@
 // Picks the tfjs backend at run time and says which one runs: `tensorflow` (tfjs-node-gpu, then tfjs-node) when
-// installed, else `wasm`, else `cpu`. NAS_BACKEND or `force` selects one and fails clearly if it cannot load.
+// installed, else `wasm`, else `cpu`. NAS_BACKEND or `force` selects one and fails clearly if it cannot load, or
+// lists several in order of preference (`tensorflow,wasm`: the CPU worker image, where tfjs-node may or may not
+// have installed, docs/deployment.md), the first that loads being used.
 import * as tf from "@tensorflow/tfjs";
 import { clearConstants } from "./attention/constants";
+import "./node-util-compat";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
 
@@ -9,9 +12,13 @@ export interface BackendInfo {
   name: BackendName;
   /** What it runs on, in words. */
   device: string;
+  /** The backends tried first that could not load, each with its reason ("tensorflow: ..."). */
+  skipped?: string[];
 }
 
 const NAMES: BackendName[] = ["tensorflow", "wasm", "cpu"];
+/** The packages that provide `tensorflow`, in the order tried: the GPU build wherever it loads. */
+export const TENSORFLOW_BINDINGS = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"];
 let nodeBinding: string | undefined;
 
 export interface InitBackendOptions {
@@ -21,23 +28,34 @@ export interface InitBackendOptions {
 }
 
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
-  const forced = options.force ?? process.env.NAS_BACKEND ?? undefined;
-  if (forced !== undefined && forced !== "" && !NAMES.includes(forced as BackendName)) {
-    throw new Error(`backend "${forced}" is not one of ${NAMES.join(", ")}`);
-  }
-  const order = forced ? [forced as BackendName] : NAMES;
+  const order = backendOrder(options.force ?? process.env.NAS_BACKEND);
   const failures: string[] = [];
   for (const name of order) {
     try {
       await activate(name);
-      const info = { name, device: describe(name) };
-      if (options.log !== null) (options.log ?? console.log)(`tfjs backend: ${info.name} (${info.device})`);
+      const info: BackendInfo = { name, device: describe(name), ...(failures.length ? { skipped: failures } : {}) };
+      const skipped = failures.length ? `; not ${failures.join("; ")}` : "";
+      if (options.log !== null) (options.log ?? console.log)(`tfjs backend: ${info.name} (${info.device})${skipped}`);
       return info;
     } catch (error) {
       failures.push(`${name}: ${(error as Error).message}`);
     }
   }
   throw new Error(`no tfjs backend could start (${failures.join("; ")})`);
+}
+
+/** The backends to try, in order: every one when nothing is forced, else the forced one or comma-separated list. */
+export function backendOrder(forced: string | undefined): BackendName[] {
+  if (forced === undefined || forced.trim() === "") return NAMES;
+  const names = forced.split(",").map((n) => n.trim());
+  for (const name of names) {
+    if (!NAMES.includes(name as BackendName)) {
+      throw new Error(
+        `backend "${name}" is not one of ${NAMES.join(", ")}${names.length > 1 ? ` (in "${forced}")` : ""}`,
+      );
+    }
+  }
+  return [...new Set(names as BackendName[])];
 }
 
 /** The backend in use now. */
@@ -49,17 +67,19 @@ export function currentBackend(): BackendInfo {
 async function activate(name: BackendName) {
   if (name === "tensorflow") {
     if (!tf.findBackend("tensorflow")) {
-      for (const pkg of ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"]) {
+      const reasons: string[] = [];
+      for (const pkg of TENSORFLOW_BINDINGS) {
         try {
           await import(/* @vite-ignore */ pkg);
           nodeBinding = pkg;
           break;
-        } catch {
-          // not installed here: try the next one
+        } catch (error) {
+          // not installed here, or installed without its native addon (its install script not run): the next one
+          reasons.push(`${pkg}: ${firstLine(error)}`);
         }
       }
       if (!tf.findBackend("tensorflow"))
-        throw new Error("neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed");
+        throw new Error(`neither ${TENSORFLOW_BINDINGS.join(" nor ")} loads (${reasons.join("; ")})`);
     }
   } else if (name === "wasm") {
     await import("@tensorflow/tfjs-backend-wasm");
@@ -70,6 +90,12 @@ async function activate(name: BackendName) {
     if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend("${name}") failed`);
   }
   await tf.ready();
+}
+
+function firstLine(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") return "not installed";
+  return String((error as Error).message ?? error).split("\n")[0]!;
 }
 
 /**

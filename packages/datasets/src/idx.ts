@@ -7,8 +7,7 @@ import { basename, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
 import type { IdxDatasetSpec } from "@vitnas/formats";
-import type { RawImages } from "./raw";
-import { resizeBilinear } from "./resize";
+import { bytesToRaw, type RawImages } from "./raw";
 
 const UNSIGNED_BYTE = 0x08;
 const gunzipAsync = promisify(gunzip);
@@ -106,21 +105,7 @@ export function idxClasses(labels: Int32Array, file: string): number {
 
 /** The images at `indices` as [0, 1] floats, resized to `imageSize` and replicated into `channels` (1 or 3). */
 export function idxToRaw(set: IdxImages, indices: number[], imageSize: number, channels: number): RawImages {
-  const n = set.size * set.size;
-  const out = imageSize * imageSize;
-  const images = new Float32Array(indices.length * out * channels);
-  const labels = new Int32Array(indices.length);
-  const native = new Float32Array(n);
-  indices.forEach((from, to) => {
-    // ToTensor's division first, then the resize, as the PyTorch reference does it.
-    for (let p = 0; p < n; p++) native[p] = set.pixels[from * n + p]! / 255;
-    const resized = resizeBilinear(native, set.size, set.size, imageSize, imageSize);
-    const at = to * out * channels;
-    if (channels === 1) images.set(resized, at);
-    else for (let p = 0; p < out; p++) images.fill(resized[p]!, at + p * channels, at + (p + 1) * channels);
-    labels[to] = set.labels[from]!;
-  });
-  return { images, labels, count: indices.length, imageSize, channels };
+  return bytesToRaw({ ...set, channels: 1 }, indices, imageSize, channels);
 }
 
 export interface IdxFiles {

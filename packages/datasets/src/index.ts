@@ -1,8 +1,13 @@
+export { type ArchiveLimits, type Container, DatasetRejection, extractArchive } from "./archive";
 export { CIFAR10_CLASSES } from "./cifar10";
+export { CIFAR100_COARSE_CLASSES, CIFAR100_FINE_CLASSES } from "./cifar100";
 export { FASHION_MNIST_CLASSES, readIdx } from "./idx";
 export { IMAGE_EXTENSIONS, readImage } from "./image";
-export { type DatasetExpectation, loadDataset } from "./load";
+export { type DatasetSummary, detectLayout, inspectDataset, type UploadLayout } from "./inspect";
+export { type DatasetExpectation, type LoadOptions, loadDataset } from "./load";
 export { channelStatistics, type Normalization, normalizePixels } from "./normalization";
+export { type NpyArray, parseNpy } from "./npy";
 export { resizeBilinear } from "./resize";
 export { generateSynthetic, MAX_SYNTHETIC_CLASSES, syntheticClassNames } from "./synthetic";
 export type * from "./types";
+export { uploadedSpec } from "./uploaded";

@@ -3,21 +3,30 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { DatasetSpec, IdxDatasetSpec } from "@vitnas/formats";
+import type { DatasetSpec, IdxDatasetSpec, NpzDatasetSpec } from "@vitnas/formats";
 import { cifarClassNames, cifarTrainingFiles, readCifarBatches } from "./cifar10";
+import { cifar100ClassNames, cifar100TrainingFile, readCifar100 } from "./cifar100";
 import { readImageFolder } from "./folder";
 import { idxClasses, idxClassNames, idxFiles, idxToRaw, readIdxImages } from "./idx";
+import { detectLayout } from "./inspect";
 import { channelStatistics, type Normalization, normalizePixels } from "./normalization";
+import { npzImages, npzToRaw, readNpzArrays } from "./npz";
 import { pick, type RawImages } from "./raw";
 import { stratifiedPick } from "./split";
 import { generateSynthetic, syntheticClassNames } from "./synthetic";
 import type { ImageSplit, LoadedDataset } from "./types";
+import { uploadedSpec } from "./uploaded";
 
 /** What the consumer (the search space's input) needs; a mismatch is an error naming both sides. */
 export interface DatasetExpectation {
   classes?: number;
   imageSize?: number;
   channels?: number;
+}
+
+export interface LoadOptions {
+  /** Where uploaded datasets are unpacked, one directory per upload's SHA-256 (the service's workers set it). */
+  uploads?: string;
 }
 
 interface RawDataset {
@@ -27,8 +36,12 @@ interface RawDataset {
   classNames: string[];
 }
 
-export async function loadDataset(spec: DatasetSpec, expect: DatasetExpectation = {}): Promise<LoadedDataset> {
-  const raw = await loadRaw(spec, expect);
+export async function loadDataset(
+  spec: DatasetSpec,
+  expect: DatasetExpectation = {},
+  options: LoadOptions = {},
+): Promise<LoadedDataset> {
+  const raw = await loadRaw(spec, expect, options);
   const classes = raw.classNames.length;
   const { imageSize, channels } = raw.train;
   const mismatch = (what: string, got: number, want?: number) => {
@@ -62,7 +75,7 @@ export async function loadDataset(spec: DatasetSpec, expect: DatasetExpectation 
   };
 }
 
-async function loadRaw(spec: DatasetSpec, expect: DatasetExpectation): Promise<RawDataset> {
+async function loadRaw(spec: DatasetSpec, expect: DatasetExpectation, options: LoadOptions): Promise<RawDataset> {
   switch (spec.kind) {
     case "synthetic": {
       const options = { classes: spec.classes, imageSize: spec.imageSize, channels: spec.channels, seed: spec.seed };
@@ -74,19 +87,14 @@ async function loadRaw(spec: DatasetSpec, expect: DatasetExpectation): Promise<R
         classNames: syntheticClassNames(spec.classes),
       };
     }
-    case "cifar10": {
-      const all = await readCifarBatches(cifarTrainingFiles(spec.path));
-      const testFile = join(spec.path, "test_batch.bin");
-      // Without test_batch.bin the test split comes out of the training batches, after val (so val is unchanged).
-      const heldOut = existsSync(testFile) ? 0 : spec.test;
-      const { train, val, test } = holdOut(all.labels, spec, heldOut, spec.path);
-      return {
-        train: pick(all, train),
-        val: pick(all, val),
-        test: heldOut > 0 ? pick(all, test) : await readCifarBatches([testFile]),
-        classNames: await cifarClassNames(spec.path),
-      };
-    }
+    case "cifar10":
+      return withTestFile(
+        await readCifarBatches(cifarTrainingFiles(spec.path)),
+        spec,
+        join(spec.path, "test_batch.bin"),
+        (file) => readCifarBatches([file]),
+        await cifarClassNames(spec.path),
+      );
     case "folder": {
       const channels = expect.channels ?? 3;
       const { raw, classNames } = await readImageFolder(spec.path, spec.imageSize, channels);
@@ -128,7 +136,82 @@ async function loadRaw(spec: DatasetSpec, expect: DatasetExpectation): Promise<R
     }
     case "idx":
       return loadIdx(spec, expect);
+    case "cifar100":
+      return withTestFile(
+        await readCifar100(cifar100TrainingFile(spec.path), spec.labels),
+        spec,
+        join(spec.path, "test.bin"),
+        (file) => readCifar100(file, spec.labels),
+        await cifar100ClassNames(spec.path, spec.labels),
+      );
+    case "npz":
+      return loadNpz(spec, expect);
+    case "uploaded": {
+      if (!options.uploads || !spec.sha256) {
+        throw new Error(`dataset.id: ${spec.id} is an uploaded dataset, which only the service's workers can read`);
+      }
+      const root = join(options.uploads, spec.sha256);
+      if (!existsSync(root)) throw new Error(`dataset.id: upload ${spec.sha256} is not unpacked in ${options.uploads}`);
+      const layout = await detectLayout(root);
+      if (spec.format !== undefined && layout.format !== spec.format) {
+        throw new Error(`dataset.id: upload ${spec.sha256} reads as ${layout.format}, not ${spec.format}`);
+      }
+      return loadRaw(uploadedSpec(spec, layout, root), expect, options);
+    }
   }
+}
+
+/**
+ * CIFAR's splits: validation out of the training images, the test split from the test file, or without it out of the
+ * training images after val (so val is unchanged).
+ */
+async function withTestFile(
+  all: RawImages,
+  spec: { path: string; train?: number; val: number; test: number; seed: number },
+  testFile: string,
+  readTest: (file: string) => Promise<RawImages>,
+  classNames: string[],
+): Promise<RawDataset> {
+  const heldOut = existsSync(testFile) ? 0 : spec.test;
+  const { train, val, test } = holdOut(all.labels, spec, heldOut, spec.path);
+  return {
+    train: pick(all, train),
+    val: pick(all, val),
+    test: heldOut > 0 ? pick(all, test) : await readTest(testFile),
+    classNames,
+  };
+}
+
+/** NumPy arrays: validation out of x_train, the test split from x_test (else held out after val). */
+async function loadNpz(spec: NpzDatasetSpec, expect: DatasetExpectation): Promise<RawDataset> {
+  const arrays = await readNpzArrays(spec.path);
+  const trainSet = npzImages(arrays.x_train!, arrays.y_train!, "x_train", "y_train");
+  const classes = idxClasses(trainSet.labels, `${spec.path}: y_train`);
+  const separate =
+    arrays.x_test && arrays.y_test ? npzImages(arrays.x_test, arrays.y_test, "x_test", "y_test") : undefined;
+  const outside = separate ? separate.labels.findIndex((l) => l >= classes) : -1;
+  if (separate && outside >= 0) {
+    throw new Error(`${spec.path}: y_test label ${separate.labels[outside]} is outside y_train's 0..${classes - 1}`);
+  }
+  const heldOut = separate ? 0 : (spec.test ?? 1000);
+  const { train, val, test } = holdOut(trainSet.labels, spec, heldOut, spec.path);
+  const channels = expect.channels ?? (trainSet.channels === 3 ? 3 : 1);
+  let testSet = trainSet;
+  let testIndices = test;
+  if (separate) {
+    const all = Array.from({ length: separate.count }, (_, i) => i);
+    testSet = separate;
+    testIndices =
+      spec.test !== undefined && spec.test < separate.count
+        ? stratifiedPick(all, separate.labels, spec.test, spec.seed, "test").picked
+        : all;
+  }
+  return {
+    train: npzToRaw(trainSet, train, spec.imageSize, channels),
+    val: npzToRaw(trainSet, val, spec.imageSize, channels),
+    test: npzToRaw(testSet, testIndices, spec.imageSize, channels),
+    classNames: Array.from({ length: classes }, (_, i) => String(i)),
+  };
 }
 
 /**
@@ -199,7 +282,17 @@ async function loadIdx(spec: IdxDatasetSpec, expect: DatasetExpectation): Promis
  * Where the files are and what the test split is do not describe the data searched on: fields that are left out of
  * the hash, so moving a dataset or adding the test split keeps the fingerprint (and cached evaluations).
  */
-const UNDESCRIBED = new Set(["path", "trainImages", "trainLabels", "testImages", "testLabels", "testPath", "test"]);
+const UNDESCRIBED = new Set([
+  "path",
+  "trainImages",
+  "trainLabels",
+  "testImages",
+  "testLabels",
+  "testPath",
+  "test",
+  // An upload is described by its digest: the same bytes under another team's id are the same data.
+  "id",
+]);
 
 /** Hash of the dataset's description and of every pixel and label of the train and val splits. */
 function fingerprintOf(spec: DatasetSpec, raw: RawDataset): string {

@@ -72,6 +72,23 @@ function splitCounts(dataset: DatasetSpec): { images: SplitCounts; assumptions: 
         images: { train: null, val: null, test: null },
         assumptions: ["folder: image counts are known only when the worker reads dataset.path; not estimated"],
       };
+    case "cifar100":
+      return {
+        images: { train: dataset.train ?? CIFAR10_TRAIN - dataset.val, val: dataset.val, test: CIFAR10_TEST },
+        assumptions: [`cifar100: ${CIFAR10_TRAIN} training and ${CIFAR10_TEST} test images (the dataset's sizes)`],
+      };
+    case "npz":
+      return dataset.train !== undefined && dataset.test !== undefined
+        ? { images: { train: dataset.train, val: dataset.val, test: dataset.test }, assumptions: [] }
+        : {
+            images: { train: null, val: null, test: null },
+            assumptions: ["npz: image counts are known only when the arrays are read; state dataset.train and test"],
+          };
+    case "uploaded":
+      return {
+        images: { train: null, val: null, test: null },
+        assumptions: ["uploaded: image counts were checked at upload (GET /v1/datasets/:id); not estimated here"],
+      };
   }
 }
 

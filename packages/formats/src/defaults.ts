@@ -131,12 +131,18 @@ export function completeJob(doc: NasSearchInput): NasSearch {
   job.space = deriveSpace(job.space);
   const input = job.space.input;
   const dataset = job.dataset;
-  // The synthetic, folder and idx datasets take the shape the space expects unless they state their own.
+  // The synthetic dataset takes the shape the space expects, the others that resize their images its image size,
+  // unless they state their own.
   if (dataset.kind === "synthetic") {
     dataset.classes ??= input.classes;
     dataset.imageSize ??= input.imageSize;
     dataset.channels ??= input.channels;
-  } else if (dataset.kind === "folder" || dataset.kind === "idx") {
+  } else if (
+    dataset.kind === "folder" ||
+    dataset.kind === "idx" ||
+    dataset.kind === "npz" ||
+    dataset.kind === "uploaded"
+  ) {
     dataset.imageSize ??= input.imageSize;
   }
   job.search.parents ??= Math.max(1, Math.floor(job.search.population / 2));

@@ -273,11 +273,34 @@ export function jobIssues(job: NasSearch): ValidationIssue[] {
         `${dataset.train} plus val ${dataset.val} exceed the ${CIFAR10.images} CIFAR-10 training images`,
       );
     }
+  } else if (dataset.kind === "cifar100") {
+    const classes = dataset.labels === "coarse" ? 20 : 100;
+    for (const [key, want] of [
+      ["classes", classes],
+      ["imageSize", 32],
+      ["channels", 3],
+    ] as const) {
+      if (input[key] !== want) {
+        report(
+          `space.input.${key}`,
+          `must be ${want} for a cifar100 dataset with ${dataset.labels} labels (is ${input[key]})`,
+        );
+      }
+    }
+    if (dataset.train !== undefined && dataset.train + dataset.val > CIFAR10.images) {
+      report(
+        "dataset.train",
+        `${dataset.train} plus val ${dataset.val} exceed the ${CIFAR10.images} CIFAR-100 training images`,
+      );
+    }
+  } else if (dataset.kind === "uploaded") {
+    // What the upload holds (classes, channels) is checked against the space when the service resolves its id.
+    match("dataset.imageSize", dataset.imageSize, "imageSize");
   } else {
     match("dataset.imageSize", dataset.imageSize, "imageSize");
     // IDX images are grayscale: read as one channel, or replicated into three.
-    if (dataset.kind === "idx" && input.channels !== 1 && input.channels !== 3) {
-      report("space.input.channels", `must be 1 or 3 for an idx dataset (is ${input.channels})`);
+    if ((dataset.kind === "idx" || dataset.kind === "npz") && input.channels !== 1 && input.channels !== 3) {
+      report("space.input.channels", `must be 1 or 3 for an ${dataset.kind} dataset (is ${input.channels})`);
     }
   }
   if (job.search.parents > job.search.population) {

@@ -23,8 +23,12 @@ export function parseDatasetRoots(raw: string | undefined): string[] {
 function datasetPaths(dataset: DatasetSpec): { field: string; path: string; relativeTo?: string }[] {
   switch (dataset.kind) {
     case "synthetic":
+    // An upload is read from the worker's own cache of the artifact store, never from a path the job names.
+    case "uploaded":
       return [];
     case "cifar10":
+    case "cifar100":
+    case "npz":
       return [{ field: "path", path: dataset.path }];
     case "folder":
       return [

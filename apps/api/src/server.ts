@@ -1,6 +1,6 @@
 // Runs the API: builds it from the environment's services and listens until SIGINT/SIGTERM.
 import { createDb, migrate, redactUrl } from "@vitnas/db";
-import { LocalArtifactStore } from "@vitnas/worker";
+import { createArtifactStore } from "@vitnas/worker";
 import { buildApp } from "./app";
 import { redisServices } from "./services";
 import { apiSettingsFromEnv } from "./settings";
@@ -18,7 +18,7 @@ const app = await buildApp({
   live: redis.live,
   workers: redis.workers,
   revocations: redis.revocations,
-  artifacts: new LocalArtifactStore(settings.artifactsDir),
+  artifacts: createArtifactStore(settings.artifactStore),
   readiness: { redis: () => redis.ping() },
   logger: {
     level: settings.logLevel,

@@ -1,5 +1,6 @@
 // API settings from the environment, with the defaults a single-machine install needs.
 import { parseDatasetRoots } from "@vitnas/queue";
+import { type ArtifactStoreSettings, artifactSettingsFromEnv } from "@vitnas/worker";
 import { DEFAULT_JOB_LIMITS, type JobLimits } from "./job-limits";
 
 export interface ApiSettings {
@@ -8,6 +9,8 @@ export interface ApiSettings {
   databaseUrl: string;
   redisUrl: string;
   artifactsDir: string;
+  /** The artifact store (ARTIFACTS_URL, docs/deployment.md); the same one as the workers'. */
+  artifactStore: ArtifactStoreSettings;
   /** BullMQ and pub/sub prefix shared with the workers. */
   queuePrefix: string;
   dashboardDir: string | undefined;
@@ -46,6 +49,7 @@ export function apiSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiSet
     databaseUrl: env.DATABASE_URL || "postgresql://postgres@127.0.0.1:5432/vitnas",
     redisUrl: env.REDIS_URL || "redis://127.0.0.1:6379",
     artifactsDir: env.ARTIFACTS_DIR || "./artifacts",
+    artifactStore: artifactSettingsFromEnv(env),
     queuePrefix: env.QUEUE_PREFIX || "vitnas",
     dashboardDir: env.DASHBOARD_DIR || undefined,
     rateLimitPerMinute: integer(env, "RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000),

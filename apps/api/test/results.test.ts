@@ -226,11 +226,20 @@ describe("bundle download", () => {
       await rm(dir, { recursive: true, force: true });
     }
 
-    // A stored file that no longer matches its recorded digest is refused, not served.
+    // The archive is built once, from the files as recorded, and kept in the store: a file changed afterwards does
+    // not reach a download. Built again (the archive removed), a file that no longer matches its recorded digest is
+    // refused, not served, and no archive is left behind.
     await writeFile(h.store.pathOf(searchKey(searchId, "out", "bundles", archId, "README.md")), "tampered");
+    const kept = await get(`/architectures/${archId}/download`);
+    expect(kept.statusCode).toBe(200);
+    expect(kept.rawPayload.equals(res.rawPayload)).toBe(true);
+    const archives = join(h.artifactsDir, "archives");
+    expect(await readdir(archives)).toHaveLength(1);
+    await rm(archives, { recursive: true });
     const corrupt = await get(`/architectures/${archId}/download`);
     expect(corrupt.statusCode).toBe(500);
     expect(corrupt.json().error).toBe("internal_error");
+    expect(await readdir(archives)).toEqual([]);
     expect((await get(`/architectures/${candidates[1]!.id}/download`)).statusCode).toBe(404);
   });
 });

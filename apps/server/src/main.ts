@@ -1,13 +1,13 @@
 // `npm start`: a whole single-machine service in one process. Checks PostgreSQL (creating the database when it is
 // missing) and Redis, applies the migrations, starts the API on PORT (default 3000), then one worker. More workers
-// run on their own with `npm run worker`, against the same DATABASE_URL, REDIS_URL and ARTIFACTS_DIR.
+// run on their own with `npm run worker`, against the same DATABASE_URL, REDIS_URL and ARTIFACTS_DIR (or ARTIFACTS_URL).
 import { apiSettingsFromEnv, buildApp, redisServices } from "@vitnas/api";
 import { createDb, migrate, redactUrl } from "@vitnas/db";
 import {
   checkPostgres,
   checkRedis,
+  createArtifactStore,
   createLogger,
-  LocalArtifactStore,
   settingsFromEnv,
   startWorkerProcess,
   type WorkerProcess,
@@ -55,7 +55,7 @@ async function start(): Promise<void> {
     revocations: redis.revocations,
     datasetRoots: api.datasetRoots,
     jobLimits: api.jobLimits,
-    artifacts: new LocalArtifactStore(api.artifactsDir),
+    artifacts: createArtifactStore(api.artifactStore),
     readiness: { redis: () => redis.ping() },
     loggerInstance: logger.child({ component: "api" }),
     rateLimit: { max: api.rateLimitPerMinute, timeWindowMs: 60_000 },

@@ -1,11 +1,13 @@
 // Where searches keep their files: the work directory a search checkpoints into (the same one on every resume, by
 // any worker) and the outputs it publishes (bundles, pareto.json). Every worker of an install shares one store.
-// The interface speaks of keys ("searches/<id>/out/pareto.json") so an S3-compatible store can implement it by
-// syncing the work directory from and to a bucket; `LocalArtifactStore` is a directory on a shared disk.
+// The interface speaks of keys ("searches/<id>/out/pareto.json"): `LocalArtifactStore` is a directory on a shared
+// disk (the default), `S3ArtifactStore` (s3-artifact-store.ts) a bucket, with the work and output directories synced
+// from and to it (docs/deployment.md, "Artifact store").
 import { createHash, randomUUID } from "node:crypto";
-import { createReadStream, type ReadStream } from "node:fs";
+import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
+import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 
 export interface StoredArtifact {
@@ -23,34 +25,52 @@ export interface ArtifactStore {
   /** Makes the work directory's current checkpoints durable in the store (a no-op when it is the store itself). */
   saveWorkDir(searchId: string): Promise<void>;
   /**
+   * How often a running search's work directory should be saved, so a worker killed outright loses little; absent
+   * when the work directory is the store itself.
+   */
+  readonly saveEveryMs?: number;
+  /**
    * A local directory for the search's outputs, emptied but for the final phase's trained bundles (`trained/`,
    * `baselines/`), which the pipeline checks before reusing them and would otherwise train again.
    */
   outDir(searchId: string): Promise<string>;
   /** Stores every file of the search's output directory and returns them with sizes and digests. */
   publishOutputs(searchId: string): Promise<StoredArtifact[]>;
-  /** Stores bytes under `key`, atomically (readers never see a partial file). */
-  put(key: string, data: string | Uint8Array): Promise<StoredArtifact>;
+  /**
+   * Stores bytes under `key`, atomically (readers never see a partial file). A stream is written as it comes, so a
+   * large artifact never sits whole in memory; a stream that fails leaves nothing under `key`.
+   */
+  put(key: string, data: string | Uint8Array | Readable): Promise<StoredArtifact>;
   /** Size and digest of a stored artifact, or undefined when there is none. */
   stat(key: string): Promise<StoredArtifact | undefined>;
-  /** Reads a stored artifact; rejects with a message naming the key when there is none. */
-  open(key: string): Promise<ReadStream>;
+  /** Reads a stored artifact as a stream; rejects with a message naming the key when there is none. */
+  open(key: string): Promise<Readable>;
 }
 
 /** Output directories that survive from one run of a search to the next (see `outDir`). */
-const KEPT_OUTPUTS = new Set(["trained", "baselines"]);
+export const KEPT_OUTPUTS = new Set(["trained", "baselines"]);
 
 export function searchKey(searchId: string, ...parts: string[]): string {
   return ["searches", searchId, ...parts].join("/");
 }
 
-async function sha256Of(file: string): Promise<string> {
+/** Checks that `key` is a relative "/"-separated path without "." or ".." parts, and returns its parts. */
+export function keyParts(key: string): string[] {
+  const parts = key.split("/");
+  if (key === "" || key.startsWith("/") || parts.some((part) => part === ".." || part === "." || part === "")) {
+    throw new Error(`artifact key "${key}" is not a relative path inside the store`);
+  }
+  return parts;
+}
+
+export async function sha256Of(file: string): Promise<string> {
   const hash = createHash("sha256");
   await pipeline(createReadStream(file), hash);
   return hash.digest("hex");
 }
 
-async function* filesUnder(dir: string): AsyncGenerator<string> {
+/** Every file under `dir` (sorted, depth first), without the temporary files of writes in progress. */
+export async function* filesUnder(dir: string): AsyncGenerator<string> {
   const entries = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === "ENOENT") return [];
     throw err;
@@ -71,10 +91,7 @@ export class LocalArtifactStore implements ArtifactStore {
 
   /** The local path of a key; refuses keys that would leave the store. */
   pathOf(key: string): string {
-    if (key === "" || key.startsWith("/") || key.split("/").some((part) => part === ".." || part === "")) {
-      throw new Error(`artifact key "${key}" is not a relative path inside the store`);
-    }
-    const path = resolve(this.root, ...key.split("/"));
+    const path = resolve(this.root, ...keyParts(key));
     if (!path.startsWith(this.root + sep)) throw new Error(`artifact key "${key}" leaves the store`);
     return path;
   }
@@ -112,12 +129,13 @@ export class LocalArtifactStore implements ArtifactStore {
     return stored;
   }
 
-  async put(key: string, data: string | Uint8Array): Promise<StoredArtifact> {
+  async put(key: string, data: string | Uint8Array | Readable): Promise<StoredArtifact> {
     const path = this.pathOf(key);
     await mkdir(resolve(path, ".."), { recursive: true });
     const temp = `${path}.tmp-${randomUUID()}`;
     try {
-      await writeFile(temp, data, { flush: true });
+      if (typeof data === "string" || data instanceof Uint8Array) await writeFile(temp, data, { flush: true });
+      else await pipeline(data, createWriteStream(temp, { flush: true }));
       await rename(temp, path);
     } catch (err) {
       await rm(temp, { force: true });
@@ -136,7 +154,7 @@ export class LocalArtifactStore implements ArtifactStore {
     }
   }
 
-  async open(key: string): Promise<ReadStream> {
+  async open(key: string): Promise<Readable> {
     const path = this.pathOf(key);
     const info = await stat(path).catch(() => undefined);
     if (!info?.isFile()) throw new Error(`artifact "${key}" not found in ${this.root}`);

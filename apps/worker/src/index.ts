@@ -1,7 +1,9 @@
 // Public API of the worker package: the artifact store and the worker itself. The queue, live events and
 // cancellation that producers such as the API share with it are @vitnas/queue's.
+export * from "./artifact-settings";
 export * from "./artifact-store";
 export { createLogger, type Logger } from "./logger";
+export * from "./s3-artifact-store";
 export type { SearchRecords, SearchToRun } from "./search-records";
 export {
   type SearchWorker,

@@ -249,6 +249,20 @@ export async function processSearchJob(
     );
   }, ctx.cancelPollMs);
 
+  // A store whose work directory is a local copy (a bucket) gets the checkpoints now and then, so a worker killed
+  // outright loses at most that interval besides the checkpoint interval (docs/deployment.md, "Artifact store").
+  let saving: Promise<void> | undefined;
+  const saveWork = () => {
+    saving ??= ctx.store
+      .saveWorkDir(searchId)
+      .catch((err: Error) => log.warn({ err }, "could not save the work directory to the artifact store"))
+      .finally(() => {
+        saving = undefined;
+      });
+    return saving;
+  };
+  const saver = ctx.store.saveEveryMs ? setInterval(saveWork, ctx.store.saveEveryMs) : undefined;
+
   let result: SearchResult | undefined;
   let failure: Error | undefined;
   try {
@@ -275,6 +289,12 @@ export async function processSearchJob(
     failure = err as Error;
   } finally {
     clearInterval(poll);
+    clearInterval(saver);
+    // What a stopped, failed or cancelled search checkpointed is what a resume, on any worker, starts from.
+    if (saver) {
+      await saving;
+      await saveWork();
+    }
     ctx.running.delete(searchId);
     ctx.metrics.searchesRunning.dec({ worker: ctx.worker });
     ctx.metrics.recordThroughput(searchId, undefined);

@@ -1,12 +1,15 @@
 // Worker settings from the environment, with the defaults a single-machine install needs.
 import { hostname } from "node:os";
 import { parseDatasetRoots } from "@vitnas/queue";
+import { type ArtifactStoreSettings, artifactSettingsFromEnv } from "./artifact-settings";
 
 export interface WorkerSettings {
   redisUrl: string;
   databaseUrl: string;
   /** Root of the artifact store shared by every worker (checkpoints, bundles). */
   artifactsDir: string;
+  /** The artifact store (ARTIFACTS_URL, docs/deployment.md); the directory `artifactsDir` when absent. */
+  artifactStore?: ArtifactStoreSettings;
   /** Searches one worker process runs at the same time; each trains in its own child process. */
   concurrency: number;
   /** BullMQ key prefix: lets several installs (or test runs) share one Redis. */
@@ -61,6 +64,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerSet
     redisUrl: env.REDIS_URL || DEFAULT_REDIS_URL,
     databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
     artifactsDir: env.ARTIFACTS_DIR || "./artifacts",
+    artifactStore: artifactSettingsFromEnv(env),
     concurrency: integer(env, "WORKER_CONCURRENCY", 1, 1),
     queuePrefix: env.QUEUE_PREFIX || "vitnas",
     lockDurationMs: integer(env, "WORKER_LOCK_MS", 30_000, 1000),

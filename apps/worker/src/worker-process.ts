@@ -1,7 +1,7 @@
 // A worker wired to its environment: checks Redis and PostgreSQL, opens the database and the artifact store, and
 // starts consuming. Used by `npm run worker` (main.ts) and by `npm start` next to the API.
 import { createDb } from "@vitnas/db";
-import { LocalArtifactStore } from "./artifact-store";
+import { createArtifactStore } from "./artifact-settings";
 import { dbSearchRecords } from "./db-search-records";
 import type { Logger } from "./logger";
 import { type SearchWorker, startSearchWorker } from "./search-worker";
@@ -26,7 +26,7 @@ export async function startWorkerProcess(
     const worker = await startSearchWorker({
       settings,
       records: dbSearchRecords(db),
-      store: new LocalArtifactStore(settings.artifactsDir),
+      store: createArtifactStore(settings.artifactStore ?? { kind: "local", dir: settings.artifactsDir }),
       logger,
       ...modules,
     });

@@ -4,7 +4,7 @@
 import type { Static } from "@sinclair/typebox";
 import type { Db, SearchRecord } from "@vitnas/db";
 import type { FastifyPluginAsync, FastifyReply } from "fastify";
-import { type ArtifactReader, buildBundleArchive } from "../bundle-archive";
+import { type ArtifactReader, bundleArchive } from "../bundle-archive";
 import { ApiError } from "../errors";
 import { BaselineParams, Baselines, fileResponse, ReportQuery } from "../report-schemas";
 import { errorResponses, IdParams } from "../schemas";
@@ -132,14 +132,15 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
     async (request, reply) => {
       const search = await teamSearch(request.params.id, request.identity!.team.id);
       const { baseline, files } = await baselineBundle(db, search.id, request.params.name);
-      const archive = await buildBundleArchive(artifacts, baseline.bundle.split("/").at(-1)!, files);
+      const archive = await bundleArchive(artifacts, baseline.bundle.split("/").at(-1)!, files);
       return reply
         .header("content-type", "application/gzip")
         .header("content-disposition", `attachment; filename="${archive.fileName}"`)
+        .header("content-length", archive.size)
         .header("x-arch-id", baseline.id)
         .header("x-content-sha256", archive.sha256)
         .header("digest", `sha-256=${Buffer.from(archive.sha256, "hex").toString("base64")}`)
-        .send(archive.bytes);
+        .send(await artifacts.open(archive.key));
     },
   );
 };

@@ -5,7 +5,7 @@ import type { Static } from "@sinclair/typebox";
 import { Type as T } from "@sinclair/typebox";
 import type { ArtifactRecord, Db } from "@vitnas/db";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
-import { type ArtifactReader, buildBundleArchive } from "../bundle-archive";
+import { type ArtifactReader, bundleArchive } from "../bundle-archive";
 import { convertBundle, type ModelFormat, UnconvertibleBundleError } from "../bundle-export";
 import { ApiError } from "../errors";
 import {
@@ -211,19 +211,28 @@ export const resultRoutes: FastifyPluginAsync<ResultRoutesOptions> = async (app,
         );
       }
       const format = request.query.format ?? "bundle";
-      const archive =
-        format === "bundle"
-          ? await buildBundleArchive(artifacts, archId, files)
-          : await converted(archId, files, format, weights === "trained");
-      const fileName =
-        weights === "trained" ? archive.fileName.replace(/\.tar\.gz$/, ".trained.tar.gz") : archive.fileName;
+      // A bundle is streamed from the store (bundle-archive.ts): it never sits whole in the API's memory.
+      const archive = format === "bundle" ? await bundleArchive(artifacts, archId, files) : undefined;
+      const sent = archive
+        ? {
+            ...archive,
+            fileName:
+              weights === "trained" ? archive.fileName.replace(/\.tar\.gz$/, ".trained.tar.gz") : archive.fileName,
+            body: await artifacts.open(archive.key),
+          }
+        : await converted(archId, files, format as ModelFormat, weights === "trained").then((model) => ({
+            ...model,
+            size: model.bytes.length,
+            body: model.bytes,
+          }));
       return reply
-        .header("content-type", format === "bundle" ? "application/gzip" : "application/octet-stream")
-        .header("content-disposition", `attachment; filename="${fileName}"`)
+        .header("content-type", archive ? "application/gzip" : "application/octet-stream")
+        .header("content-disposition", `attachment; filename="${sent.fileName}"`)
+        .header("content-length", sent.size)
         .header("x-weights", weights)
-        .header("x-content-sha256", archive.sha256)
-        .header("digest", `sha-256=${Buffer.from(archive.sha256, "hex").toString("base64")}`)
-        .send(archive.bytes);
+        .header("x-content-sha256", sent.sha256)
+        .header("digest", `sha-256=${Buffer.from(sent.sha256, "hex").toString("base64")}`)
+        .send(sent.body);
     },
   );
 };

@@ -3,6 +3,7 @@
 // search's whole set at once; a resumed or retried search writing it again replaces it, never adding a row.
 import type { VitArch } from "@vitnas/formats";
 import type pg from "pg";
+import { inTransaction } from "./transaction";
 
 /** What the pipeline reports per baseline (`id` is its architecture's canonical hash), with its document. */
 export interface BaselineInput {
@@ -30,9 +31,7 @@ export function baselinesRepository(pool: pg.Pool) {
     async replace(searchId: string, baselines: readonly BaselineInput[]): Promise<void> {
       // The last report of a name wins (ON CONFLICT cannot touch a row twice in one statement).
       const rows = [...new Map(baselines.map((b) => [b.name, b])).values()];
-      const client = await pool.connect();
-      try {
-        await client.query("BEGIN");
+      await inTransaction(pool, async (client) => {
         await client.query("DELETE FROM baselines WHERE search_id = $1 AND name <> ALL($2::text[])", [
           searchId,
           rows.map((b) => b.name),
@@ -62,13 +61,7 @@ export function baselinesRepository(pool: pg.Pool) {
             ],
           );
         }
-        await client.query("COMMIT");
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
+      });
     },
 
     /** The search's baselines by increasing MACs (then name), as a chart reads them. */

@@ -2,6 +2,7 @@
 // one row per (search, architecture). The worker writes a finished search's whole set at once; a resumed or retried
 // search writing it again replaces it, never adding a row.
 import type pg from "pg";
+import { inTransaction } from "./transaction";
 
 /** What the pipeline reports per trained architecture (`id` is its canonical hash). */
 export interface FinalTrainingInput {
@@ -25,9 +26,7 @@ export function finalTrainingsRepository(pool: pg.Pool) {
     async replace(searchId: string, trainings: readonly FinalTrainingInput[]): Promise<void> {
       // The last report of an architecture wins (ON CONFLICT cannot touch a row twice in one statement).
       const rows = [...new Map(trainings.map((t) => [t.id, t])).values()];
-      const client = await pool.connect();
-      try {
-        await client.query("BEGIN");
+      await inTransaction(pool, async (client) => {
         await client.query("DELETE FROM final_trainings WHERE search_id = $1 AND arch_hash <> ALL($2::text[])", [
           searchId,
           rows.map((t) => t.id),
@@ -49,13 +48,7 @@ export function finalTrainingsRepository(pool: pg.Pool) {
             ],
           );
         }
-        await client.query("COMMIT");
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
+      });
     },
 
     /** The search's trained architectures, most accurate on the test split first. */

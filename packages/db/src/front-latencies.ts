@@ -2,6 +2,7 @@
 // CPU (docs/export.md, "Latency"), one row per (search, architecture). The worker writes a finished search's set at
 // once; a resumed or retried search writing it again replaces it (its front measured again), never adding a row.
 import type pg from "pg";
+import { inTransaction } from "./transaction";
 
 /** What the pipeline measured of one front architecture (`id` is its canonical hash). */
 export interface FrontLatencyInput {
@@ -26,9 +27,7 @@ export function frontLatenciesRepository(pool: pg.Pool) {
     async replace(searchId: string, latencies: readonly FrontLatencyInput[]): Promise<void> {
       // The last report of an architecture wins (ON CONFLICT cannot touch a row twice in one statement).
       const rows = [...new Map(latencies.map((l) => [l.id, l])).values()];
-      const client = await pool.connect();
-      try {
-        await client.query("BEGIN");
+      await inTransaction(pool, async (client) => {
         await client.query("DELETE FROM front_latencies WHERE search_id = $1 AND arch_hash <> ALL($2::text[])", [
           searchId,
           rows.map((l) => l.id),
@@ -51,13 +50,7 @@ export function frontLatenciesRepository(pool: pg.Pool) {
             ],
           );
         }
-        await client.query("COMMIT");
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
+      });
     },
 
     /** The search's measured architectures, fastest first. */

@@ -1,6 +1,7 @@
 // The Pareto front after each generation, as reported by the search, with its hypervolume.
 import type pg from "pg";
 import type { CandidatePoint } from "./candidates";
+import { inTransaction } from "./transaction";
 
 export interface FrontRecord {
   generation: number;
@@ -37,9 +38,7 @@ export function frontsRepository(pool: pg.Pool) {
       hypervolume?: number | null,
     ): Promise<void> {
       const ids = [...new Set(members.map((m) => (typeof m === "string" ? m : m.id)))];
-      const client = await pool.connect();
-      try {
-        await client.query("BEGIN");
+      await inTransaction(pool, async (client) => {
         await client.query(
           `INSERT INTO front_generations (search_id, generation, hypervolume) VALUES ($1, $2, $3)
            ON CONFLICT (search_id, generation) DO UPDATE SET hypervolume = EXCLUDED.hypervolume, created_at = now()`,
@@ -53,13 +52,7 @@ export function frontsRepository(pool: pg.Pool) {
           `INSERT INTO front_members (search_id, generation, arch_hash) SELECT $1, $2, unnest($3::text[])`,
           [searchId, generation, ids],
         );
-        await client.query("COMMIT");
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
+      });
     },
 
     /** Every recorded generation's front, oldest first. */

@@ -3,7 +3,7 @@
 # database migrations (`npm run migrate`). Build from the repository root:
 #   docker build -f docker/api.Dockerfile -t vitnas/api .
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS base
 # The npm the lock file is written with, so `npm ci` reads it exactly as in development.
@@ -25,6 +25,7 @@ COPY packages/search/package.json packages/search/
 COPY packages/pipeline/package.json packages/pipeline/
 COPY packages/export/package.json packages/export/
 COPY packages/db/package.json packages/db/
+COPY packages/queue/package.json packages/queue/
 COPY apps/api/package.json apps/api/
 COPY apps/worker/package.json apps/worker/
 COPY apps/cli/package.json apps/cli/

@@ -4,7 +4,7 @@
 # XNNPACK), which needs no native build and runs on any x86-64 or arm64 host. Build from the repository root:
 #   docker build -f docker/worker-cpu.Dockerfile -t vitnas/worker-cpu .
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS base
 # The npm the lock file is written with, so `npm ci` reads it exactly as in development.
@@ -26,6 +26,7 @@ COPY packages/search/package.json packages/search/
 COPY packages/pipeline/package.json packages/pipeline/
 COPY packages/export/package.json packages/export/
 COPY packages/db/package.json packages/db/
+COPY packages/queue/package.json packages/queue/
 COPY apps/api/package.json apps/api/
 COPY apps/worker/package.json apps/worker/
 COPY apps/cli/package.json apps/cli/

@@ -5,10 +5,10 @@
 # Build from the repository root:
 #   docker build -f docker/worker-gpu.Dockerfile -t vitnas/worker-gpu .
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 ARG CUDA_IMAGE=nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04
 
-# Node 20 comes from the official image: its binary needs glibc 2.28, and Ubuntu 20.04 has 2.31.
+# Node 24 comes from the official image: its binary needs glibc 2.28, and Ubuntu 20.04 has 2.31.
 FROM ${NODE_IMAGE} AS node
 
 FROM ${CUDA_IMAGE} AS base
@@ -42,6 +42,7 @@ COPY packages/search/package.json packages/search/
 COPY packages/pipeline/package.json packages/pipeline/
 COPY packages/export/package.json packages/export/
 COPY packages/db/package.json packages/db/
+COPY packages/queue/package.json packages/queue/
 COPY apps/api/package.json apps/api/
 COPY apps/worker/package.json apps/worker/
 COPY apps/cli/package.json apps/cli/

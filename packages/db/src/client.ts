@@ -7,6 +7,7 @@ import { artifactsRepository } from "./artifacts";
 import { auditRepository } from "./audit";
 import { baselinesRepository } from "./baselines";
 import { candidatesRepository } from "./candidates";
+import { datasetsRepository } from "./datasets";
 import { retryReadsOnConnectionLoss } from "./connection-loss";
 import { finalTrainingsRepository } from "./final-trainings";
 import { frontLatenciesRepository } from "./front-latencies";
@@ -56,6 +57,7 @@ export function createDb(databaseUrl: string, options: DbOptions = {}) {
     audit: auditRepository(prisma),
     /** Resolves when the database answers a trivial query. */
     async ping(): Promise<void> {
+    datasets: datasetsRepository(pool),
       await pool.query("SELECT 1");
     },
     async close(): Promise<void> {

@@ -6,6 +6,7 @@ export type { BaselineInput, BaselineRecord } from "./baselines";
 export * from "./candidates";
 export { createDb, type Db, type DbOptions } from "./client";
 export { isConnectionError, isReadOnlyStatement } from "./connection-loss";
+export type { DatasetInput, DatasetRecord } from "./datasets";
 export { InvalidCursorError, isUuid } from "./cursor";
 export type { FinalTrainingInput, FinalTrainingRecord } from "./final-trainings";
 export type { FrontLatencyInput, FrontLatencyRecord } from "./front-latencies";

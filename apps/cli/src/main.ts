@@ -1,10 +1,6 @@
 // The `nas` command: one sub-command per file under commands/, each exporting `register(program, setExit)`.
 import { Command, CommanderError } from "commander";
-
-export type SetExit = (code: number) => void;
-export interface CommandModule {
-  register(program: Command, setExit: SetExit): void;
-}
+import type { CommandModule, SetExit } from "./command";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("nas")

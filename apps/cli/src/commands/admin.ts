@@ -1,7 +1,7 @@
 // `nas admin`: operator commands run against the database directly (no API, no key needed): migrations, teams and
 // API keys. The database is DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/vitnas) or --database-url.
 import type { Command } from "commander";
-import type { SetExit } from "../main";
+import type { SetExit } from "../command";
 
 const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/vitnas";
 /** The database or the request failed (as opposed to 2, bad input). */

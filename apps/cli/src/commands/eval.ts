@@ -3,8 +3,8 @@
 // which neither training nor the search ever saw. Prints {"accuracy": <number>}.
 import { formatIssues, type NasSearchInput, spaceOfArch, validateJob } from "@vitnas/formats";
 import type { Command } from "commander";
+import type { SetExit } from "../command";
 import { jobAround } from "../dataset-document";
-import type { SetExit } from "../main";
 import { backendProblem, datasetProblem } from "./search";
 import { BAD_INPUT, readJsonDocument } from "./validate";
 

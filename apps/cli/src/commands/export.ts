@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { canonicalArchJson, formatIssues, validateArch } from "@vitnas/formats";
 import type { Command } from "commander";
-import type { SetExit } from "../main";
+import type { SetExit } from "../command";
 import { BAD_INPUT, readJsonDocument } from "./validate";
 
 const FORMATS = ["onnx", "safetensors", "tfjs-weights"] as const;

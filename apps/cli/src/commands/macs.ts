@@ -1,7 +1,7 @@
 // `nas macs <arch.json>`: the exact MACs and parameters of a vit-arch/v1 architecture, as one JSON line.
 import { countArch, formatIssues, validateArch } from "@vitnas/formats";
 import type { Command } from "commander";
-import type { SetExit } from "../main";
+import type { SetExit } from "../command";
 import { BAD_INPUT, readJsonDocument } from "./validate";
 
 export function register(program: Command, setExit: SetExit): void {

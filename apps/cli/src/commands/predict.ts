@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import type { Tensor2D } from "@tensorflow/tfjs";
 import type { Command } from "commander";
-import type { SetExit } from "../main";
+import type { SetExit } from "../command";
 import type { OnnxLatency } from "./onnx-run";
 import { backendProblem } from "./search";
 import { BAD_INPUT } from "./validate";

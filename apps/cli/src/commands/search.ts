@@ -7,8 +7,8 @@ import { join, resolve } from "node:path";
 import { type DatasetSpec, formatIssues, type NasSearch, validateJob } from "@vitnas/formats";
 import type { CandidateRecord, FinalResult, FrontPoint, ProgressEvent, SearchResult } from "@vitnas/pipeline";
 import type { Command } from "commander";
+import type { SetExit } from "../command";
 import { ABORTED, interruptible } from "../interrupt";
-import type { SetExit } from "../main";
 import { BAD_INPUT, readJsonDocument } from "./validate";
 
 const BACKENDS = ["tensorflow", "wasm", "cpu"];

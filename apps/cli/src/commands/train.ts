@@ -15,9 +15,9 @@ import {
 } from "@vitnas/formats";
 import type { TrainAloneResult, TrainProgress } from "@vitnas/pipeline";
 import type { Command } from "commander";
+import type { SetExit } from "../command";
 import { jobAround } from "../dataset-document";
 import { ABORTED, interruptible } from "../interrupt";
-import type { SetExit } from "../main";
 import { backendProblem, datasetProblem } from "./search";
 import { BAD_INPUT, readJsonDocument } from "./validate";
 

@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { formatIssues, validateDocument } from "@vitnas/formats";
 import type { Command } from "commander";
-import type { SetExit } from "../main";
+import type { SetExit } from "../command";
 
 /** Exit status for a bad input document (unreadable, not JSON, invalid). */
 export const BAD_INPUT = 2;

@@ -11,7 +11,8 @@
 //   super-network, seeds FIDELITY_SEEDS, both under one MACs limit: hypervolume and best accuracy, mean and spread.
 // Every trained piece is cached under FIDELITY_WORK (.tmp/fidelity), keyed by what made it, so a rerun resumes.
 // Sizes: FIDELITY_TRAIN / _VAL / _TEST images, FIDELITY_EPOCHS (super-networks and stand-alone), FIDELITY_ARCHS,
-// FIDELITY_POPULATION / _GENERATIONS, FIDELITY_SEEDS ("1,2,3"), FIDELITY_MACS_LIMIT, FIDELITY_DATA.
+// FIDELITY_POPULATION / _GENERATIONS, FIDELITY_SEEDS ("1,2,3"), FIDELITY_MACS_LIMIT, FIDELITY_DATA; FIDELITY_ONLY=supernets
+// trains the super-networks alone (a second process can prepare them meanwhile).
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -63,6 +64,11 @@ export interface FidelityConfig {
   /** The MACs limit both searches run under (default: the median MACs of uniform draws of the space). */
   macsLimit?: number;
   work: string;
+  /**
+   * "supernets": only train the three super-networks into the work directory and stop, so that a second process
+   * can prepare them while another trains the architectures alone (the pieces are the same either way).
+   */
+  only?: "supernets";
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
 }
@@ -122,6 +128,7 @@ export async function configFromEnv(env = process.env): Promise<FidelityConfig &
     generations: num("FIDELITY_GENERATIONS", 2),
     seeds: (env.FIDELITY_SEEDS ?? "1,2,3").split(",").map(Number),
     ...(env.FIDELITY_MACS_LIMIT ? { macsLimit: Number(env.FIDELITY_MACS_LIMIT) } : {}),
+    ...(env.FIDELITY_ONLY === "supernets" ? { only: "supernets" as const } : {}),
     work: resolve(env.FIDELITY_WORK ?? join(root, ".tmp", "fidelity")),
   };
 }
@@ -154,6 +161,27 @@ export async function fidelity(config: FidelityConfig): Promise<BenchSection[]> 
   const backend = (await initBackend({ log: null })).name;
   const data = await loadDataset(base.dataset, base.space.input);
   const val = { ...data.val, fingerprint: data.fingerprint };
+  const supernetOf = async (setting: (typeof SETTINGS)[number]) => {
+    const job = checked({ ...config.job, supernet: { ...config.job.supernet, ...setting.supernet } } as NasSearchInput);
+    const fields = { space: job.space, dataset: job.dataset, supernet: job.supernet, seed: job.seed };
+    const dir = join(config.work, "supernets", key(fields));
+    const clock = new ProgressClock((e) => {
+      if (e.message) log(`${setting.name}: ${e.message}`);
+    });
+    const { trainer, checkpoint } = await trainSupernet(job, data.train, join(dir, "supernet"), clock, { backend });
+    log(`${setting.name}: super-network trained (${checkpoint}, ${elapsed()})`);
+    return { job, dir, trainer, checkpoint };
+  };
+  if (config.only === "supernets") {
+    const figures: BenchSection["figures"] = {};
+    for (const setting of SETTINGS) {
+      const { trainer, checkpoint } = await supernetOf(setting);
+      trainer.supernet.dispose();
+      trainer.dispose();
+      figures[setting.name] = checkpoint;
+    }
+    return [{ name: "fidelity: super-networks trained", figures }];
+  }
   const archs = stratifiedByChoices(base.space, { count: config.archs, seed: base.seed + 2000 });
 
   // Stand-alone training of every drawn architecture: the product's recipe, the super-network's epochs.
@@ -189,17 +217,7 @@ export async function fidelity(config: FidelityConfig): Promise<BenchSection[]> 
   const sections: BenchSection[] = [];
   let searchSupernet: { supernet: Supernet; checkpoint: string; dir: string } | undefined;
   for (const [s, setting] of SETTINGS.entries()) {
-    const job = checked({ ...config.job, supernet: { ...config.job.supernet, ...setting.supernet } } as NasSearchInput);
-    const dir = join(
-      config.work,
-      "supernets",
-      key({ space: job.space, dataset: job.dataset, supernet: job.supernet, seed: job.seed }),
-    );
-    const clock = new ProgressClock((e) => {
-      if (e.message) log(`${setting.name}: ${e.message}`);
-    });
-    const { trainer, checkpoint } = await trainSupernet(job, data.train, join(dir, "supernet"), clock, { backend });
-    log(`${setting.name}: super-network trained (${checkpoint}, ${elapsed()})`);
+    const { job, dir, trainer, checkpoint } = await supernetOf(setting);
     const cache = await FileEvaluationCache.open(join(dir, "evaluations"));
     const evaluator = new Evaluator(trainer.supernet, data.val);
     const inherited: number[] = [];

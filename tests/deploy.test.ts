@@ -260,7 +260,8 @@ function sourceText(dirs: string[]): string {
 }
 
 // Read by the runtimes underneath (Node, libtensorflow, CUDA, npm), not by the product's code.
-const runtimeVariables = /^(NODE_ENV|NODE_OPTIONS|TF_\w+|CUDA_\w+|NVIDIA_\w+|NPM_CONFIG_\w+|DEBIAN_FRONTEND)$/;
+// AWS_*: the credentials the AWS SDK reads for the S3 artifact store.
+const runtimeVariables = /^(NODE_ENV|NODE_OPTIONS|TF_\w+|CUDA_\w+|NVIDIA_\w+|NPM_CONFIG_\w+|DEBIAN_FRONTEND|AWS_\w+)$/;
 
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -529,31 +530,56 @@ describe("images", () => {
 });
 
 describe("docker-compose.yml", () => {
-  it("has the database, the queue, the migrations, the API and the workers, the GPU one behind the gpu profile", () => {
+  it("has the database, the queue, the artifact store, the migrations, the API and the workers, the GPU one behind the gpu profile", () => {
     expect(Object.keys(compose.services).sort()).toEqual([
       "api",
       "migrate",
+      "minio",
+      "minio-bucket",
       "postgres",
       "redis",
       "worker",
       "worker-gpu",
     ]);
     expect(service("worker-gpu").profiles).toEqual(["gpu"]);
-    for (const name of ["postgres", "redis", "migrate", "api", "worker"]) {
+    for (const name of ["postgres", "redis", "minio", "minio-bucket", "migrate", "api", "worker"]) {
       expect(service(name).profiles, `${name} starts with a plain docker compose up`).toBeUndefined();
     }
   });
 
-  it("comes up in order: Postgres and Redis healthy, then migrations done, then the API and the workers", () => {
+  it("comes up in order: Postgres, Redis and MinIO's bucket ready, then migrations done, then the API and the workers", () => {
     expect(service("migrate").depends_on).toEqual({ postgres: { condition: "service_healthy" } });
     expect(service("migrate").restart).toBe("no");
+    expect(service("minio-bucket").depends_on).toEqual({ minio: { condition: "service_healthy" } });
+    expect(service("minio-bucket").restart).toBe("no");
     for (const name of appServices) {
       expect(service(name).depends_on, name).toEqual({
         postgres: { condition: "service_healthy" },
         redis: { condition: "service_healthy" },
+        "minio-bucket": { condition: "service_completed_successfully" },
         migrate: { condition: "service_completed_successfully" },
       });
     }
+  });
+
+  it("keeps artifacts in MinIO's bucket, the one the one-shot makes, with the same settings for the API and every worker", () => {
+    const settings = appServices.map((name) => {
+      const { ARTIFACTS_URL, ARTIFACTS_S3_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY } = environmentOf(name);
+      return { ARTIFACTS_URL, ARTIFACTS_S3_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY };
+    });
+    for (const s of settings) expect(s).toEqual(settings[0]);
+    // Compose's defaults (`${ARTIFACTS_URL-...}`: set to nothing, it selects the ARTIFACTS_DIR volume instead).
+    const bucket = /^s3:\/\/([^/]+)/.exec(String(settings[0]!.ARTIFACTS_URL))?.[1];
+    expect(bucket, "ARTIFACTS_URL names a bucket").toBeDefined();
+    expect(JSON.stringify(service("minio-bucket").command)).toContain(`mc mb --ignore-existing store/${bucket}`);
+    expect(new URL(String(settings[0]!.ARTIFACTS_S3_ENDPOINT)).hostname).toBe("minio");
+    const minio = environmentOf("minio");
+    expect(settings[0]!.AWS_ACCESS_KEY_ID).toBe(minio.MINIO_ROOT_USER);
+    expect(settings[0]!.AWS_SECRET_ACCESS_KEY).toBe(minio.MINIO_ROOT_PASSWORD);
+    expect(
+      service("minio").volumes?.some((v) => /^\w+:\/data$/.test(v)),
+      "the bucket lives on a volume",
+    ).toBe(true);
   });
 
   it("has a health check for every service something waits on or that runs for good", () => {
@@ -666,7 +692,8 @@ describe("docker-compose.yml", () => {
   it("sets only variables that the service's code, or a runtime under it, reads", () => {
     const readers: Record<string, string[]> = {
       migrate: ["packages/db"],
-      api: ["apps/api/src", "packages"],
+      // The API opens the artifact store through the worker package's settings (ARTIFACTS_*).
+      api: ["apps/api/src", "apps/worker/src", "packages"],
       worker: ["apps/worker/src", "packages"],
       "worker-gpu": ["apps/worker/src", "packages"],
     };

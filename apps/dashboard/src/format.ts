@@ -14,6 +14,14 @@ export function formatCount(n: number): string {
   return formatMacs(n).replace(" ", "");
 }
 
+/** A measured latency: median and p90 in ms, with the threads it ran on. */
+export function formatLatency(medianMs: number, p90Ms: number | undefined, threads: number | undefined): string {
+  const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+  const p90 = p90Ms === undefined ? "" : `, p90 ${ms(p90Ms)}`;
+  const on = threads === undefined ? "" : ` (${threads} ${threads === 1 ? "thread" : "threads"})`;
+  return `${ms(medianMs)} ms${p90}${on}`;
+}
+
 export function formatAccuracy(accuracy: number): string {
   return `${(accuracy * 100).toFixed(2)}%`;
 }

@@ -48,6 +48,10 @@ export interface Point {
   testAccuracy?: number;
   finalEpochs?: number;
   finalMode?: string;
+  /** Batch-1 latency in ONNX Runtime on the worker's CPU (median, p90, threads), when the search measured it. */
+  latencyMs?: number;
+  latencyP90Ms?: number;
+  latencyThreads?: number;
 }
 
 export interface Scatter {
@@ -73,7 +77,7 @@ export interface MetricSample {
 export interface ArchitectureDetail {
   id: string;
   arch: VitArch;
-  metrics: Point & { onFront?: boolean; finalValAccuracy?: number };
+  metrics: Point & { onFront?: boolean; finalValAccuracy?: number; latencyRuns?: number; latencyCpu?: string };
 }
 
 export interface Me {
@@ -157,6 +161,9 @@ export function readPoint(raw: unknown): Point {
     testAccuracy: num(p.testAccuracy) ?? num(metrics.testAccuracy),
     finalEpochs: num(p.finalEpochs) ?? num(metrics.finalEpochs),
     finalMode: str(p.finalMode) ?? str(metrics.finalMode),
+    latencyMs: num(p.latencyMs) ?? num(metrics.latencyMs),
+    latencyP90Ms: num(p.latencyP90Ms) ?? num(metrics.latencyP90Ms),
+    latencyThreads: num(p.latencyThreads) ?? num(metrics.latencyThreads),
   };
 }
 
@@ -202,6 +209,8 @@ export function readArchitecture(raw: unknown, id: string): ArchitectureDetail {
     ...readPoint({ id, ...given }),
     onFront: typeof given.onFront === "boolean" ? given.onFront : undefined,
     finalValAccuracy: num(given.finalValAccuracy),
+    latencyRuns: num(given.latencyRuns),
+    latencyCpu: str(given.latencyCpu),
   };
   return { id, arch: a.arch as VitArch, metrics };
 }

@@ -1,7 +1,7 @@
 // An architecture's figures: the search's accuracy (weights inherited from the super-network, validation split) and,
 // when the final phase trained it alone, its test accuracy beside it with how it was trained.
 import type { ArchitectureDetail } from "../api/types";
-import { formatAccuracy, formatCount, formatMacs } from "../format";
+import { formatAccuracy, formatCount, formatLatency, formatMacs } from "../format";
 
 /** How the final phase trained a model, in words. */
 export function trainedHow(mode: string | undefined, epochs: number | undefined): string {
@@ -41,6 +41,15 @@ export function ArchitectureMetrics({ metrics }: { metrics: ArchitectureDetail["
         <dt>MACs</dt>
         <dd>{formatMacs(metrics.macs)}</dd>
       </div>
+      {metrics.latencyMs !== undefined && (
+        <div>
+          <dt>Latency, ONNX Runtime (CPU, batch 1)</dt>
+          <dd data-testid="latency" title={metrics.latencyCpu}>
+            {formatLatency(metrics.latencyMs, metrics.latencyP90Ms, metrics.latencyThreads)}
+            {metrics.latencyRuns !== undefined && <span className="muted"> over {metrics.latencyRuns} runs</span>}
+          </dd>
+        </div>
+      )}
       <div>
         <dt>Parameters</dt>
         <dd>{metrics.params === undefined ? "—" : formatCount(metrics.params)}</dd>

@@ -32,7 +32,7 @@ import { BudgetPicker } from "../components/budget-picker";
 import { ChoiceImportanceTable } from "../components/choice-importance";
 import { SearchReport } from "../components/search-report";
 import { ProgressBar, ProgressLine, StatusBadge } from "../components/status";
-import { formatAccuracy, formatCount, formatDuration, formatMacs, formatWhen } from "../format";
+import { formatAccuracy, formatCount, formatDuration, formatLatency, formatMacs, formatWhen } from "../format";
 import { useResource } from "../use-resource";
 
 const SCATTER_POINTS = 20_000;
@@ -383,6 +383,8 @@ function FrontTable({ searchId, points }: { searchId: string; points: Point[] })
   const sorted = useMemo(() => [...points].sort((a, b) => a.macs - b.macs), [points]);
   // The column appears once the final phase has trained any of them.
   const trained = points.some((p) => p.testAccuracy !== undefined);
+  // Beside MACs once the search measured any (its job's search.latency).
+  const measured = points.some((p) => p.latencyMs !== undefined);
   const toggle = (archId: string) =>
     setChosen((c) => (c.includes(archId) ? c.filter((x) => x !== archId) : [...c.slice(-1), archId]));
   return (
@@ -396,6 +398,7 @@ function FrontTable({ searchId, points }: { searchId: string; points: Point[] })
               <th scope="col">{trained ? "Accuracy, inherited weights" : "Accuracy"}</th>
               {trained && <th scope="col">Test accuracy, trained alone</th>}
               <th scope="col">MACs</th>
+              {measured && <th scope="col">Latency, ONNX Runtime (CPU, batch 1)</th>}
               <th scope="col">Parameters</th>
             </tr>
           </thead>
@@ -429,6 +432,11 @@ function FrontTable({ searchId, points }: { searchId: string; points: Point[] })
                   </td>
                 )}
                 <td>{formatMacs(p.macs)}</td>
+                {measured && (
+                  <td data-testid="front-latency">
+                    {p.latencyMs === undefined ? "—" : formatLatency(p.latencyMs, p.latencyP90Ms, p.latencyThreads)}
+                  </td>
+                )}
                 <td>{p.params === undefined ? "—" : formatCount(p.params)}</td>
               </tr>
             ))}

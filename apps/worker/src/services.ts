@@ -1,13 +1,10 @@
 // Start-up checks of the services a worker (and `npm start`) needs, each failing with a message that says which
 // service, where, and how to fix it, instead of a driver's stack trace minutes later.
+import { redactUrl } from "@vitnas/db";
 import { Redis } from "ioredis";
 import pg from "pg";
 
 const TIMEOUT_MS = 5000;
-
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
-}
 
 function reason(err: unknown): string {
   if (err instanceof AggregateError && err.errors.length > 0) return reason(err.errors[0]);

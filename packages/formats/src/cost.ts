@@ -116,7 +116,9 @@ export function estimateJob(job: NasSearch): JobEstimate {
         ? 0
         : times(
             job.final.top,
-            job.final.trainOnVal ? plus(images.train, images.val) : images.train,
+            job.final.trainOnVal
+              ? plus(job.final.train ?? images.train, images.val)
+              : (job.final.train ?? images.train),
             job.final.epochs,
             candidateMacs,
             3,

@@ -648,6 +648,14 @@ export const FinalConfig = T.Object(
         description: "train on the training and validation images (the test split measures the result)",
       }),
     ),
+    train: T.Optional(
+      Int({
+        maximum: 10_000_000,
+        description:
+          "training images for the final phase and the baselines (default: the search's dataset.train): search on " +
+          "a subset, train the winners on more; for dataset kinds that take a train count",
+      }),
+    ),
   },
   { ...closed, default: {} },
 );

@@ -315,11 +315,20 @@ export function jobIssues(job: NasSearch): ValidationIssue[] {
         "[0.975, 1] x this maximum",
     );
   }
+  if (job.search.latency.maxMs !== undefined && !job.search.latency.measure) {
+    report("search.latency.maxMs", "needs search.latency.measure: true (the constraint is on measured latency)");
+  }
+  if (job.supernet.from !== undefined && job.supernet.reuse === "auto") {
+    report("supernet.reuse", 'cannot be "auto" with supernet.from, which names the super-network to search on');
+  }
   if (job.supernet.archsPerStep > job.supernet.batchSize) {
     report(
       "supernet.archsPerStep",
       `must be <= batchSize (${job.supernet.batchSize}): each sub-network trains on its own part of the batch`,
     );
+  }
+  if (job.final.train !== undefined && job.dataset.kind === "folder") {
+    report("final.train", "a folder dataset takes no training-image count (its val is a fraction); leave it out");
   }
   for (const [i, arch] of job.baselines.archs.entries()) {
     const at = `baselines.archs[${i}]`;
@@ -328,9 +337,6 @@ export function jobIssues(job: NasSearch): ValidationIssue[] {
       if (arch.input[key] !== input[key])
         report(`${at}.input.${key}`, `must be ${input[key]}, the space's (is ${arch.input[key]})`);
     }
-  if (job.search.latency.maxMs !== undefined && !job.search.latency.measure) {
-    report("search.latency.maxMs", "needs search.latency.measure: true (the constraint is on measured latency)");
-  }
     // Fine-tuning starts from inherited weights, which only an architecture of the space has.
     const outside = job.final.mode === "finetune" ? outsideSpace(job.space, arch) : undefined;
     if (outside) {

@@ -290,6 +290,8 @@ export interface FinalSpec {
   learningRate: number;
   /** Train on training + validation images; the test split measures the result either way. */
   trainOnVal: boolean;
+  /** Training images for the final phase and the baselines (absent: the search's `dataset.train`). */
+  train?: number;
 }
 
 /** One problem found by validation: a JSON path like `stages[1].widths[0]` and the reason. */

@@ -119,4 +119,16 @@ describe("baselines in a job", () => {
   it("refuses an unknown built-in pick", () => {
     expect(job({ builtin: ["huge"] }).ok).toBe(false);
   });
+
+  it("takes final.train for a dataset with a training-image count, and names it for a folder dataset", () => {
+    expect(job({ builtin: ["smallest"] }, { top: 1, train: 500 }).ok).toBe(true);
+    const doc = fixture("tiny-job");
+    Object.assign(doc, {
+      dataset: { kind: "folder", path: "/data/flowers" },
+      final: { top: 1, train: 500 },
+    });
+    const r = validateJob(doc);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(formatIssues(r.errors)).toMatch(/final\.train.*folder/);
+  });
 });

@@ -38,6 +38,10 @@ export interface StandaloneTraining {
   startedFrom?: string;
   /** Trained on the training and validation images: `accuracy` (on validation) is then not a held-out figure. */
   trainOnVal?: boolean;
+  /** The dataset section it was trained with (a final phase's may take more training images than its search). */
+  dataset?: DatasetSpec;
+  /** How many images it trained on. */
+  trainImages?: number;
 }
 
 export interface BundleMetrics {

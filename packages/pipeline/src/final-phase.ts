@@ -11,6 +11,7 @@ import {
   archHash,
   canonicalJson,
   countArch,
+  type DatasetSpec,
   type NasSearch,
   type SupernetSpec,
   uniformArch,
@@ -67,6 +68,14 @@ export function finalRecipe(job: NasSearch): SupernetSpec {
     // Trained weights need no warm-up: it would spend a fine-tuning's short budget below its learning rate.
     warmupEpochs: finetune ? 0 : job.supernet.warmupEpochs,
   };
+}
+
+/** The dataset a final training reads: the job's, with `final.train` training images when the job sets it. */
+export function finalDataset(job: NasSearch): DatasetSpec {
+  const train = job.final.train;
+  if (train === undefined) return job.dataset;
+  if (job.dataset.kind === "folder") throw new Error("final.train: a folder dataset takes no training-image count");
+  return { ...job.dataset, train } as DatasetSpec;
 }
 
 /** A baseline's figures: the final phase's, under the name the job gave it. */
@@ -148,7 +157,8 @@ async function trainOne(
       ...details,
       message: `training ${trainee.bundle} (${index + 1} of ${count}, ${job.final.mode})`,
     });
-  let metrics = await finishedBundle(dir, recipe, startedFrom, job.final.trainOnVal);
+  const dataset = finalDataset(job);
+  let metrics = await finishedBundle(dir, recipe, startedFrom, job.final.trainOnVal, dataset);
   // The last step's figures go with the training's closing report too: a consumer that keeps only some events
   // (the worker throttles them) still records where a short training ended.
   let last: { epoch?: number; step?: number; steps?: number; loss?: number } = {};
@@ -159,7 +169,7 @@ async function trainOne(
       await trainAlone(
         trainee.arch,
         {
-          dataset: job.dataset,
+          dataset,
           recipe,
           seed: job.seed,
           name: job.name,
@@ -182,7 +192,7 @@ async function trainOne(
     } finally {
       start?.dispose();
     }
-    metrics = (await finishedBundle(dir, recipe, startedFrom, job.final.trainOnVal))!;
+    metrics = (await finishedBundle(dir, recipe, startedFrom, job.final.trainOnVal, dataset))!;
   }
   report(1, last);
   return {
@@ -201,6 +211,7 @@ async function finishedBundle(
   recipe: SupernetSpec,
   startedFrom: string | undefined,
   trainOnVal: boolean,
+  dataset: DatasetSpec,
 ): Promise<BundleMetrics | undefined> {
   const file = join(dir, "metrics.json");
   if (!existsSync(file)) return undefined;
@@ -213,6 +224,8 @@ async function finishedBundle(
   const same =
     t.startedFrom === startedFrom &&
     (t.trainOnVal ?? false) === trainOnVal &&
+    // Bundles written before the dataset was recorded were trained on the job's own.
+    (t.dataset === undefined || canonicalJson(t.dataset) === canonicalJson(dataset)) &&
     canonicalJson(held) === canonicalJson(want);
   return same ? metrics : undefined;
 }

@@ -250,6 +250,8 @@ export async function trainAlone(
           recipe,
           ...(input.start ? { startedFrom: start } : {}),
           ...(input.trainOnVal ? { trainOnVal: true } : {}),
+          dataset: input.dataset,
+          trainImages: train.count,
         },
       });
     } finally {

@@ -108,7 +108,8 @@ describe("fine-tuning's start", () => {
 
 describe("runSearch with a final phase", () => {
   const job = tinyJob((doc) => {
-    doc.final = { top: 2, epochs: 1 };
+    // More training images than the search's 96 (final.train): the winners train on 128 + the 48 validation ones.
+    doc.final = { top: 2, epochs: 1, train: 128 };
     doc.baselines = { builtin: ["smallest"] };
   });
   const work = () => join(root, "work");
@@ -137,7 +138,8 @@ describe("runSearch with a final phase", () => {
       const metrics = JSON.parse(readFileSync(join(out(), f.bundle, "metrics.json"), "utf8"));
       expect(metrics.testAccuracy).toBe(f.testAccuracy);
       expect(metrics.searchAccuracy).toBe(result.front.find((p) => p.id === f.id)!.accuracy);
-      expect(metrics.training).toMatchObject({ kind: "standalone", epochs: 1, trainOnVal: true });
+      expect(metrics.training).toMatchObject({ kind: "standalone", epochs: 1, trainOnVal: true, trainImages: 176 });
+      expect(metrics.training.dataset.train).toBe(128);
       expect(metrics.training.startedFrom).toBe(result.supernetCheckpoint);
     }
   });
@@ -151,6 +153,7 @@ describe("runSearch with a final phase", () => {
     const metrics = JSON.parse(readFileSync(join(out(), "baselines/uniform-smallest/metrics.json"), "utf8"));
     expect(metrics.testAccuracy).toBe(result.baselines[0]!.testAccuracy);
     expect(metrics.macs).toBe(result.baselines[0]!.macs);
+    expect(metrics.training.trainImages).toBe(176);
   });
 
   it("writes report.md and pareto.svg: the front, the trained models, the baselines", () => {

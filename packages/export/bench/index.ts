@@ -1,7 +1,11 @@
 // ONNX Runtime (CPU, onnxruntime-node) against the tfjs model it was exported from, side by side in one run: for a
 // few architectures, the median latency of one forward pass at batch 1 and 8, tfjs and ONNX Runtime interleaved
 // round by round so both see the same load. Both run on one thread (tfjs's wasm backend is single-threaded here;
-// ONNX Runtime gets intraOpNumThreads 1), so the ratio compares the runtimes, not the core count.
+// ONNX Runtime gets intraOpNumThreads 1), so the ratio compares the runtimes, not the core count. Also the time to
+// export a DeiT-Tiny-sized model (packages/formats/test/fixtures/deit-tiny.json) and its file's size over
+// 4 bytes per parameter (target: under 5 s; test/deit-tiny.test.ts holds the size within 1%).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { type AttentionSpec, countArch, spaceOfArch, type VitArch, validateArch } from "@vitnas/formats";
 import { extract, initBackend, Supernet } from "@vitnas/supernet";
@@ -43,12 +47,36 @@ const CASES: { name: string; arch: VitArch }[] = [
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 
+/** Export time of the DeiT-Tiny-sized fixture: the median of 3 exports, with the file's size. */
+function deitTinyExport(figures: BenchSection["figures"]) {
+  const valid = validateArch(
+    JSON.parse(readFileSync(join(import.meta.dirname, "../../formats/test/fixtures/deit-tiny.json"), "utf8")),
+  );
+  if (!valid.ok) throw new Error(`deit-tiny.json is invalid: ${JSON.stringify(valid.errors)}`);
+  const net = Supernet.create(spaceOfArch(valid.value), { seed: 1 });
+  const model = extract(net, valid.value);
+  net.dispose();
+  const times: number[] = [];
+  let size = 0;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    size = exportOnnx(model, { normalization: { mean: [0, 0, 0], std: [1, 1, 1] } }).bytes.length;
+    times.push(performance.now() - t0);
+  }
+  model.dispose();
+  const params = countArch(valid.value).params;
+  figures["DeiT-Tiny (5.7 M parameters) export to ONNX (s, median of 3; target < 5)"] = round(median(times) / 1000);
+  figures["DeiT-Tiny ONNX file (bytes)"] = size;
+  figures["DeiT-Tiny ONNX file over 4 bytes x parameters (%)"] = round((100 * (size - 4 * params)) / (4 * params), 3);
+}
+
 export async function bench(): Promise<BenchSection> {
   const backend = await initBackend({ log: null });
   const figures: BenchSection["figures"] = {
     "tfjs backend": backend.name,
     "onnxruntime-node": ort.env.versions.common ?? "",
   };
+  deitTinyExport(figures);
   for (const { name, arch: a } of CASES) {
     const net = Supernet.create(spaceOfArch(a), { seed: 1 });
     const model = extract(net, a);

@@ -3,6 +3,7 @@
 import type { Db, KeyIdentity } from "@vitnas/db";
 import { sha256 } from "@vitnas/db";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { LRUCache } from "lru-cache";
 import { ApiError } from "./errors";
 
 declare module "fastify" {
@@ -45,7 +46,8 @@ export interface Authenticator {
 
 export function createAuthenticator(options: AuthOptions): Authenticator {
   const cacheMs = options.cacheMs ?? 5000;
-  const cache = new Map<string, { identity: KeyIdentity; until: number }>();
+  // At most 10,000 keys, the least recently used leaving first, each trusted for `cacheMs`.
+  const cache = new LRUCache<string, KeyIdentity>({ max: 10_000, ttl: Math.max(cacheMs, 1) });
   // Bumped by every revocation: a lookup that started before it may have read the key as live, and must not cache it.
   let revocations = 0;
 
@@ -55,7 +57,7 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
       cache.clear();
       return;
     }
-    for (const [slot, { identity }] of cache) {
+    for (const [slot, identity] of cache.entries()) {
       if (identity.key.id === key || identity.key.prefix === key) cache.delete(slot);
     }
   }
@@ -63,15 +65,12 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
   async function identifyKey(plaintext: string): Promise<KeyIdentity | null> {
     const slot = cacheMs > 0 ? sha256(plaintext) : "";
     const hit = cacheMs > 0 ? cache.get(slot) : undefined;
-    if (hit && hit.until > Date.now()) return hit.identity;
+    if (hit) return hit;
     const seen = revocations;
     const identity = await options.db.apiKeys.findByPlaintext(plaintext);
     if (identity) {
       options.db.apiKeys.touch(identity.key.id).catch(() => undefined);
-      if (cacheMs > 0 && seen === revocations) {
-        if (cache.size >= 10_000) cache.clear();
-        cache.set(slot, { identity, until: Date.now() + cacheMs });
-      }
+      if (cacheMs > 0 && seen === revocations) cache.set(slot, identity);
     }
     return identity;
   }

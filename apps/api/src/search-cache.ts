@@ -2,6 +2,7 @@
 // per search per interval instead of one per request. Changes made through this process are seen at once (they
 // evict); a worker's progress shows within `ttlMs`, and live progress has its own stream (/events).
 import type { Db, SearchRecord } from "@vitnas/db";
+import { LRUCache } from "lru-cache";
 
 export interface SearchCache {
   /** The team's search, or null (missing or another team's). */
@@ -10,20 +11,19 @@ export interface SearchCache {
 }
 
 export function searchCache(db: Db, ttlMs: number, maxEntries = 10_000): SearchCache {
-  const entries = new Map<string, { search: SearchRecord; until: number }>();
+  // At most `maxEntries` searches, the least recently read leaving first, each kept `ttlMs`.
+  const entries = ttlMs > 0 ? new LRUCache<string, SearchRecord>({ max: maxEntries, ttl: ttlMs }) : undefined;
   return {
     async get(id, teamId) {
-      if (ttlMs <= 0) return db.searches.get(id, teamId);
+      if (!entries) return db.searches.get(id, teamId);
       const hit = entries.get(id);
-      if (hit && hit.until > Date.now()) return hit.search.teamId === teamId ? hit.search : null;
-      const search = await db.searches.get(id);
+      const search = hit ?? (await db.searches.get(id));
       if (!search) return null;
-      if (entries.size >= maxEntries) entries.clear();
-      entries.set(id, { search, until: Date.now() + ttlMs });
+      if (!hit) entries.set(id, search);
       return search.teamId === teamId ? search : null;
     },
     evict: (id) => {
-      entries.delete(id);
+      entries?.delete(id);
     },
   };
 }

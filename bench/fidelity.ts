@@ -12,7 +12,7 @@
 // Every trained piece is cached under FIDELITY_WORK (.tmp/fidelity), keyed by what made it, so a rerun resumes.
 // Sizes: FIDELITY_TRAIN / _VAL / _TEST images, FIDELITY_EPOCHS (super-networks and stand-alone), FIDELITY_ARCHS,
 // FIDELITY_POPULATION / _GENERATIONS, FIDELITY_SEEDS ("1,2,3"), FIDELITY_MACS_LIMIT, FIDELITY_DATA; FIDELITY_ONLY=supernets
-// trains the super-networks alone (a second process can prepare them meanwhile).
+// (or search) trains the super-networks (or runs the search comparison) alone, so a second process can prepare them.
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -65,10 +65,11 @@ export interface FidelityConfig {
   macsLimit?: number;
   work: string;
   /**
-   * "supernets": only train the three super-networks into the work directory and stop, so that a second process
-   * can prepare them while another trains the architectures alone (the pieces are the same either way).
+   * "supernets": only train the three super-networks into the work directory and stop; "search": only the default
+   * one and the search comparison. A second process can so prepare them while another trains the architectures
+   * alone (the pieces are the same either way; never two processes on one piece).
    */
-  only?: "supernets";
+  only?: "supernets" | "search";
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
 }
@@ -128,7 +129,7 @@ export async function configFromEnv(env = process.env): Promise<FidelityConfig &
     generations: num("FIDELITY_GENERATIONS", 2),
     seeds: (env.FIDELITY_SEEDS ?? "1,2,3").split(",").map(Number),
     ...(env.FIDELITY_MACS_LIMIT ? { macsLimit: Number(env.FIDELITY_MACS_LIMIT) } : {}),
-    ...(env.FIDELITY_ONLY === "supernets" ? { only: "supernets" as const } : {}),
+    ...(env.FIDELITY_ONLY === "supernets" || env.FIDELITY_ONLY === "search" ? { only: env.FIDELITY_ONLY } : {}),
     work: resolve(env.FIDELITY_WORK ?? join(root, ".tmp", "fidelity")),
   };
 }
@@ -172,6 +173,87 @@ export async function fidelity(config: FidelityConfig): Promise<BenchSection[]> 
     log(`${setting.name}: super-network trained (${checkpoint}, ${elapsed()})`);
     return { job, dir, trainer, checkpoint };
   };
+  // Evolution against random search at equal evaluation budget, on the default super-network.
+  const searchSection = async (supernet: Supernet, checkpoint: string, dir: string): Promise<BenchSection> => {
+    const limit = config.macsLimit ?? medianMacs(base);
+    const evolutionHv: number[] = [];
+    const randomHv: number[] = [];
+    const evolutionBest: number[] = [];
+    const randomBest: number[] = [];
+    for (const seed of config.seeds) {
+      const job = checked({
+        ...config.job,
+        seed,
+        search: {
+          population: config.population,
+          generations: config.generations,
+          constraints: { macs: { max: limit } },
+        },
+      } as NasSearchInput);
+      const work = {
+        ...workDirLayout(join(dir, "searches", `${key(job.search)}-seed${seed}`)),
+        evaluations: join(dir, "evaluations"),
+      };
+      const clock = new ProgressClock(undefined);
+      const { evolution } = await runEvolution(job, supernet, val, checkpoint, work, clock, { backend });
+      const budget = evolution.history.length;
+      const cache = await FileEvaluationCache.open(join(dir, "evaluations"));
+      const evaluator = new Evaluator(supernet, data.val);
+      const random = new ParetoFront<{ accuracy: number; macs: number }>();
+      try {
+        for (const arch of randomArchs(job.space, job.search.constraints, budget, seed + 1000)) {
+          const { macs: m, params } = countArch(arch);
+          const { evaluation } = await evaluateOnce(
+            cache,
+            { archId: archHash(arch), checkpoint, split: val.fingerprint },
+            async () => ({
+              accuracy: await evaluator.accuracy(arch),
+              macs: m,
+              params,
+            }),
+          );
+          random.insert(evaluation);
+        }
+      } finally {
+        evaluator.dispose();
+      }
+      const reference = referenceMacs(job.space, job.search);
+      evolutionHv.push(hypervolume(evolution.front, reference));
+      randomHv.push(hypervolume(random.points, reference));
+      evolutionBest.push(Math.max(...evolution.history.map((c) => c.accuracy)));
+      randomBest.push(Math.max(...random.points.map((p) => p.accuracy)));
+      log(
+        `search seed ${seed}: ${budget} evaluations each, hypervolume evolution ${round(evolutionHv.at(-1)!, 4)} random ${round(randomHv.at(-1)!, 4)} (${elapsed()})`,
+      );
+    }
+    return {
+      name: "fidelity: evolution against random search",
+      figures: {
+        "super-network": SETTINGS[0].name,
+        "MACs limit (both searches)": limit,
+        seeds: config.seeds.join(" "),
+        "evaluations per search (population x (generations + 1))": config.population * (config.generations + 1),
+        "hypervolume, evolution (mean +- sd)": meanSd(evolutionHv),
+        "hypervolume, random (mean +- sd)": meanSd(randomHv),
+        "hypervolume per seed, evolution / random": evolutionHv
+          .map((h, i) => `${round(h, 4)}/${round(randomHv[i]!, 4)}`)
+          .join(" "),
+        "evolution above random in every seed (target)": evolutionHv.every((h, i) => h > randomHv[i]!),
+        "best accuracy under the limit, evolution (mean +- sd)": meanSd(evolutionBest),
+        "best accuracy under the limit, random (mean +- sd)": meanSd(randomBest),
+        "wall seconds (0 work when resumed)": Math.round((performance.now() - started) / 1000),
+      },
+    };
+  };
+  if (config.only === "search") {
+    const { trainer, checkpoint, dir } = await supernetOf(SETTINGS[0]);
+    trainer.dispose();
+    try {
+      return [await searchSection(trainer.supernet, checkpoint, dir)];
+    } finally {
+      trainer.supernet.dispose();
+    }
+  }
   if (config.only === "supernets") {
     const figures: BenchSection["figures"] = {};
     for (const setting of SETTINGS) {
@@ -286,81 +368,12 @@ export async function fidelity(config: FidelityConfig): Promise<BenchSection[]> 
     },
   });
 
-  // Evolution against random search at equal evaluation budget, on the default super-network.
   const { supernet, checkpoint, dir } = searchSupernet!;
-  const limit = config.macsLimit ?? medianMacs(base);
-  const evolutionHv: number[] = [];
-  const randomHv: number[] = [];
-  const evolutionBest: number[] = [];
-  const randomBest: number[] = [];
   try {
-    for (const seed of config.seeds) {
-      const job = checked({
-        ...config.job,
-        seed,
-        search: {
-          population: config.population,
-          generations: config.generations,
-          constraints: { macs: { max: limit } },
-        },
-      } as NasSearchInput);
-      const work = {
-        ...workDirLayout(join(dir, "searches", `${key(job.search)}-seed${seed}`)),
-        evaluations: join(dir, "evaluations"),
-      };
-      const clock = new ProgressClock(undefined);
-      const { evolution } = await runEvolution(job, supernet, val, checkpoint, work, clock, { backend });
-      const budget = evolution.history.length;
-      const cache = await FileEvaluationCache.open(join(dir, "evaluations"));
-      const evaluator = new Evaluator(supernet, data.val);
-      const random = new ParetoFront<{ accuracy: number; macs: number }>();
-      try {
-        for (const arch of randomArchs(job.space, job.search.constraints, budget, seed + 1000)) {
-          const { macs: m, params } = countArch(arch);
-          const { evaluation } = await evaluateOnce(
-            cache,
-            { archId: archHash(arch), checkpoint, split: val.fingerprint },
-            async () => ({
-              accuracy: await evaluator.accuracy(arch),
-              macs: m,
-              params,
-            }),
-          );
-          random.insert(evaluation);
-        }
-      } finally {
-        evaluator.dispose();
-      }
-      const reference = referenceMacs(job.space, job.search);
-      evolutionHv.push(hypervolume(evolution.front, reference));
-      randomHv.push(hypervolume(random.points, reference));
-      evolutionBest.push(Math.max(...evolution.history.map((c) => c.accuracy)));
-      randomBest.push(Math.max(...random.points.map((p) => p.accuracy)));
-      log(
-        `search seed ${seed}: ${budget} evaluations each, hypervolume evolution ${round(evolutionHv.at(-1)!, 4)} random ${round(randomHv.at(-1)!, 4)} (${elapsed()})`,
-      );
-    }
+    sections.push(await searchSection(supernet, checkpoint, dir));
   } finally {
     supernet.dispose();
   }
-  sections.push({
-    name: "fidelity: evolution against random search",
-    figures: {
-      "super-network": SETTINGS[0].name,
-      "MACs limit (both searches)": limit,
-      seeds: config.seeds.join(" "),
-      "evaluations per search (population x (generations + 1))": config.population * (config.generations + 1),
-      "hypervolume, evolution (mean +- sd)": meanSd(evolutionHv),
-      "hypervolume, random (mean +- sd)": meanSd(randomHv),
-      "hypervolume per seed, evolution / random": evolutionHv
-        .map((h, i) => `${round(h, 4)}/${round(randomHv[i]!, 4)}`)
-        .join(" "),
-      "evolution above random in every seed (target)": evolutionHv.every((h, i) => h > randomHv[i]!),
-      "best accuracy under the limit, evolution (mean +- sd)": meanSd(evolutionBest),
-      "best accuracy under the limit, random (mean +- sd)": meanSd(randomBest),
-      "wall seconds (0 work when resumed)": Math.round((performance.now() - started) / 1000),
-    },
-  });
   return sections;
 }
 

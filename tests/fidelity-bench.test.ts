@@ -72,5 +72,7 @@ describe("fidelity bench", () => {
       log.filter((l) => l.includes("super-network trained")).map((l) => l.replace(/, \d+ s\)$/, ")"));
     expect(checkpoints(again)).toHaveLength(3);
     expect(checkpoints(again)).toEqual(checkpoints(lines).slice(3));
+    const [searchOnly] = await fidelity({ ...config, only: "search", log: () => {} });
+    expect(stable([searchOnly!])).toEqual(stable(sections.slice(4)));
   });
 });

@@ -5,16 +5,15 @@
 // Latency depends on the architecture, not on the weights, so each model is built from fresh weights.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import * as tf from "@tensorflow/tfjs";
 import { exportOnnx, quantile } from "@vitnas/export";
 import { countArch, spaceOfArch, uniformArch, type VitArch, validateArch, validateJob } from "@vitnas/formats";
 import { extract, initBackend, Supernet } from "@vitnas/supernet";
 import * as ort from "onnxruntime-node";
+import { sideBySide } from "../packages/export/bench/index";
 import type { BenchSection } from "./run";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const ROUNDS = Number(process.env.LATENCY_BENCH_ROUNDS ?? 50);
-const WARMUP = 5;
 
 /** The demo front's architectures with a label each, and where they came from. */
 function demoFront(): { source: string; archs: { label: string; arch: VitArch }[] } {
@@ -53,41 +52,12 @@ export async function bench(): Promise<BenchSection> {
     const net = Supernet.create(spaceOfArch(arch), { seed: 1 });
     const model = extract(net, arch);
     net.dispose();
-    const { imageSize: s, channels: c } = arch.input;
+    const c = arch.input.channels;
     const { bytes } = exportOnnx(model, { normalization: { mean: Array(c).fill(0), std: Array(c).fill(1) } });
     const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-    const nhwc = tf.randomNormal([1, s, s, c], 0, 1, "float32", 2) as tf.Tensor4D;
-    const nchw = new ort.Tensor("float32", (await tf.transpose(nhwc, [0, 3, 1, 2]).data()) as Float32Array, [
-      1,
-      c,
-      s,
-      s,
-    ]);
-    const runTf = async () => {
-      const t0 = performance.now();
-      const y = model.predict(nhwc);
-      await y.data();
-      y.dispose();
-      return performance.now() - t0;
-    };
-    const runOrt = async () => {
-      const t0 = performance.now();
-      await session.run({ images: nchw });
-      return performance.now() - t0;
-    };
-    for (let i = 0; i < WARMUP; i++) {
-      await runTf();
-      await runOrt();
-    }
-    const tfMs: number[] = [];
-    const ortMs: number[] = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      tfMs.push(await runTf());
-      ortMs.push(await runOrt());
-    }
+    const { tfMs, ortMs } = await sideBySide(model, session, 1, ROUNDS);
     tfMs.sort((a, b) => a - b);
     ortMs.sort((a, b) => a - b);
-    nhwc.dispose();
     await session.release();
     model.dispose();
     const key = `${label} (${round(countArch(arch).macs / 1e6, 2)} MMACs)`;

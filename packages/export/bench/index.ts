@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { type AttentionSpec, countArch, spaceOfArch, type VitArch, validateArch } from "@vitnas/formats";
-import { extract, initBackend, Supernet } from "@vitnas/supernet";
+import { extract, initBackend, type StandaloneModel, Supernet } from "@vitnas/supernet";
 import * as ort from "onnxruntime-node";
 import type { BenchSection } from "../../../bench/run";
 import { exportOnnx } from "../src";
@@ -47,6 +47,50 @@ const CASES: { name: string; arch: VitArch }[] = [
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 
+/**
+ * One forward pass at `batch` in tfjs and in ONNX Runtime (`session`, NCHW input), timed in turns: 5 untimed turns,
+ * then `rounds` timed ones, so both see the same load. The times are in ms, in the order measured.
+ */
+export async function sideBySide(
+  model: StandaloneModel,
+  session: ort.InferenceSession,
+  batch: number,
+  rounds: number,
+): Promise<{ tfMs: number[]; ortMs: number[] }> {
+  const { imageSize: s, channels: c } = model.arch.input;
+  const nhwc = tf.randomNormal([batch, s, s, c], 0, 1, "float32", 2) as tf.Tensor4D;
+  const nchw = new ort.Tensor("float32", (await tf.transpose(nhwc, [0, 3, 1, 2]).data()) as Float32Array, [
+    batch,
+    c,
+    s,
+    s,
+  ]);
+  const runTf = async () => {
+    const t0 = performance.now();
+    const y = model.predict(nhwc);
+    await y.data();
+    y.dispose();
+    return performance.now() - t0;
+  };
+  const runOrt = async () => {
+    const t0 = performance.now();
+    await session.run({ images: nchw });
+    return performance.now() - t0;
+  };
+  for (let i = 0; i < 5; i++) {
+    await runTf();
+    await runOrt();
+  }
+  const tfMs: number[] = [];
+  const ortMs: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    tfMs.push(await runTf());
+    ortMs.push(await runOrt());
+  }
+  nhwc.dispose();
+  return { tfMs, ortMs };
+}
+
 /** Export time of the DeiT-Tiny-sized fixture: the median of 3 exports, with the file's size. */
 function deitTinyExport(figures: BenchSection["figures"]) {
   const valid = validateArch(
@@ -84,37 +128,7 @@ export async function bench(): Promise<BenchSection> {
     const { bytes } = exportOnnx(model, { normalization: { mean: [0, 0, 0], std: [1, 1, 1] } });
     const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
     for (const batch of [1, 8]) {
-      const s = a.input.imageSize;
-      const nhwc = tf.randomNormal([batch, s, s, 3], 0, 1, "float32", 2) as tf.Tensor4D;
-      const nchw = new ort.Tensor("float32", (await tf.transpose(nhwc, [0, 3, 1, 2]).data()) as Float32Array, [
-        batch,
-        3,
-        s,
-        s,
-      ]);
-      const runTf = async () => {
-        const t0 = performance.now();
-        const y = model.predict(nhwc);
-        await y.data();
-        y.dispose();
-        return performance.now() - t0;
-      };
-      const runOrt = async () => {
-        const t0 = performance.now();
-        await session.run({ images: nchw });
-        return performance.now() - t0;
-      };
-      for (let i = 0; i < 5; i++) {
-        await runTf();
-        await runOrt();
-      }
-      const tfMs: number[] = [];
-      const ortMs: number[] = [];
-      for (let r = 0; r < ROUNDS; r++) {
-        tfMs.push(await runTf());
-        ortMs.push(await runOrt());
-      }
-      nhwc.dispose();
+      const { tfMs, ortMs } = await sideBySide(model, session, batch, ROUNDS);
       const key = `${name} (${round(countArch(a).macs / 1e6, 1)} MMACs), batch ${batch}`;
       figures[`${key}: tfjs (ms)`] = round(median(tfMs));
       figures[`${key}: ONNX Runtime (ms)`] = round(median(ortMs));

@@ -1,23 +1,2 @@
-// Files are written under a temporary name in the same directory, flushed and renamed into place: a reader sees the
-// old file or the whole new one, never a part, and a failed write leaves no temporary file behind.
-import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
-
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  try {
-    const file = await open(temp, "wx");
-    try {
-      await file.writeFile(data);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(temp, path);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
-}
+// The supernet package's atomic write, which checkpoints use too: one implementation for every file the product writes.
+export { writeFileAtomic } from "@vitnas/supernet";

@@ -1,5 +1,6 @@
 // Public API of the super-network package.
 
+export { writeFileAtomic, writeJsonAtomic } from "./atomic-file";
 export type { AttentionContext, AttentionDims, AttentionModule } from "./attention";
 export { attentionModule, attentionRegistry } from "./attention";
 export { type BackendInfo, type BackendName, currentBackend, type InitBackendOptions, initBackend } from "./backend";

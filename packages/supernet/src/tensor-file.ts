@@ -1,8 +1,10 @@
 // Named float32 tensors on disk: a JSON index (name, shape, byte offset) beside one little-endian binary file,
 // checked by SHA-256, every file written to a temporary name, flushed and renamed into place.
-import { createHash, randomBytes } from "node:crypto";
-import { open, readFile, rename, rm } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { endianness } from "node:os";
+
+export { writeFileAtomic } from "./atomic-file";
 
 // The files are little-endian; on a little-endian machine (nearly all) bytes are copied as they are.
 const LITTLE_ENDIAN = endianness() === "LE";
@@ -18,22 +20,6 @@ export interface NamedArray {
   name: string;
   shape: number[];
   values: Float32Array;
-}
-
-/** Writes `data` to `path` atomically: temporary file in the same directory, fsync, rename. */
-export async function writeFileAtomic(path: string, data: Uint8Array | string) {
-  const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  const handle = await open(temp, "w");
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await handle.close();
-  await rename(temp, path);
 }
 
 /** Packs arrays into one little-endian buffer; returns the index and the buffer's SHA-256. */

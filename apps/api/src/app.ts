@@ -7,16 +7,19 @@ import fastifyRateLimit from "@fastify/rate-limit";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import type { Db } from "@vitnas/db";
+import type { DatasetBlobs } from "@vitnas/worker";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { Redis } from "ioredis";
 import { createAuthenticator, requireIdentity } from "./auth";
 import type { ArtifactReader } from "./bundle-archive";
+import { type DatasetLimits, DEFAULT_DATASET_LIMITS } from "./dataset-uploads";
 import { ApiError, answerFrameworkError, registerErrorHandlers } from "./errors";
 import { registerInputGuard } from "./input-guard";
 import { DEFAULT_JOB_LIMITS, type JobLimits } from "./job-limits";
 import { registerMetrics } from "./metrics";
 import { analysisRoutes } from "./routes/analysis";
 import { dashboardRoutes } from "./routes/dashboard";
+import { datasetRoutes } from "./routes/datasets";
 import { healthRoutes } from "./routes/health";
 import { reportRoutes } from "./routes/report";
 import { resultRoutes } from "./routes/results";
@@ -63,6 +66,10 @@ export interface AppOptions {
   /** Directories whose files submitted jobs may read (DATASET_ROOTS); none (the default) allows only synthetic data. */
   datasetRoots?: readonly string[];
   /** What one submission may ask (job cost, the team's queued plus running searches); unset ones keep the defaults. */
+  /** Where uploaded datasets are stored (POST /v1/datasets); without it uploads answer 503. */
+  datasetBlobs?: DatasetBlobs;
+  /** What one upload may hold; unset ones keep the defaults. */
+  datasetLimits?: Partial<DatasetLimits>;
   jobLimits?: Partial<JobLimits>;
 }
 
@@ -191,6 +198,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       );
       await v1.register(spaceRoutes, { authenticate, datasetRoots, limits: jobLimits, prefix: "/spaces" });
     },
+      await v1.register(
+        async (scope) => {
+          scope.addHook("onRequest", authenticate);
+          scope.addHook("preHandler", requireIdentity);
+          await scope.register(datasetRoutes, {
+            db,
+            ...(options.datasetBlobs ? { blobs: options.datasetBlobs } : {}),
+            limits: { ...DEFAULT_DATASET_LIMITS, ...options.datasetLimits },
+          });
+        },
+        { prefix: "/datasets" },
+      );
     { prefix: "/v1" },
   );
 

@@ -9,6 +9,7 @@ import { serviceIssues } from "./job-checks";
 import { type JobLimits, QUOTA_RETRY_AFTER_S, requireWithinLimits } from "./job-limits";
 import type { SearchCache } from "./search-cache";
 import type { LiveEvents, SearchDispatch } from "./services";
+import { uploadedDatasetIssues } from "./uploaded-datasets";
 
 export interface SearchCommands {
   submit(
@@ -86,7 +87,10 @@ export function searchCommands(
         throw new ApiError(400, "validation_error", message, result.errors);
       }
       const job: NasSearch = result.value;
-      const refused = await serviceIssues(job, datasetRoots);
+      const refused = [
+        ...(await serviceIssues(job, datasetRoots)),
+        ...(await uploadedDatasetIssues(db, who.team.id, job)),
+      ];
       if (refused.length > 0) {
         const message = refused.map((e) => `${e.path}: ${e.message}`).join("; ");
         throw new ApiError(400, "validation_error", message, refused);

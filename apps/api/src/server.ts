@@ -1,6 +1,6 @@
 // Runs the API: builds it from the environment's services and listens until SIGINT/SIGTERM.
 import { createDb, migrate, redactUrl } from "@vitnas/db";
-import { createArtifactStore } from "@vitnas/worker";
+import { createArtifactStore, storeDatasetBlobs } from "@vitnas/worker";
 import { buildApp } from "./app";
 import { redisServices } from "./services";
 import { apiSettingsFromEnv } from "./settings";
@@ -11,6 +11,7 @@ if (settings.migrateOnStart) {
   if (applied.length) console.log(`applied migrations ${applied.join(", ")} to ${redactUrl(settings.databaseUrl)}`);
 }
 const db = createDb(settings.databaseUrl);
+const artifacts = createArtifactStore(settings.artifactStore);
 const redis = redisServices({ redisUrl: settings.redisUrl, prefix: settings.queuePrefix });
 const app = await buildApp({
   db,
@@ -18,7 +19,9 @@ const app = await buildApp({
   live: redis.live,
   workers: redis.workers,
   revocations: redis.revocations,
-  artifacts: createArtifactStore(settings.artifactStore),
+  artifacts,
+  datasetBlobs: storeDatasetBlobs(artifacts),
+  datasetLimits: settings.datasetLimits,
   readiness: { redis: () => redis.ping() },
   logger: {
     level: settings.logLevel,

@@ -1,6 +1,7 @@
 // API settings from the environment, with the defaults a single-machine install needs.
 import { parseDatasetRoots } from "@vitnas/queue";
 import { type ArtifactStoreSettings, artifactSettingsFromEnv } from "@vitnas/worker";
+import { type DatasetLimits, DEFAULT_DATASET_LIMITS } from "./dataset-uploads";
 import { DEFAULT_JOB_LIMITS, type JobLimits } from "./job-limits";
 
 export interface ApiSettings {
@@ -21,6 +22,8 @@ export interface ApiSettings {
   migrateOnStart: boolean;
   logLevel: string;
   pretty: boolean;
+  /** MAX_DATASET_UPLOAD_BYTES, MAX_DATASET_FILES, MAX_DATASET_UNPACKED_BYTES: what one upload may hold. */
+  datasetLimits: DatasetLimits;
   /** DATASET_ROOTS, colon-separated: the directories submitted jobs may read datasets from. */
   datasetRoots: string[];
   /** MAX_JOB_* and MAX_ACTIVE_SEARCHES_PER_TEAM: what one submission may ask. */
@@ -58,6 +61,11 @@ export function apiSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiSet
     migrateOnStart: flag(env.MIGRATE_ON_START),
     logLevel: env.LOG_LEVEL || "info",
     pretty: env.NODE_ENV === "development",
+    datasetLimits: {
+      uploadBytes: limit(env, "MAX_DATASET_UPLOAD_BYTES", DEFAULT_DATASET_LIMITS.uploadBytes),
+      files: limit(env, "MAX_DATASET_FILES", DEFAULT_DATASET_LIMITS.files),
+      unpackedBytes: limit(env, "MAX_DATASET_UNPACKED_BYTES", DEFAULT_DATASET_LIMITS.unpackedBytes),
+    },
     datasetRoots: parseDatasetRoots(env.DATASET_ROOTS),
     jobLimits: {
       trainingMacs: limit(env, "MAX_JOB_TRAINING_MACS", DEFAULT_JOB_LIMITS.trainingMacs),

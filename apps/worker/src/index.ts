@@ -2,6 +2,8 @@
 // cancellation that producers such as the API share with it are @vitnas/queue's.
 export * from "./artifact-settings";
 export * from "./artifact-store";
+export { type DatasetBlobs, datasetKey, storeDatasetBlobs } from "./dataset-blobs";
+export { cachedUpload, DEFAULT_DATASET_CACHE } from "./dataset-cache";
 export { createLogger, type Logger } from "./logger";
 export * from "./s3-artifact-store";
 export type { SearchRecords, SearchToRun } from "./search-records";

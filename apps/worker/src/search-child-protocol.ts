@@ -8,6 +8,8 @@ export interface StartMessage {
   job: NasSearch;
   workDir: string;
   outDir: string;
+  /** Where uploaded datasets are unpacked (docs/datasets.md). */
+  datasetCache?: string;
   backend?: string;
   /** Module exporting `runSearch` (default "@vitnas/pipeline"). */
   runnerModule: string;

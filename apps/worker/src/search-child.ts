@@ -33,6 +33,7 @@ async function run(start: StartMessage): Promise<void> {
     const mod = (await import(start.runnerModule)) as { runSearch?: RunSearch };
     if (typeof mod.runSearch !== "function") throw new Error(`${start.runnerModule} does not export runSearch`);
     const result = await mod.runSearch(start.job, {
+      ...(start.datasetCache ? { datasetCache: start.datasetCache } : {}),
       workDir: start.workDir,
       outDir: start.outDir,
       signal: controller.signal,

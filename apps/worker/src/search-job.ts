@@ -13,6 +13,7 @@ import type { SelfTestResult } from "@vitnas/supernet";
 import { type Job, UnrecoverableError, WaitingError } from "bullmq";
 import type { Redis } from "ioredis";
 import { type ArtifactStore, type StoredArtifact, searchKey } from "./artifact-store";
+import { cachedUpload, DEFAULT_DATASET_CACHE } from "./dataset-cache";
 import type { Logger } from "./logger";
 import type { WorkerMetrics } from "./metrics";
 import { type SearchProcess, startSearchProcess } from "./search-process";
@@ -35,6 +36,8 @@ export interface SearchJobContext {
   /** Restarts of a training process that died (SEARCH_CHILD_RETRIES) before the search is failed. */
   childRetries: number;
   /** Where datasets may be read from (see dataset-roots.ts). */
+  /** Where uploaded datasets are unpacked (default: DATASET_CACHE_DIR's default). */
+  datasetCacheDir?: string;
   datasetRoots: readonly string[];
   /** Searches running in this process, so cancellation and shutdown can reach them. */
   running: Map<string, RunningSearch>;
@@ -167,6 +170,20 @@ export async function processSearchJob(
     const { generation, points, hypervolume } = front;
     frontDirty = false;
     lastFrontWrite = Date.now();
+  // An uploaded dataset is read from this worker's cache, fetched from the store by its digest the first time.
+  const datasetCache = ctx.datasetCacheDir ?? DEFAULT_DATASET_CACHE;
+  const { dataset } = search.job;
+  if (dataset.kind === "uploaded" && dataset.sha256) {
+    try {
+      await cachedUpload(ctx.store, datasetCache, dataset.sha256);
+    } catch (err) {
+      const error = `dataset.id: uploaded dataset ${dataset.id} cannot be read: ${(err as Error).message}`;
+      if (await ctx.records.finish(searchId, { status: "failed", error })) await status("failed", error);
+      ctx.metrics.searchesFinished.inc({ worker: ctx.worker, outcome: "failed" });
+      log.warn({ error }, "search refused: its uploaded dataset cannot be read");
+      throw new UnrecoverableError(error);
+    }
+  }
     frontsWritten++;
     // Members must be candidates before the front names them.
     flushCandidates();
@@ -228,7 +245,7 @@ export async function processSearchJob(
 
   const startChild = () =>
     startSearchProcess(
-      { job: search.job, workDir, outDir, backend: ctx.backend, runnerModule: ctx.runnerModule },
+      { job: search.job, workDir, outDir, datasetCache, backend: ctx.backend, runnerModule: ctx.runnerModule },
       { onProgress, onCandidate: (candidate) => candidates.push(candidate) },
     );
   let child: SearchProcess = startChild();

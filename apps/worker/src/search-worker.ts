@@ -99,6 +99,7 @@ export async function startSearchWorker(options: SearchWorkerOptions): Promise<S
     backend: settings.backend,
     cancelPollMs: settings.cancelPollMs,
     childRetries: settings.childRetries,
+    datasetCacheDir: settings.datasetCacheDir,
     datasetRoots: settings.datasetRoots,
     running,
   };

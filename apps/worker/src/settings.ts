@@ -2,6 +2,7 @@
 import { hostname } from "node:os";
 import { parseDatasetRoots } from "@vitnas/queue";
 import { type ArtifactStoreSettings, artifactSettingsFromEnv } from "./artifact-settings";
+import { DEFAULT_DATASET_CACHE } from "./dataset-cache";
 
 export interface WorkerSettings {
   redisUrl: string;
@@ -41,6 +42,8 @@ export interface WorkerSettings {
   backend: string | undefined;
   /** Name of this worker in logs, metrics and BullMQ. */
   name: string;
+  /** DATASET_CACHE_DIR: where uploaded datasets are unpacked, one directory per upload's SHA-256. */
+  datasetCacheDir: string;
   /** DATASET_ROOTS: the directories queued searches may read datasets from; none allows only synthetic data. */
   datasetRoots: string[];
 }
@@ -81,3 +84,4 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerSet
     datasetRoots: parseDatasetRoots(env.DATASET_ROOTS),
   };
 }
+    datasetCacheDir: env.DATASET_CACHE_DIR || DEFAULT_DATASET_CACHE,

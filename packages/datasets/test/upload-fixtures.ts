@@ -5,6 +5,7 @@ import { gzipSync } from "node:zlib";
 import sharp from "sharp";
 import { pack } from "tar-stream";
 import yazl from "yazl";
+import { idxBytes } from "./idx-fixture";
 
 /** A version-1 .npy file of `dtype` ("|u1", "<i8"...) and `shape`, its header padded to 64 bytes as NumPy does. */
 export function npyBytes(dtype: string, shape: number[], data: Uint8Array): Buffer {
@@ -102,4 +103,26 @@ export function cifar100Bytes(count: number, offset = 0): Buffer {
     for (let p = 0; p < 3072; p++) bytes[i * record + 2 + p] = (i + offset + p) % 256;
   }
   return bytes;
+}
+
+/** IDX files under `root` of `count` training and 4 test 5x5 images, labels i % 3; `change` replaces files by name. */
+export function idxEntries(root = "", count = 12, change: Record<string, Buffer> = {}): ArchiveEntry[] {
+  const images = (k: number) =>
+    idxBytes(
+      [k, 5, 5],
+      Array.from({ length: k * 25 }, (_, i) => i % 256),
+    );
+  const labels = (k: number) =>
+    idxBytes(
+      [k],
+      Array.from({ length: k }, (_, i) => i % 3),
+    );
+  const files: Record<string, Buffer> = {
+    "train-images-idx3-ubyte": images(count),
+    "train-labels-idx1-ubyte": labels(count),
+    "t10k-images-idx3-ubyte": images(4),
+    "t10k-labels-idx1-ubyte": labels(4),
+    ...change,
+  };
+  return Object.entries(files).map(([name, data]) => ({ name: `${root}${name}`, data }));
 }

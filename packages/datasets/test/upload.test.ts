@@ -8,7 +8,7 @@ import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
 import { type ArchiveLimits, DatasetRejection, extractArchive, inspectDataset, loadDataset } from "../src/index";
 import { idxBytes } from "./idx-fixture";
-import { type ArchiveEntry, cifar100Bytes, folderEntries, npzArrays, tarArchive, zipArchive } from "./upload-fixtures";
+import { cifar100Bytes, folderEntries, idxEntries, npzArrays, tarArchive, zipArchive } from "./upload-fixtures";
 
 const scratch = mkdtempSync(join(tmpdir(), "upload-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -31,26 +31,6 @@ async function refusal(archive: Buffer, limits = LIMITS): Promise<DatasetRejecti
     return err as DatasetRejection;
   }
   throw new Error("the upload was accepted");
-}
-
-/** Four IDX files of `count` training and 4 test 5x5 images, labels i % 3. */
-function idxEntries(root: string, count = 12): ArchiveEntry[] {
-  const images = (k: number) =>
-    idxBytes(
-      [k, 5, 5],
-      Array.from({ length: k * 25 }, (_, i) => i % 256),
-    );
-  const labels = (k: number) =>
-    idxBytes(
-      [k],
-      Array.from({ length: k }, (_, i) => i % 3),
-    );
-  return [
-    { name: `${root}train-images-idx3-ubyte`, data: images(count) },
-    { name: `${root}train-labels-idx1-ubyte`, data: labels(count) },
-    { name: `${root}t10k-images-idx3-ubyte`, data: images(4) },
-    { name: `${root}t10k-labels-idx1-ubyte`, data: labels(4) },
-  ];
 }
 
 describe("accepted uploads", () => {

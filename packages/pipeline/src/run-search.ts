@@ -37,7 +37,7 @@ export async function runSearch(stored: NasSearch, opts: RunSearchOptions): Prom
   const backend = backendInfo.name;
   clock.report("dataset", 0, { backend, message: `loading the ${job.dataset.kind} dataset on ${backendInfo.device}` });
   const { input } = job.space;
-  const data = await loadDataset(job.dataset, input);
+  const data = await loadDataset(job.dataset, input, { uploads: opts.datasetCache });
   clock.report("dataset", 1, {
     backend,
     message: `${data.train.count} training and ${data.val.count} validation images (${data.fingerprint})`,

@@ -45,6 +45,8 @@ export interface RunSearchOptions {
   /** Where the export bundles and pareto.json go (default: `<workDir>/out`). */
   outDir?: string;
   onProgress?: (event: ProgressEvent) => void;
+  /** Where uploaded datasets are unpacked, one directory per SHA-256 (the service's workers set it). */
+  datasetCache?: string;
   onCandidate?: (candidate: CandidateRecord) => void;
   /** Aborting checkpoints within one training step and rejects with an error whose name is "AbortError". */
   signal?: AbortSignal;

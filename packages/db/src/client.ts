@@ -7,8 +7,8 @@ import { artifactsRepository } from "./artifacts";
 import { auditRepository } from "./audit";
 import { baselinesRepository } from "./baselines";
 import { candidatesRepository } from "./candidates";
-import { datasetsRepository } from "./datasets";
 import { retryReadsOnConnectionLoss } from "./connection-loss";
+import { datasetsRepository } from "./datasets";
 import { finalTrainingsRepository } from "./final-trainings";
 import { frontLatenciesRepository } from "./front-latencies";
 import { frontsRepository } from "./fronts";
@@ -16,6 +16,7 @@ import { PrismaClient } from "./generated/prisma/client";
 import { progressRepository } from "./progress";
 import { searchesRepository } from "./searches";
 import { sessionsRepository } from "./sessions";
+import { supernetsRepository } from "./supernets";
 import { teamsRepository } from "./teams";
 
 export interface DbOptions {
@@ -51,13 +52,14 @@ export function createDb(databaseUrl: string, options: DbOptions = {}) {
     candidates: candidatesRepository(pool),
     fronts: frontsRepository(pool),
     finalTrainings: finalTrainingsRepository(pool),
-    baselines: baselinesRepository(pool),
     frontLatencies: frontLatenciesRepository(pool),
+    baselines: baselinesRepository(pool),
+    supernets: supernetsRepository(pool),
     artifacts: artifactsRepository(prisma),
     audit: auditRepository(prisma),
+    datasets: datasetsRepository(pool),
     /** Resolves when the database answers a trivial query. */
     async ping(): Promise<void> {
-    datasets: datasetsRepository(pool),
       await pool.query("SELECT 1");
     },
     async close(): Promise<void> {

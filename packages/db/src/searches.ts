@@ -5,6 +5,7 @@ import type { NasSearch } from "@vitnas/formats";
 import type pg from "pg";
 import { decodeCursor, encodeCursor, InvalidCursorError, isUuid } from "./cursor";
 import type { Prisma, PrismaClient } from "./generated/prisma/client";
+import { queuePriorityOf } from "./queue-order";
 
 export const SEARCH_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
 export type SearchStatus = (typeof SEARCH_STATUSES)[number];
@@ -40,29 +41,72 @@ export interface CreateSearchInput {
   apiKeyId?: string | null;
   job: NasSearch;
   idempotencyKey?: string | null;
-  /** Most queued plus running searches the team may have; none: no limit. */
+  /** Most queued plus running searches the team may have (its own limit when set); none: no limit. */
   maxActive?: number;
+  /** Most queued searches the team may have (its own limit when set); none: no limit. */
+  maxQueued?: number;
 }
 
 /** The statuses that hold a place in the queue or on a worker, counted by the per-team quota. */
 export const ACTIVE_STATUSES: readonly SearchStatus[] = ["queued", "running"];
 
-/** A team already has `max` (or more) queued or running searches. */
+/** The per-team limits a submission is checked against, by the variable that sets their default. */
+export type QuotaLimit = "MAX_ACTIVE_SEARCHES_PER_TEAM" | "MAX_QUEUED_SEARCHES_PER_TEAM";
+
+/** A team already has `max` (or more) searches counted by `limit`. */
 export class TeamQuotaError extends Error {
   constructor(
-    readonly active: number,
+    readonly limit: QuotaLimit,
+    readonly count: number,
     readonly max: number,
+    /** Whether `max` is the team's own limit (`nas admin set-limits`) rather than the service default. */
+    readonly own: boolean,
   ) {
-    super(`the team has ${active} searches queued or running, the most it may have is ${max}`);
+    const what = limit === "MAX_QUEUED_SEARCHES_PER_TEAM" ? "queued" : "queued or running";
+    super(`the team has ${count} searches ${what}, the most it may have is ${max}`);
     this.name = "TeamQuotaError";
   }
 }
 
-type Client = Pick<PrismaClient, "search">;
+type Client = Pick<PrismaClient, "search" | "team">;
 
-async function requireUnderQuota(client: Client, teamId: string, max: number): Promise<void> {
-  const active = await client.search.count({ where: { teamId, status: { in: [...ACTIVE_STATUSES] } } });
-  if (active >= max) throw new TeamQuotaError(active, max);
+/** Checks the team's counts against its own limits, else the defaults given; throws TeamQuotaError at the first full. */
+async function requireUnderQuota(
+  client: Client,
+  teamId: string,
+  defaults: { active?: number | undefined; queued?: number | undefined },
+): Promise<void> {
+  const team = await client.team.findUnique({
+    where: { id: teamId },
+    select: { maxActiveSearches: true, maxQueuedSearches: true },
+  });
+  const rows = await client.search.groupBy({
+    by: ["status"],
+    where: { teamId, status: { in: [...ACTIVE_STATUSES] } },
+    _count: { _all: true },
+  });
+  const queued = rows.find((r) => r.status === "queued")?._count._all ?? 0;
+  const active = rows.reduce((n, r) => n + r._count._all, 0);
+  const checks: [QuotaLimit, number, number | null | undefined, number | undefined][] = [
+    ["MAX_ACTIVE_SEARCHES_PER_TEAM", active, team?.maxActiveSearches, defaults.active],
+    ["MAX_QUEUED_SEARCHES_PER_TEAM", queued, team?.maxQueuedSearches, defaults.queued],
+  ];
+  for (const [limit, count, own, fallback] of checks) {
+    const max = own ?? fallback;
+    if (max !== undefined && count >= max) throw new TeamQuotaError(limit, count, max, own != null);
+  }
+}
+
+/** The team already runs `max` searches (its own limit when `own`, else the service default). */
+export class RunningLimitError extends Error {
+  constructor(
+    readonly running: number,
+    readonly max: number,
+    readonly own: boolean,
+  ) {
+    super(`the team already runs ${running} searches, the most it may run at once is ${max}`);
+    this.name = "RunningLimitError";
+  }
 }
 
 export interface ListSearchesInput {
@@ -208,12 +252,11 @@ export function searchesRepository(prisma: PrismaClient, pool: pg.Pool) {
         const same = await client.search.count({ where: { id: row.id, job: { equals: data.job } } });
         return { search: toRecord(row), created: false, sameJob: same === 1 };
       };
-      const max = input.maxActive;
-      if (max !== undefined) {
+      if (input.maxActive !== undefined || input.maxQueued !== undefined) {
         return withTeamLock(input.teamId, async (tx) => {
           const earlier = await replay(tx);
           if (earlier) return earlier;
-          await requireUnderQuota(tx, input.teamId, max);
+          await requireUnderQuota(tx, input.teamId, { active: input.maxActive, queued: input.maxQueued });
           return {
             search: toRecord(await tx.search.create({ data, select: fullFields })),
             created: true,
@@ -263,22 +306,45 @@ export function searchesRepository(prisma: PrismaClient, pool: pg.Pool) {
     /** queued (or running again, after a worker crash) -> running, noting the backend. */
     markRunning: (id: string, backend?: string) =>
       transition(id, ["queued", "running"], "running", backend === undefined ? {} : { backend }),
+    /**
+     * `markRunning` when the team runs fewer other searches than it may (its own `maxRunningSearches`, else
+     * `defaultMax`); RunningLimitError otherwise, the search left queued. Under the team's lock, so two workers
+     * cannot both take its last place.
+     */
+    async markRunningWithin(id: string, defaultMax: number, backend?: string): Promise<SearchRecord | null> {
+      const search = await get(id);
+      if (!search) return null;
+      const moved = await withTeamLock(search.teamId, async (tx) => {
+        const team = await tx.team.findUnique({ where: { id: search.teamId }, select: { maxRunningSearches: true } });
+        const max = team?.maxRunningSearches ?? defaultMax;
+        const running = await tx.search.count({ where: { teamId: search.teamId, status: "running", id: { not: id } } });
+        if (running >= max) throw new RunningLimitError(running, max, team?.maxRunningSearches != null);
+        return transitionWith(tx, id, ["queued", "running"], "running", backend === undefined ? {} : { backend });
+      });
+      return moved ? get(id) : null;
+    },
+    /** The priority to queue the search with, its place in its team's line (queue-order.ts). */
+    queuePriority: (id: string): Promise<number> => queuePriorityOf(pool, id),
     markSucceeded: (id: string) => transition(id, ["running"], "succeeded"),
     markFailed: (id: string, error: string) => transition(id, ["queued", "running"], "failed", { error }),
     /** Cancels a queued or running search of the team. */
     cancel: (id: string, teamId?: string) =>
       transition(id, ["queued", "running"], "cancelled", teamId ? { teamId } : {}),
     /**
-     * Re-queues a failed or cancelled search of the team; its checkpoints let it resume. With `maxActive`, refuses
-     * (TeamQuotaError) when the team already has that many queued or running searches.
+     * Re-queues a failed or cancelled search of the team; its checkpoints let it resume. With `quota`, refuses
+     * (TeamQuotaError) when the team already has as many queued (or queued and running) searches as it may.
      */
-    async requeue(id: string, teamId?: string, maxActive?: number): Promise<SearchRecord | null> {
+    async requeue(
+      id: string,
+      teamId?: string,
+      quota?: { active?: number; queued?: number },
+    ): Promise<SearchRecord | null> {
       const extra = teamId ? { teamId } : {};
-      if (maxActive === undefined || !isUuid(id)) return transition(id, ["failed", "cancelled"], "queued", extra);
+      if (quota === undefined || !isUuid(id)) return transition(id, ["failed", "cancelled"], "queued", extra);
       const search = await get(id, teamId);
       if (!search || !["failed", "cancelled"].includes(search.status)) return null;
       const moved = await withTeamLock(search.teamId, async (tx) => {
-        await requireUnderQuota(tx, search.teamId, maxActive);
+        await requireUnderQuota(tx, search.teamId, quota);
         return transitionWith(tx, id, ["failed", "cancelled"], "queued", extra);
       });
       return moved ? get(id) : null;

@@ -5,6 +5,9 @@
 // - peak bytes of forward + backward at 1024 patch tokens, per attention type, relative to softmax, with the
 //   default activation recomputation and without it (real wasm buffers, not tfjs's per-tensor count);
 // - training images/s and evaluation candidates/s on two threads against one (parallel.ts);
+// - the batched attention products: softmax and linear attention's forward + backward products on the reference
+//   step's shapes with tfjs-wasm's own BatchMatMul and with the SIMD one (src/kernels/batch-matmul.ts), against a
+//   dense matmul, and the fixed step with each kernel, in the same rounds;
 // - the anchor: the fixed step in PyTorch (bench/reference/torch_step.py, Debian's python3-torch) on 1 and
 //   BENCH_THREADS threads, in the same rounds as the product's fixed step on 1 and BENCH_THREADS threads, and the
 //   ratios; FLOP efficiency of each against the matmul rate of all the threads it used.
@@ -14,6 +17,7 @@ import { countArch } from "@vitnas/formats";
 import type { BenchSection } from "../../../bench/run";
 import { ArchSampler, Evaluator, initBackend, largestArch, Supernet, Trainer } from "../src";
 import { variableGrads } from "../src/backward";
+import { useBatchMatMul } from "../src/kernels/batch-matmul";
 import { Random } from "../src/random";
 import { BufferBytes } from "./buffer-bytes";
 import { parallelFigures } from "./parallel";
@@ -95,10 +99,21 @@ async function trainingRuns() {
   const one = makeTrainer(referenceSpace(true), 1, batch);
   const four = makeTrainer(referenceSpace(true), 4, batch);
   const threaded = THREADS > 1 ? makeTrainer(referenceSpace(true), 1, batch, THREADS) : undefined;
+  /** The fixed step with tfjs-wasm's own BatchMatMul, for the kernel's gain. */
+  const plainKernel = makeTrainer(referenceSpace(true), 1, batch);
+  const withTfjsKernel = async () => {
+    useBatchMatMul("tfjs");
+    try {
+      return batch / (await plainKernel.trainSteps(1))[0]!.imagesPerSec;
+    } finally {
+      useBatchMatMul("simd");
+    }
+  };
   const torch = await TorchStep.start();
   const a = tf.randomNormal([512, 512]);
   const b = tf.randomNormal([512, 512]);
   for (const t of [reference, one, four]) await t.trainSteps(2);
+  for (let i = 0; i < 2; i++) await withTfjsKernel();
   await threaded?.trainSteps(WARM_UP);
   await matmulFlops(a, b);
   if (torch instanceof TorchStep) for (const n of [1, THREADS, 1, THREADS]) await torch.step(n);
@@ -109,6 +124,7 @@ async function trainingRuns() {
     one: [] as number[],
     four: [] as number[],
     threaded: [] as number[],
+    tfjsKernel: [] as number[],
     torchOne: [] as number[],
     torchMany: [] as number[],
     torchMatmul: [] as number[],
@@ -126,6 +142,7 @@ async function trainingRuns() {
     rates.one.push(batch / (await one.trainSteps(1))[0]!.imagesPerSec);
     rates.four.push(batch / (await four.trainSteps(1))[0]!.imagesPerSec);
     if (threaded) rates.threaded.push(batch / (await threaded.trainSteps(1))[0]!.imagesPerSec);
+    rates.tfjsKernel.push(await withTfjsKernel());
     if (torch instanceof TorchStep) {
       rates.torchOne.push(await torch.step(1));
       rates.torchMany.push(await torch.step(THREADS));
@@ -135,7 +152,7 @@ async function trainingRuns() {
     }
   }
   tf.dispose([a, b]);
-  for (const t of [reference, one, four, threaded]) {
+  for (const t of [reference, one, four, threaded, plainKernel]) {
     t?.dispose();
     t?.supernet.dispose();
   }
@@ -148,12 +165,58 @@ async function trainingRuns() {
     oneStep: median(rates.one),
     fourStep: median(rates.four),
     threadedStep: ms(rates.threaded),
+    tfjsKernelStep: median(rates.tfjsKernel),
     torch: torch instanceof TorchStep ? torch.ready : torch,
     torchOneStep: ms(rates.torchOne),
     torchManyStep: ms(rates.torchMany),
     torchMatmul: ms(rates.torchMatmul),
     anchor: ms(rates.anchor),
   };
+}
+
+/**
+ * The attention products of the reference step (batch 32, 4 heads, 65 tokens, head size 16), forward + backward
+ * (six products each): softmax's (q k^T, then p v) and linear attention's (k^T v, then q (k^T v)), with each
+ * BatchMatMul kernel, against a dense 512x512 matmul, interleaved; GFLOP/s, medians.
+ */
+async function attentionProducts() {
+  const [b, h, n, d] = [32, 4, 65, 16];
+  const [q, k, v, r] = [1, 2, 3, 4].map((seed) => tf.randomNormal([b, h, n, d], 0, 1, "float32", seed));
+  const cores = {
+    softmax: (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) =>
+      tf.sum(tf.mul(tf.matMul(tf.softmax(tf.matMul(q, k, false, true)), v), r!)),
+    linear: (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) =>
+      tf.sum(tf.mul(tf.matMul(q, tf.matMul(k, v, true, false)), r!)),
+  };
+  const flops = { softmax: 6 * 2 * b * h * n * n * d, linear: 6 * 2 * b * h * n * d * d };
+  const seconds = async (core: (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.Tensor) => {
+    const started = performance.now();
+    const { value, grads } = tf.valueAndGrads(core)([q!, k!, v!]);
+    await grads[2]!.data();
+    tf.dispose([value, ...grads]);
+    return (performance.now() - started) / 1000;
+  };
+  const x = tf.randomNormal([512, 512]);
+  const y = tf.randomNormal([512, 512]);
+  const rates: Record<string, number[]> = {};
+  const push = (key: string, value: number) => {
+    rates[key] ??= [];
+    rates[key].push(value);
+  };
+  for (let round = 0; round < STEPS + 1; round++) {
+    const dense = await matmulFlops(x, y);
+    for (const which of ["tfjs", "simd"] as const) {
+      useBatchMatMul(which);
+      for (const type of ["softmax", "linear"] as const) {
+        const s = await seconds(cores[type]);
+        if (round > 0) push(`${type} ${which}`, flops[type] / s);
+      }
+    }
+    useBatchMatMul("simd");
+    if (round > 0) push("dense", dense);
+  }
+  tf.dispose([q!, k!, v!, r!, x, y]);
+  return Object.fromEntries(Object.entries(rates).map(([key, xs]) => [key, median(xs)]));
 }
 
 // Sizes as Vision X-formers' backbone block (width 128, 4 heads of 32, MLP 256); performer's m = d ln d, linformer's
@@ -261,6 +324,10 @@ export async function trainingFigures(figures: BenchSection["figures"]) {
   const images = (seconds: number | undefined) => (seconds ? +(32 / seconds).toFixed(1) : "-");
   figures["fixed train images/s, 1 thread"] = images(runs.oneStep);
   figures["fixed train FLOP efficiency, 1 thread vs matmul"] = +(stepFlops / runs.oneStep / runs.matmul).toFixed(3);
+  figures["fixed train images/s, 1 thread, tfjs-wasm's own BatchMatMul"] = images(runs.tfjsKernelStep);
+  figures["fixed train speed-up from the SIMD BatchMatMul, same rounds"] = +(
+    runs.tfjsKernelStep / runs.oneStep
+  ).toFixed(2);
   if (runs.threadedStep) {
     figures[`fixed train images/s, ${t}`] = images(runs.threadedStep);
     figures[`fixed train FLOP efficiency, ${t} vs ${THREADS} x matmul (target >= 0.35)`] = +(
@@ -286,9 +353,22 @@ export async function trainingFigures(figures: BenchSection["figures"]) {
   figures[`fixed train images/s, best wasm / best PyTorch, per round (target >= 0.5)`] = +runs.anchor!.toFixed(3);
 }
 
+/** The attention products' GFLOP/s with each BatchMatMul kernel and a dense matmul's, same rounds. */
+export async function attentionFigures(figures: BenchSection["figures"]) {
+  const r = await attentionProducts();
+  const g = (x: number | undefined) => +((x ?? 0) / 1e9).toFixed(2);
+  figures["attention products fwd+bwd GFLOP/s, softmax: tfjs BatchMatMul / SIMD / dense matmul"] =
+    `${g(r["softmax tfjs"])} / ${g(r["softmax simd"])} / ${g(r.dense)}`;
+  figures["attention products fwd+bwd GFLOP/s, linear: tfjs BatchMatMul / SIMD"] =
+    `${g(r["linear tfjs"])} / ${g(r["linear simd"])}`;
+  figures["attention products, SIMD / tfjs speed-up, softmax / linear"] =
+    `${(r["softmax simd"]! / r["softmax tfjs"]!).toFixed(2)} / ${(r["linear simd"]! / r["linear tfjs"]!).toFixed(2)}`;
+}
+
 export async function bench(): Promise<BenchSection> {
   const backend = await initBackend({ force: "wasm", log: null });
   const figures: BenchSection["figures"] = { backend: `${backend.name} (${backend.device})` };
+  await attentionFigures(figures);
   await trainingFigures(figures);
 
   const evaluation = await evaluationRate();

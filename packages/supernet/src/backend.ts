@@ -4,6 +4,7 @@
 // have installed, docs/deployment.md), the first that loads being used.
 import * as tf from "@tensorflow/tfjs";
 import { clearConstants } from "./attention/constants";
+import { registerSimdBatchMatMul } from "./kernels/batch-matmul";
 import "./node-util-compat";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
@@ -90,6 +91,8 @@ async function activate(name: BackendName) {
     if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend("${name}") failed`);
   }
   await tf.ready();
+  // The batched attention products on SIMD (kernels/batch-matmul.ts); NAS_WASM_BATCH_MATMUL=tfjs keeps tfjs's own.
+  if (name === "wasm" && process.env.NAS_WASM_BATCH_MATMUL !== "tfjs") await registerSimdBatchMatMul();
 }
 
 function firstLine(error: unknown): string {

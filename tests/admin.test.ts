@@ -57,6 +57,28 @@ describe("nas admin", () => {
     expect(await db.apiKeys.findByPlaintext(lines[0]!)).toBeNull();
   });
 
+  it("sets a team's own limits and clears them back to the defaults", async () => {
+    expect((await nas("create-team", "limited")).code).toBe(0);
+    const set = await nas("set-limits", "--team", "limited", "--queued", "5", "--running", "2");
+    expect(set.code, set.stderr).toBe(0);
+    expect(JSON.parse(set.stdout)).toEqual({
+      team: "limited",
+      maxActiveSearches: null,
+      maxQueuedSearches: 5,
+      maxRunningSearches: 2,
+    });
+    const cleared = await nas("set-limits", "--team", "limited", "--running", "default");
+    expect(JSON.parse(cleared.stdout)).toMatchObject({ maxQueuedSearches: 5, maxRunningSearches: null });
+    expect(await db.teams.findByName("limited")).toMatchObject({ maxQueuedSearches: 5, maxRunningSearches: null });
+    const bad = await nas("set-limits", "--team", "limited", "--active", "0");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--active must be an integer");
+    expect((await nas("set-limits", "--team", "limited")).code).toBe(2);
+    const unknown = await nas("set-limits", "--team", "nobody", "--queued", "1");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no team named "nobody"');
+  });
+
   it("fails clearly on a duplicate team, an unknown team and an unreachable database", async () => {
     await nas("create-team", "dup");
     const again = await nas("create-team", "dup");

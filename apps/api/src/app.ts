@@ -27,6 +27,7 @@ import { searchListEventRoutes } from "./routes/search-list-events";
 import { searchRoutes } from "./routes/searches";
 import { sessionRoutes } from "./routes/session";
 import { spaceRoutes } from "./routes/spaces";
+import { supernetRoutes } from "./routes/supernets";
 import { searchCache } from "./search-cache";
 import { searchCommands } from "./search-commands";
 import type { KeyRevocations, LiveEvents, SearchDispatch, WorkerPresence } from "./services";
@@ -65,11 +66,11 @@ export interface AppOptions {
   trustProxy?: boolean;
   /** Directories whose files submitted jobs may read (DATASET_ROOTS); none (the default) allows only synthetic data. */
   datasetRoots?: readonly string[];
-  /** What one submission may ask (job cost, the team's queued plus running searches); unset ones keep the defaults. */
   /** Where uploaded datasets are stored (POST /v1/datasets); without it uploads answer 503. */
   datasetBlobs?: DatasetBlobs;
   /** What one upload may hold; unset ones keep the defaults. */
   datasetLimits?: Partial<DatasetLimits>;
+  /** What one submission may ask (job cost, the team's queued plus running searches); unset ones keep the defaults. */
   jobLimits?: Partial<JobLimits>;
 }
 
@@ -197,7 +198,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         { prefix: "/searches" },
       );
       await v1.register(spaceRoutes, { authenticate, datasetRoots, limits: jobLimits, prefix: "/spaces" });
-    },
       await v1.register(
         async (scope) => {
           scope.addHook("onRequest", authenticate);
@@ -210,6 +210,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         },
         { prefix: "/datasets" },
       );
+      await v1.register(
+        async (scope) => {
+          scope.addHook("onRequest", authenticate);
+          scope.addHook("preHandler", requireIdentity);
+          await scope.register(supernetRoutes, { db });
+        },
+        { prefix: "/supernets" },
+      );
+    },
     { prefix: "/v1" },
   );
 

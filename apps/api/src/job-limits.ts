@@ -13,8 +13,10 @@ export interface JobLimits {
   evaluationMacs: number;
   /** MAX_JOB_DATASET_BYTES: every split as float32. */
   datasetBytes: number;
-  /** MAX_ACTIVE_SEARCHES_PER_TEAM: queued plus running searches of one team. */
+  /** MAX_ACTIVE_SEARCHES_PER_TEAM: queued plus running searches of one team (a team's own limit replaces it). */
   activeSearchesPerTeam: number;
+  /** MAX_QUEUED_SEARCHES_PER_TEAM: queued searches of one team (a team's own limit replaces it). */
+  queuedSearchesPerTeam: number;
 }
 
 // About 100 times the largest example job (examples/cifar10.json: 5.4e14 training MACs, 704 evaluations, 0.7 GB).
@@ -24,6 +26,7 @@ export const DEFAULT_JOB_LIMITS: JobLimits = {
   evaluationMacs: 1e17,
   datasetBytes: 8 * 2 ** 30,
   activeSearchesPerTeam: 20,
+  queuedSearchesPerTeam: 20,
 };
 
 /** What a team over its quota is told to wait before trying again: searches take minutes at the least. */

@@ -9,6 +9,7 @@ import { serviceIssues } from "./job-checks";
 import { type JobLimits, QUOTA_RETRY_AFTER_S, requireWithinLimits } from "./job-limits";
 import type { SearchCache } from "./search-cache";
 import type { LiveEvents, SearchDispatch } from "./services";
+import { checkSupernetFrom, type SupernetChoice } from "./supernet-choice";
 import { uploadedDatasetIssues } from "./uploaded-datasets";
 
 export interface SearchCommands {
@@ -16,7 +17,7 @@ export interface SearchCommands {
     who: KeyIdentity,
     body: unknown,
     idempotencyKey: string | undefined,
-  ): Promise<{ search: SearchRecord; created: boolean }>;
+  ): Promise<{ search: SearchRecord; created: boolean; supernet?: SupernetChoice }>;
   cancel(who: KeyIdentity, id: string): Promise<SearchRecord>;
   resume(who: KeyIdentity, id: string): Promise<SearchRecord>;
 }
@@ -43,7 +44,8 @@ export function searchCommands(
 
   async function enqueueOrFail(search: SearchRecord): Promise<SearchRecord> {
     try {
-      await dispatch.enqueue(search.id);
+      // Its place in its team's line: the teams' queued searches interleave (docs/deployment.md).
+      await dispatch.enqueue(search.id, await db.searches.queuePriority(search.id));
       return search;
     } catch (err) {
       const reason = `could not be queued: ${(err as Error).message}`;
@@ -62,12 +64,20 @@ export function searchCommands(
       return await change;
     } catch (err) {
       if (!(err instanceof TeamQuotaError)) throw err;
+      const queuedOnly = err.limit === "MAX_QUEUED_SEARCHES_PER_TEAM";
+      const whose = err.own ? `its own limit (nas admin set-limits), in place of ${err.limit}` : err.limit;
       throw new ApiError(
         429,
         "team_quota_exceeded",
-        `team ${who.team.name} has ${err.active} searches queued or running, the most MAX_ACTIVE_SEARCHES_PER_TEAM ` +
-          `allows (${err.max}); retry when one has finished, or cancel one`,
-        { limit: "MAX_ACTIVE_SEARCHES_PER_TEAM", max: err.max, active: err.active, retryAfter: QUOTA_RETRY_AFTER_S },
+        `team ${who.team.name} has ${err.count} searches ${queuedOnly ? "queued" : "queued or running"}, the most ` +
+          `${whose} allows (${err.max}); retry when one has ${queuedOnly ? "started" : "finished"}, or cancel one`,
+        {
+          limit: err.limit,
+          max: err.max,
+          [queuedOnly ? "queued" : "active"]: err.count,
+          team: err.own,
+          retryAfter: QUOTA_RETRY_AFTER_S,
+        },
         { "retry-after": String(QUOTA_RETRY_AFTER_S) },
       );
     }
@@ -96,6 +106,9 @@ export function searchCommands(
         throw new ApiError(400, "validation_error", message, refused);
       }
       requireWithinLimits(job, limits);
+      // The super-network it names must be the team's and of its space; differences of data or recipe are stated.
+      const supernet = await checkSupernetFrom(db, who.team.id, job);
+      const chosen = supernet ? { supernet } : {};
       // Counted in the insert's transaction, and after an idempotent replay is found: a retry never counts twice.
       const created = await withinQuota(
         who,
@@ -105,6 +118,7 @@ export function searchCommands(
           job,
           idempotencyKey: idempotencyKey ?? null,
           maxActive: limits.activeSearchesPerTeam,
+          maxQueued: limits.queuedSearchesPerTeam,
         }),
       );
       if (!created.created) {
@@ -120,13 +134,13 @@ export function searchCommands(
         }
         // The first submission may have stopped before queueing: queueing again is a no-op when it did not.
         if (created.search.status === "queued") await enqueueOrFail(created.search);
-        return { search: created.search, created: false };
+        return { search: created.search, created: false, ...chosen };
       }
       await audit(who, "search.submitted", created.search.id, {
         name: job.name,
         idempotencyKey: idempotencyKey ?? null,
       });
-      return { search: await enqueueOrFail(created.search), created: true };
+      return { search: await enqueueOrFail(created.search), created: true, ...chosen };
     },
 
     async cancel(who, id) {
@@ -150,8 +164,9 @@ export function searchCommands(
     },
 
     async resume(who, id) {
+      const quota = { active: limits.activeSearchesPerTeam, queued: limits.queuedSearchesPerTeam };
       // A resumed search takes a place in the queue again, so it counts against the quota as a new one does.
-      const requeued = await withinQuota(who, db.searches.requeue(id, who.team.id, limits.activeSearchesPerTeam));
+      const requeued = await withinQuota(who, db.searches.requeue(id, who.team.id, quota));
       cache.evict(id);
       if (!requeued) {
         const search = await existing(who, id);

@@ -21,8 +21,8 @@ export { TimeoutError, withTimeout } from "./timeout";
 export type { KeyRevocations, QueueDepth };
 
 export interface SearchDispatch {
-  /** Puts a search in the queue (a no-op when it is already waiting or running). */
-  enqueue(searchId: string): Promise<void>;
+  /** Puts a search in the queue with a priority (1 first; a no-op when it is already waiting or running). */
+  enqueue(searchId: string, priority?: number): Promise<void>;
   /** Takes a cancelled search out of the queue, and tells the worker running it to stop. */
   withdraw(searchId: string): Promise<void>;
   depth(): Promise<QueueDepth>;
@@ -112,8 +112,8 @@ export function redisServices(options: RedisServicesOptions): RedisServices {
       return failFast;
     },
     dispatch: {
-      enqueue: async (searchId) => {
-        await withTimeout(enqueueSearch(queue, searchId), timeoutMs, "the search queue (Redis)");
+      enqueue: async (searchId, priority) => {
+        await withTimeout(enqueueSearch(queue, searchId, priority), timeoutMs, "the search queue (Redis)");
       },
       withdraw: async (searchId) => {
         await withTimeout(

@@ -26,7 +26,7 @@ export interface ApiSettings {
   datasetLimits: DatasetLimits;
   /** DATASET_ROOTS, colon-separated: the directories submitted jobs may read datasets from. */
   datasetRoots: string[];
-  /** MAX_JOB_* and MAX_ACTIVE_SEARCHES_PER_TEAM: what one submission may ask. */
+  /** MAX_JOB_*, MAX_ACTIVE_SEARCHES_PER_TEAM and MAX_QUEUED_SEARCHES_PER_TEAM: what one submission may ask. */
   jobLimits: JobLimits;
 }
 
@@ -73,6 +73,7 @@ export function apiSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiSet
       evaluationMacs: limit(env, "MAX_JOB_EVALUATION_MACS", DEFAULT_JOB_LIMITS.evaluationMacs),
       datasetBytes: limit(env, "MAX_JOB_DATASET_BYTES", DEFAULT_JOB_LIMITS.datasetBytes),
       activeSearchesPerTeam: limit(env, "MAX_ACTIVE_SEARCHES_PER_TEAM", DEFAULT_JOB_LIMITS.activeSearchesPerTeam),
+      queuedSearchesPerTeam: limit(env, "MAX_QUEUED_SEARCHES_PER_TEAM", DEFAULT_JOB_LIMITS.queuedSearchesPerTeam),
     },
   };
 }

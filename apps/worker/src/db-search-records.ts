@@ -1,7 +1,7 @@
 // The worker's reads and writes of a search, over @vitnas/db's repositories.
-import type { Db } from "@vitnas/db";
+import { type Db, RunningLimitError } from "@vitnas/db";
 import type { ProgressEvent } from "@vitnas/pipeline";
-import type { SearchRecords } from "./search-records";
+import { type SearchRecords, TeamRunningLimitReached } from "./search-records";
 
 export function dbSearchRecords(db: Db): SearchRecords {
   const audit = (searchId: string, action: string, details: Record<string, unknown>) =>
@@ -14,8 +14,14 @@ export function dbSearchRecords(db: Db): SearchRecords {
     async status(searchId) {
       return (await db.searches.get(searchId))?.status;
     },
-    async markRunning(searchId, { worker, selfTest }) {
-      const running = await db.searches.markRunning(searchId, selfTest.backend);
+    async markRunning(searchId, { worker, selfTest, maxRunning }) {
+      const running =
+        maxRunning === undefined
+          ? await db.searches.markRunning(searchId, selfTest.backend)
+          : await db.searches.markRunningWithin(searchId, maxRunning, selfTest.backend).catch((err: unknown) => {
+              if (err instanceof RunningLimitError) throw new TeamRunningLimitReached(err.running, err.max, err.own);
+              throw err;
+            });
       if (!running) return false;
       const message = `worker ${worker} on ${selfTest.backend} (${selfTest.device}), self-test ${Math.round(selfTest.ms)} ms`;
       // The event (not the snapshot) carries the self-test, so the history shows every worker that ran the search.
@@ -23,6 +29,18 @@ export function dbSearchRecords(db: Db): SearchRecords {
       await db.progress.report(searchId, { ...snapshot, message, worker, selfTest });
       await audit(searchId, "search.started", { worker, backend: selfTest.backend, device: selfTest.device });
       return true;
+    },
+    queuePriority: (searchId) => db.searches.queuePriority(searchId),
+    async resolveSupernet(teamId, ref) {
+      return (await db.supernets.resolve(ref, teamId)) ?? undefined;
+    },
+    matchingSupernets: (teamId, spaceHash, recipeHash) => db.supernets.matching(teamId, spaceHash, recipeHash),
+    async recordSupernet(search, trained, location) {
+      const supernet = await db.supernets.record({ teamId: search.teamId, searchId: search.id, location, ...trained });
+      await audit(search.id, "supernet.recorded", { supernetId: supernet.id, checkpoint: trained.checkpoint });
+    },
+    async markReused(searchId, supernetId) {
+      await db.supernets.markReused(searchId, supernetId);
     },
     async saveProgress(searchId, progress: ProgressEvent) {
       await db.progress.report(searchId, { ...progress });
@@ -57,24 +75,6 @@ export function dbSearchRecords(db: Db): SearchRecords {
         })),
       );
     },
-    async recordBaselines(searchId, baselines) {
-      await db.baselines.replace(
-        searchId,
-        baselines.map(({ name, id, arch, macs, params, testAccuracy, valAccuracy, epochs, mode, bundle }) => ({
-          name,
-          id,
-          arch,
-          macs,
-          params,
-          testAccuracy,
-          valAccuracy,
-          epochs,
-          mode,
-          bundle,
-        })),
-      );
-    },
-    listIdle: (before, limit) => db.searches.listIdle(before, limit),
     async recordLatency(searchId, front) {
       await db.frontLatencies.replace(
         searchId,
@@ -94,6 +94,24 @@ export function dbSearchRecords(db: Db): SearchRecords {
         ),
       );
     },
+    async recordBaselines(searchId, baselines) {
+      await db.baselines.replace(
+        searchId,
+        baselines.map(({ name, id, arch, macs, params, testAccuracy, valAccuracy, epochs, mode, bundle }) => ({
+          name,
+          id,
+          arch,
+          macs,
+          params,
+          testAccuracy,
+          valAccuracy,
+          epochs,
+          mode,
+          bundle,
+        })),
+      );
+    },
+    listIdle: (before, limit) => db.searches.listIdle(before, limit),
     async markRequeued(searchId, reason) {
       await db.searches.transition(searchId, ["running"], "queued");
       await audit(searchId, "search.requeued", { reason });

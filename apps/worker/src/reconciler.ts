@@ -77,7 +77,7 @@ export async function reconcileSearches(options: ReconcilerOptions): Promise<{ r
           ? `${search.status} in Postgres but no job in the queue (Redis lost its data?)`
           : `${search.status} in Postgres but its job had ended`;
       await records.markRequeued(search.id, reason);
-      await enqueueSearch(queue, search.id);
+      await enqueueSearch(queue, search.id, await records.queuePriority(search.id));
       requeued.push(search.id);
       logger.warn({ searchId: search.id, reason }, "search put back in the queue; it resumes from its checkpoints");
     }

@@ -1,6 +1,6 @@
 // Messages between a worker and the child process that trains one search (over Node's IPC channel).
 import type { NasSearch } from "@vitnas/formats";
-import type { CandidateRecord, ProgressEvent, SearchResult } from "@vitnas/pipeline";
+import type { CandidateRecord, ProgressEvent, ReusableSupernet, SearchResult, TrainedSupernet } from "@vitnas/pipeline";
 import type { SelfTestResult } from "@vitnas/supernet";
 
 export interface StartMessage {
@@ -13,6 +13,8 @@ export interface StartMessage {
   backend?: string;
   /** Module exporting `runSearch` (default "@vitnas/pipeline"). */
   runnerModule: string;
+  /** Trained super-networks to search on instead of training (docs/supernet-reuse.md). */
+  reuse?: ReusableSupernet[];
 }
 
 /** Runs the backend self-test in a child, so the worker process itself never loads tfjs or claims a GPU. */
@@ -28,6 +30,7 @@ export type ParentMessage = StartMessage | SelfTestMessage | { type: "abort"; re
 export type ChildMessage =
   | { type: "progress"; event: ProgressEvent }
   | { type: "candidate"; candidate: CandidateRecord }
+  | { type: "supernet"; supernet: TrainedSupernet }
   | { type: "done"; result: SearchResult }
   | { type: "failed"; name: string; message: string; stack?: string }
   | { type: "self-test"; result: SelfTestResult }

@@ -38,6 +38,8 @@ async function run(start: StartMessage): Promise<void> {
       outDir: start.outDir,
       signal: controller.signal,
       backend: start.backend,
+      ...(start.reuse ? { reuse: start.reuse } : {}),
+      onSupernet: (supernet) => void send({ type: "supernet", supernet }),
       onProgress: (event) => void send({ type: "progress", event }),
       onCandidate: (candidate) => void send({ type: "candidate", candidate }),
     });

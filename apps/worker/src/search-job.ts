@@ -1,7 +1,7 @@
 // The BullMQ processor of one search: loads it from Postgres, trains it in a child process, and carries its progress
 // to Postgres (snapshot, events, metrics, candidates, fronts), to BullMQ (job progress) and to Redis (live events).
 import type { SearchStatus } from "@vitnas/db";
-import type { CandidateRecord, FrontPoint, ProgressEvent, SearchResult } from "@vitnas/pipeline";
+import type { CandidateRecord, FrontPoint, ProgressEvent, ReusableSupernet, SearchResult } from "@vitnas/pipeline";
 import {
   datasetRootIssues,
   type LiveSearchEvent,
@@ -10,7 +10,7 @@ import {
   type SearchJobData,
 } from "@vitnas/queue";
 import type { SelfTestResult } from "@vitnas/supernet";
-import { type Job, UnrecoverableError, WaitingError } from "bullmq";
+import { DelayedError, type Job, UnrecoverableError, WaitingError } from "bullmq";
 import type { Redis } from "ioredis";
 import { type ArtifactStore, type StoredArtifact, searchKey } from "./artifact-store";
 import { cachedUpload, DEFAULT_DATASET_CACHE } from "./dataset-cache";
@@ -18,7 +18,8 @@ import type { Logger } from "./logger";
 import type { WorkerMetrics } from "./metrics";
 import { type SearchProcess, startSearchProcess } from "./search-process";
 import { describeExit, resultRestartingOnDeath } from "./search-process-restarts";
-import type { SearchRecords } from "./search-records";
+import { type SearchRecords, TeamRunningLimitReached } from "./search-records";
+import { SupernetUnavailableError, supernetsToOffer } from "./supernet-offer";
 
 export interface SearchJobContext {
   records: SearchRecords;
@@ -35,10 +36,14 @@ export interface SearchJobContext {
   cancelPollMs: number;
   /** Restarts of a training process that died (SEARCH_CHILD_RETRIES) before the search is failed. */
   childRetries: number;
-  /** Where datasets may be read from (see dataset-roots.ts). */
   /** Where uploaded datasets are unpacked (default: DATASET_CACHE_DIR's default). */
   datasetCacheDir?: string;
+  /** Where datasets may be read from (see dataset-roots.ts). */
   datasetRoots: readonly string[];
+  /** MAX_RUNNING_SEARCHES_PER_TEAM: the default of a team's running limit. */
+  maxRunningPerTeam?: number;
+  /** How long a search held back by its team's running limit waits before it is tried again. */
+  teamLimitRetryMs: number;
   /** Searches running in this process, so cancellation and shutdown can reach them. */
   running: Map<string, RunningSearch>;
 }
@@ -124,7 +129,19 @@ export async function processSearchJob(
     } as LiveSearchEvent).catch((err: Error) => log.warn({ err }, "could not publish a live event"));
   const status = (value: SearchStatus, error?: string) => live({ type: "status", status: value, error });
 
-  if (!(await ctx.records.markRunning(searchId, { worker: ctx.worker, selfTest: ctx.selfTest }))) {
+  let started: boolean;
+  try {
+    const run = { worker: ctx.worker, selfTest: ctx.selfTest, maxRunning: ctx.maxRunningPerTeam };
+    started = await ctx.records.markRunning(searchId, run);
+  } catch (err) {
+    if (!(err instanceof TeamRunningLimitReached) || !token) throw err;
+    // Back to the queue with its priority kept: its team's other searches hold their places on the workers, and the
+    // other teams' searches go by meanwhile (docs/deployment.md, "Fairness between teams").
+    log.info({ running: err.running, max: err.max }, `search held back: ${err.message}`);
+    await job.moveToDelayed(Date.now() + ctx.teamLimitRetryMs, token);
+    throw new DelayedError();
+  }
+  if (!started) {
     log.info("search was cancelled or finished before it started; nothing to run");
     return;
   }
@@ -139,8 +156,34 @@ export async function processSearchJob(
     log.warn({ error }, "search refused: its dataset is outside DATASET_ROOTS");
     throw new UnrecoverableError(error);
   }
+  let reuse: ReusableSupernet[] | undefined;
+  try {
+    reuse = await supernetsToOffer(ctx.records, ctx.store, search);
+    if (search.job.supernet.from !== undefined) await ctx.records.markReused(searchId, reuse![0]!.id);
+  } catch (err) {
+    if (!(err instanceof SupernetUnavailableError)) throw err;
+    if (await ctx.records.finish(searchId, { status: "failed", error: err.message }))
+      await status("failed", err.message);
+    ctx.metrics.searchesFinished.inc({ worker: ctx.worker, outcome: "failed" });
+    log.warn({ error: err.message }, "search refused: the super-network it names is gone");
+    throw new UnrecoverableError(err.message);
+  }
   const workDir = await ctx.store.workDir(searchId);
   const outDir = await ctx.store.outDir(searchId);
+  // An uploaded dataset is read from this worker's cache, fetched from the store by its digest the first time.
+  const datasetCache = ctx.datasetCacheDir ?? DEFAULT_DATASET_CACHE;
+  const { dataset } = search.job;
+  if (dataset.kind === "uploaded" && dataset.sha256) {
+    try {
+      await cachedUpload(ctx.store, datasetCache, dataset.sha256);
+    } catch (err) {
+      const error = `dataset.id: uploaded dataset ${dataset.id} cannot be read: ${(err as Error).message}`;
+      if (await ctx.records.finish(searchId, { status: "failed", error })) await status("failed", error);
+      ctx.metrics.searchesFinished.inc({ worker: ctx.worker, outcome: "failed" });
+      log.warn({ error }, "search refused: its uploaded dataset cannot be read");
+      throw new UnrecoverableError(error);
+    }
+  }
   log.info({ workDir, backend: ctx.selfTest.backend, attempt: job.attemptsStarted }, "search started");
 
   const writes = new WriteChain(log);
@@ -170,20 +213,6 @@ export async function processSearchJob(
     const { generation, points, hypervolume } = front;
     frontDirty = false;
     lastFrontWrite = Date.now();
-  // An uploaded dataset is read from this worker's cache, fetched from the store by its digest the first time.
-  const datasetCache = ctx.datasetCacheDir ?? DEFAULT_DATASET_CACHE;
-  const { dataset } = search.job;
-  if (dataset.kind === "uploaded" && dataset.sha256) {
-    try {
-      await cachedUpload(ctx.store, datasetCache, dataset.sha256);
-    } catch (err) {
-      const error = `dataset.id: uploaded dataset ${dataset.id} cannot be read: ${(err as Error).message}`;
-      if (await ctx.records.finish(searchId, { status: "failed", error })) await status("failed", error);
-      ctx.metrics.searchesFinished.inc({ worker: ctx.worker, outcome: "failed" });
-      log.warn({ error }, "search refused: its uploaded dataset cannot be read");
-      throw new UnrecoverableError(error);
-    }
-  }
     frontsWritten++;
     // Members must be candidates before the front names them.
     flushCandidates();
@@ -245,8 +274,25 @@ export async function processSearchJob(
 
   const startChild = () =>
     startSearchProcess(
-      { job: search.job, workDir, outDir, datasetCache, backend: ctx.backend, runnerModule: ctx.runnerModule },
-      { onProgress, onCandidate: (candidate) => candidates.push(candidate) },
+      {
+        job: search.job,
+        workDir,
+        outDir,
+        datasetCache,
+        backend: ctx.backend,
+        runnerModule: ctx.runnerModule,
+        ...(reuse ? { reuse } : {}),
+      },
+      {
+        onProgress,
+        onCandidate: (candidate) => candidates.push(candidate),
+        // Durable in the store before it is recorded: another worker's search may load it next.
+        onSupernet: (trained) =>
+          writes.push("super-network", async () => {
+            await ctx.store.saveWorkDir(searchId);
+            await ctx.records.recordSupernet(search, trained, searchKey(searchId, "work", "supernet"));
+          }),
+      },
     );
   let child: SearchProcess = startChild();
   let stopReason: StopReason | undefined;
@@ -372,11 +418,14 @@ async function recordResult(
   // The final front's members must be candidates. A run resumed after a crash re-reports only what it evaluates
   // itself, so members reported by the crashed run but not yet written would be missing; upserting them again is a
   // no-op for those that exist (the first generation that saw an architecture is kept).
+  // A search that took a super-network of its own accord (`supernet.reuse: "auto"`) notes which.
+  if (result.reusedSupernet) await ctx.records.markReused(searchId, result.reusedSupernet);
   await ctx.records.upsertCandidates(
     searchId,
     result.front.map((point) => ({ ...point, generation: generations })),
   );
   if (!frontRecorded) await ctx.records.setFront(searchId, generations, result.front, undefined);
+  await ctx.records.recordLatency(searchId, result.front);
   await ctx.store.saveWorkDir(searchId);
   const trained = new Set(result.final.map((f) => f.id));
   const baselineIds = new Map(result.baselines.map((b) => [b.bundle, b.id]));
@@ -402,4 +451,3 @@ async function readStored(store: ArtifactStore, key: string): Promise<string> {
   for await (const chunk of await store.open(key)) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString("utf8");
 }
-  await ctx.records.recordLatency(searchId, result.front);

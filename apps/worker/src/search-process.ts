@@ -2,7 +2,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { CandidateRecord, ProgressEvent, SearchResult } from "@vitnas/pipeline";
+import type { CandidateRecord, ProgressEvent, SearchResult, TrainedSupernet } from "@vitnas/pipeline";
 import type { SelfTestResult } from "@vitnas/supernet";
 import type { ChildMessage, MemoryReport, SelfTestMessage, StartMessage } from "./search-child-protocol";
 import { SearchProcessExit } from "./search-process-restarts";
@@ -10,6 +10,8 @@ import { SearchProcessExit } from "./search-process-restarts";
 export interface SearchProcessHandlers {
   onProgress: (event: ProgressEvent) => void;
   onCandidate: (candidate: CandidateRecord) => void;
+  /** The search's own super-network training has ended (docs/supernet-reuse.md). */
+  onSupernet?: (supernet: TrainedSupernet) => void;
 }
 
 export interface SearchProcess {
@@ -91,6 +93,9 @@ export function startSearchProcess(start: Omit<StartMessage, "type">, handlers: 
           break;
         case "candidate":
           handlers.onCandidate(message.candidate);
+          break;
+        case "supernet":
+          handlers.onSupernet?.(message.supernet);
           break;
         case "done":
           settled = true;

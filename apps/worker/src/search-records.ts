@@ -8,6 +8,7 @@ import type {
   FrontPoint,
   ProgressEvent,
   SearchResult,
+  TrainedSupernet,
 } from "@vitnas/pipeline";
 import type { SelfTestResult } from "@vitnas/supernet";
 import type { StoredArtifact } from "./artifact-store";
@@ -19,14 +20,50 @@ export interface SearchToRun {
   status: SearchStatus;
 }
 
+/** A recorded super-network, as a search that reuses it needs it (docs/supernet-reuse.md). */
+export interface StoredSupernet {
+  id: string;
+  /** The search that trained it: its checkpoint is that search's work directory's `supernet/`. */
+  searchId: string;
+  datasetFingerprint: string;
+}
+
+/** The team already runs as many searches as it may; the search stays queued. */
+export class TeamRunningLimitReached extends Error {
+  constructor(
+    readonly running: number,
+    readonly max: number,
+    readonly own: boolean,
+  ) {
+    super(
+      `the team runs ${running} searches, the most ${own ? "its own limit (nas admin set-limits)" : "MAX_RUNNING_SEARCHES_PER_TEAM"} allows (${max})`,
+    );
+    this.name = "TeamRunningLimitReached";
+  }
+}
+
 export interface SearchRecords {
   load(searchId: string): Promise<SearchToRun | undefined>;
   status(searchId: string): Promise<SearchStatus | undefined>;
   /**
    * Running on the self-tested backend from now (the start time is kept across resumes); false when the search is
-   * no longer queued or running (cancelled or finished meanwhile).
+   * no longer queued or running (cancelled or finished meanwhile). With `maxRunning`, rejects with
+   * TeamRunningLimitReached when the team already runs that many others (or its own limit's).
    */
-  markRunning(searchId: string, run: { worker: string; selfTest: SelfTestResult }): Promise<boolean>;
+  markRunning(
+    searchId: string,
+    run: { worker: string; selfTest: SelfTestResult; maxRunning?: number },
+  ): Promise<boolean>;
+  /** The priority to (re)queue the search with: its place in its team's line. */
+  queuePriority(searchId: string): Promise<number>;
+  /** What a job's `supernet.from` names (a super-network's id or a search's), of the team only. */
+  resolveSupernet(teamId: string, ref: string): Promise<StoredSupernet | undefined>;
+  /** The team's super-networks on this space and recipe, newest first (`supernet.reuse: "auto"`). */
+  matchingSupernets(teamId: string, spaceHash: string, recipeHash: string): Promise<StoredSupernet[]>;
+  /** Records the super-network a search trained (again after a resume: same row). */
+  recordSupernet(search: { id: string; teamId: string }, trained: TrainedSupernet, location: string): Promise<void>;
+  /** Notes the super-network the search searched on. */
+  markReused(searchId: string, supernetId: string): Promise<void>;
   /** The latest progress snapshot, an event in the history, and a training metric when it carries loss or images/s. */
   saveProgress(searchId: string, progress: ProgressEvent): Promise<void>;
   /** Idempotent per (search, architecture): a resumed search reporting a candidate again adds no row. */
@@ -38,6 +75,11 @@ export interface SearchRecords {
    * or retried search writing them again adds no row.
    */
   recordFinal(searchId: string, final: FinalResult[]): Promise<void>;
+  /**
+   * The front architectures' measured latency (already candidates) becomes the search's set: idempotent, like
+   * `recordFinal`; a search that measured none (`search.latency.measure` off) writes an empty set.
+   */
+  recordLatency(searchId: string, front: SearchResult["front"]): Promise<void>;
   /**
    * The job's baselines as trained, with their documents (a baseline is no candidate), become the search's set:
    * idempotent per (search, name), like `recordFinal`.
@@ -55,8 +97,3 @@ export interface SearchRecords {
    */
   finish(searchId: string, outcome: { status: "succeeded" | "failed" | "cancelled"; error?: string }): Promise<boolean>;
 }
-  /**
-   * The front architectures' measured latency (already candidates) becomes the search's set: idempotent, like
-   * `recordFinal`; a search that measured none (`search.latency.measure` off) writes an empty set.
-   */
-  recordLatency(searchId: string, front: SearchResult["front"]): Promise<void>;

@@ -101,6 +101,8 @@ export async function startSearchWorker(options: SearchWorkerOptions): Promise<S
     childRetries: settings.childRetries,
     datasetCacheDir: settings.datasetCacheDir,
     datasetRoots: settings.datasetRoots,
+    maxRunningPerTeam: settings.maxRunningPerTeam,
+    teamLimitRetryMs: settings.teamLimitRetryMs,
     running,
   };
 

@@ -46,6 +46,10 @@ export interface WorkerSettings {
   datasetCacheDir: string;
   /** DATASET_ROOTS: the directories queued searches may read datasets from; none allows only synthetic data. */
   datasetRoots: string[];
+  /** MAX_RUNNING_SEARCHES_PER_TEAM: searches of one team running at once on all workers (a team's own replaces it). */
+  maxRunningPerTeam: number;
+  /** How long a search held back by its team's running limit waits in the queue before a worker tries it again. */
+  teamLimitRetryMs: number;
 }
 
 export const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/vitnas";
@@ -81,7 +85,9 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerSet
       metricsPort === undefined || metricsPort === "" ? undefined : integer(env, "WORKER_METRICS_PORT", 0, 0),
     backend: env.NAS_BACKEND || undefined,
     name: env.WORKER_NAME || `${hostname()}-${process.pid}`,
+    datasetCacheDir: env.DATASET_CACHE_DIR || DEFAULT_DATASET_CACHE,
     datasetRoots: parseDatasetRoots(env.DATASET_ROOTS),
+    maxRunningPerTeam: integer(env, "MAX_RUNNING_SEARCHES_PER_TEAM", 10, 1),
+    teamLimitRetryMs: integer(env, "WORKER_TEAM_LIMIT_RETRY_MS", 5000, 100),
   };
 }
-    datasetCacheDir: env.DATASET_CACHE_DIR || DEFAULT_DATASET_CACHE,

@@ -11,5 +11,6 @@ export * from "./schema";
 export { largestArch } from "./semantics";
 export * from "./space";
 export { jsonPath } from "./structure";
+export { spaceHash, supernetRecipeHash } from "./supernet-identity";
 export type * from "./types";
 export * from "./validate";

@@ -16,10 +16,10 @@ export { type BaselineResult, baselineArchs, type FinalResult, spreadAlongFront 
 export { ProgressClock } from "./progress";
 export { paretoSvg, reportMarkdown, winsOverBaselines } from "./report";
 export { runSearch } from "./run-search";
-export type { ReusableSupernet, SubnetFigures, TrainedSupernet } from "./supernet-reuse";
 // The phases on their own, for benches that train several super-networks or run several searches on one.
 export { runEvolution } from "./search-phase";
 export { trainSupernet } from "./supernet-phase";
+export type { ReusableSupernet, SubnetFigures, TrainedSupernet } from "./supernet-reuse";
 export {
   type TrainAloneInput,
   type TrainAloneOptions,

@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { loadDataset } from "@vitnas/datasets";
 import { completeJob, type NasSearch } from "@vitnas/formats";
 import { hypervolume } from "@vitnas/search";
-import { initBackend } from "@vitnas/supernet";
+import { hasCheckpoint, initBackend } from "@vitnas/supernet";
 import { throwIfAborted } from "./abort";
 import { writeJsonAtomic } from "./atomic-file";
 import { exportFront, writeParetoWithFinal } from "./export-front";
@@ -19,6 +19,7 @@ const baselineCount = (job: NasSearch) => job.baselines.builtin.length + job.bas
 import { ProgressClock } from "./progress";
 import { runEvolution } from "./search-phase";
 import { trainSupernet } from "./supernet-phase";
+import { describeTrained, loadReused, pickReusable } from "./supernet-reuse";
 import type { RunSearchOptions, SearchResult } from "./types";
 import { claimWorkDir, ensureWritableDir, workDirLayout } from "./work-dir";
 
@@ -44,9 +45,17 @@ export async function runSearch(stored: NasSearch, opts: RunSearchOptions): Prom
   });
   throwIfAborted(signal);
 
-  const { trainer, checkpoint } = await trainSupernet(job, data.train, work.supernet, clock, { backend }, signal);
-  const supernet = trainer.supernet;
+  // A super-network another search trained, when one is offered and fits; else this search trains its own.
+  const chosen = pickReusable(opts.reuse, data.fingerprint, await hasCheckpoint(work.supernet));
+  const own = chosen ? undefined : await trainSupernet(job, data.train, work.supernet, clock, { backend }, signal);
+  const { supernet, checkpoint } = own
+    ? { supernet: own.trainer.supernet, checkpoint: own.checkpoint }
+    : await loadReused(job, chosen!, data.fingerprint, clock, { backend });
   try {
+    if (own && opts.onSupernet) {
+      const val = { ...data.val, fingerprint: data.fingerprint };
+      opts.onSupernet(await describeTrained(job, supernet, val, checkpoint, work.evaluations));
+    }
     const { evolution, computed } = await runEvolution(
       job,
       supernet,
@@ -97,11 +106,12 @@ export async function runSearch(stored: NasSearch, opts: RunSearchOptions): Prom
       evaluatedThisRun: computed,
       outDir,
       supernetCheckpoint: checkpoint,
+      ...(chosen ? { reusedSupernet: chosen.id } : {}),
       final,
       baselines,
     };
   } finally {
-    trainer.dispose();
+    own?.trainer.dispose();
     supernet.dispose();
   }
 }

@@ -65,11 +65,13 @@ export async function trainSupernet(
   return { trainer, checkpoint: await checkpointId(dir), resumedAtStep };
 }
 
-/** Names the trained weights: the step and the checksum the checkpoint manifest records for its tensors. */
+/** Names trained weights by their step and the checksum the checkpoint manifest records for their tensors. */
+export const checkpointName = (step: number, sha256: string): string => `step${step}-${sha256.slice(0, 16)}`;
+
 async function checkpointId(dir: string): Promise<string> {
   const manifest = JSON.parse(await readFile(join(dir, "checkpoint.json"), "utf8")) as {
     trainer: { step: number };
     tensors: { sha256: string };
   };
-  return `step${manifest.trainer.step}-${manifest.tensors.sha256.slice(0, 16)}`;
+  return checkpointName(manifest.trainer.step, manifest.tensors.sha256);
 }

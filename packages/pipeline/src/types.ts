@@ -2,6 +2,7 @@
 import type { OnnxLatency } from "@vitnas/export";
 import type { NasSearch, VitArch } from "@vitnas/formats";
 import type { BaselineResult, FinalResult } from "./final-phase";
+import type { ReusableSupernet, TrainedSupernet } from "./supernet-reuse";
 
 export type Phase = "dataset" | "supernet" | "search" | "export" | "final" | "done";
 
@@ -44,14 +45,21 @@ export interface RunSearchOptions {
   workDir: string;
   /** Where the export bundles and pareto.json go (default: `<workDir>/out`). */
   outDir?: string;
-  onProgress?: (event: ProgressEvent) => void;
   /** Where uploaded datasets are unpacked, one directory per SHA-256 (the service's workers set it). */
   datasetCache?: string;
+  onProgress?: (event: ProgressEvent) => void;
   onCandidate?: (candidate: CandidateRecord) => void;
   /** Aborting checkpoints within one training step and rejects with an error whose name is "AbortError". */
   signal?: AbortSignal;
   /** Force a tfjs backend ("tensorflow", "wasm" or "cpu"); default: the best available. */
   backend?: string;
+  /**
+   * Trained super-networks to search on instead of training one, tried in order (docs/supernet-reuse.md): the first
+   * whose data matches (or that names no data) is loaded and training is skipped.
+   */
+  reuse?: ReusableSupernet[];
+  /** Called when this search's own super-network training has ended, with what a later search needs to reuse it. */
+  onSupernet?: (trained: TrainedSupernet) => void;
 }
 
 export interface SearchResult {
@@ -64,6 +72,8 @@ export interface SearchResult {
   evaluatedThisRun?: number;
   outDir: string;
   supernetCheckpoint: string;
+  /** The id of the reused super-network the search ran on (`reuse`); absent when it trained its own. */
+  reusedSupernet?: string;
   /** The final phase's trained front architectures (empty when `final.top` is 0). */
   final: FinalResult[];
   /** The job's baselines, trained with the same recipe (empty when it names none). */

@@ -35,14 +35,19 @@ export function createSearchQueue(connection: ConnectionOptions, options: Search
  * Queues a search once: the job id is the search id, so queueing a search that is already waiting or running is a
  * no-op. A finished (failed) job of the same search is replaced, which is how a failed search is resumed.
  */
-export async function enqueueSearch(queue: SearchQueue, searchId: string): Promise<Job<SearchJobData, void, "search">> {
+export async function enqueueSearch(
+  queue: SearchQueue,
+  searchId: string,
+  /** BullMQ priority, 1 first: the search's place in its team's line (docs/deployment.md, "Fairness between teams"). */
+  priority?: number,
+): Promise<Job<SearchJobData, void, "search">> {
   const existing = await queue.getJob(searchId);
   if (existing) {
     const state = await existing.getState();
     if (state === "completed" || state === "failed") await existing.remove();
     else return existing;
   }
-  return queue.add("search", { searchId }, { jobId: searchId });
+  return queue.add("search", { searchId }, { jobId: searchId, ...(priority !== undefined ? { priority } : {}) });
 }
 
 /**

@@ -83,15 +83,7 @@ export async function hasCheckpoint(dir: string): Promise<boolean> {
   }
 }
 
-/**
- * A trainer (with its super-network) exactly as saved, training on `data` (the same split as before), with
- * `threads` threads (default 1, whatever trained it).
- */
-export async function loadCheckpoint(
-  dir: string,
-  data: ImageSplit,
-  run: Pick<TrainerOptions, "threads"> = {},
-): Promise<Trainer> {
+async function readManifest(dir: string): Promise<Manifest> {
   let manifest: Manifest;
   try {
     manifest = JSON.parse(await readFile(join(dir, MANIFEST), "utf8")) as Manifest;
@@ -100,12 +92,14 @@ export async function loadCheckpoint(
   }
   if (manifest.format !== CHECKPOINT_FORMAT)
     throw new Error(`${dir}: format "${manifest.format}", expected ${CHECKPOINT_FORMAT}`);
-  const want = manifest.data;
-  if (want && (want.count !== data.count || want.imageSize !== data.imageSize || want.channels !== data.channels)) {
-    throw new Error(
-      `${dir} was trained on ${want.count} images of ${want.imageSize}px x ${want.channels}, not ${data.count} of ${data.imageSize}px x ${data.channels}`,
-    );
-  }
+  return manifest;
+}
+
+/** The checkpoint's super-network with its weights; the arrays by name (optimizer moments too) for the caller. */
+async function loadWeights(
+  dir: string,
+  manifest: Manifest,
+): Promise<{ supernet: Supernet; byName: Map<string, NamedArray> }> {
   const arrays = await unpackTensors(
     join(dir, manifest.tensors.file),
     manifest.tensors.entries,
@@ -126,6 +120,41 @@ export async function loadCheckpoint(
         throw new Error(`${dir}: weight ${name} is [${a.shape}], the space gives [${v.shape}]`);
       tf.tidy(() => v.assign(tf.tensor(a.values, a.shape)));
     }
+  } catch (error) {
+    supernet.dispose();
+    throw error;
+  }
+  return { supernet, byName };
+}
+
+/**
+ * The trained super-network alone, to search on (no optimizer state, no training data): what a search that reuses
+ * another's super-network needs (docs/supernet-reuse.md). `step` and `sha256` name the weights.
+ */
+export async function loadSupernet(dir: string): Promise<{ supernet: Supernet; step: number; sha256: string }> {
+  const manifest = await readManifest(dir);
+  const { supernet } = await loadWeights(dir, manifest);
+  return { supernet, step: manifest.trainer.step, sha256: manifest.tensors.sha256 };
+}
+
+/**
+ * A trainer (with its super-network) exactly as saved, training on `data` (the same split as before), with
+ * `threads` threads (default 1, whatever trained it).
+ */
+export async function loadCheckpoint(
+  dir: string,
+  data: ImageSplit,
+  run: Pick<TrainerOptions, "threads"> = {},
+): Promise<Trainer> {
+  const manifest = await readManifest(dir);
+  const want = manifest.data;
+  if (want && (want.count !== data.count || want.imageSize !== data.imageSize || want.channels !== data.channels)) {
+    throw new Error(
+      `${dir} was trained on ${want.count} images of ${want.imageSize}px x ${want.channels}, not ${data.count} of ${data.imageSize}px x ${data.channels}`,
+    );
+  }
+  const { supernet, byName } = await loadWeights(dir, manifest);
+  try {
     const { step, ...options } = manifest.trainer;
     const trainer = new Trainer(supernet, data, manifest.config, { ...options, ...run });
     trainer.step = step;

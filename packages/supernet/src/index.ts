@@ -4,7 +4,7 @@ export { writeFileAtomic, writeJsonAtomic } from "./atomic-file";
 export type { AttentionContext, AttentionDims, AttentionModule } from "./attention";
 export { attentionModule, attentionRegistry } from "./attention";
 export { type BackendInfo, type BackendName, currentBackend, type InitBackendOptions, initBackend } from "./backend";
-export { CHECKPOINT_FORMAT, hasCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint";
+export { CHECKPOINT_FORMAT, hasCheckpoint, loadCheckpoint, loadSupernet, saveCheckpoint } from "./checkpoint";
 export { type EvaluateOptions, Evaluator, evaluate } from "./evaluate";
 export { extract } from "./extract";
 export { archForward, type ForwardOptions, RECOMPUTE_TOKENS } from "./model";

@@ -11,6 +11,7 @@ import type { SearchCache } from "../search-cache";
 import type { SearchCommands } from "../search-commands";
 import { detailView, summaryView } from "../search-views";
 import type { LiveEvents } from "../services";
+import { SubmittedSearch } from "../supernet-schemas";
 
 export interface SearchRoutesOptions {
   db: Db;
@@ -30,13 +31,13 @@ export const searchRoutes: FastifyPluginAsync<SearchRoutesOptions> = async (app,
       schema: {
         summary: "Submit a search",
         description:
-          "Body: a nas-search/v1 job. With an Idempotency-Key header, repeating the request returns the search it created (200) instead of a new one. 422: the job's estimated cost exceeds an operator limit (`details`: the limits exceeded, the fields driving them, the estimate). 429 with Retry-After: the team has its limit of queued plus running searches.",
+          "Body: a nas-search/v1 job. With an Idempotency-Key header, repeating the request returns the search it created (200) instead of a new one. 422: the job's estimated cost exceeds an operator limit (`details`: the limits exceeded, the fields driving them, the estimate). 429 with Retry-After: the team has its limit of queued plus running searches (MAX_ACTIVE_SEARCHES_PER_TEAM) or of queued ones (MAX_QUEUED_SEARCHES_PER_TEAM), or its own (`details.limit` names it, `details.team` says whether it is the team's own). With `supernet.from`: 404 when it names no super-network of the team, 422 `supernet_mismatch` when it was trained on another space; `supernet` in the answer states how the job's dataset and recipe differ from its training's.",
         tags: ["searches"],
         body: NasSearchSchema,
         headers: { type: "object", properties: { "idempotency-key": { type: "string" } } },
         response: {
-          201: SearchRef,
-          200: SearchRef,
+          201: SubmittedSearch,
+          200: SubmittedSearch,
           409: errorResponses[400],
           422: errorResponses[400],
           ...errorResponses,
@@ -53,12 +54,12 @@ export const searchRoutes: FastifyPluginAsync<SearchRoutesOptions> = async (app,
           { path: "headers.idempotency-key", message: "must be 1 to 200 printable ASCII characters" },
         ]);
       }
-      const { search, created } = await commands.submit(request.identity!, request.body, key);
+      const { search, created, supernet } = await commands.submit(request.identity!, request.body, key);
       request.log.info({ searchId: search.id, created }, created ? "search submitted" : "idempotent replay");
       return reply
         .status(created ? 201 : 200)
         .header("location", `/v1/searches/${search.id}`)
-        .send({ id: search.id, status: search.status });
+        .send({ id: search.id, status: search.status, ...(supernet ? { supernet } : {}) });
     },
   );
 

@@ -8,6 +8,7 @@ const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/vitnas";
 const FAILED = 1;
 
 type Db = import("@vitnas/db").Db;
+type TeamLimits = import("@vitnas/db").TeamLimits;
 
 function databaseUrl(command: Command): string {
   const options = command.optsWithGlobals() as { databaseUrl?: string };
@@ -37,7 +38,7 @@ const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 
 export function register(program: Command, setExit: SetExit): void {
   const admin = program
     .command("admin")
-    .description("operator commands against the database: migrations, teams, API keys")
+    .description("operator commands against the database: migrations, teams, their limits, API keys")
     .option("--database-url <url>", "PostgreSQL URL (default: DATABASE_URL, else the local vitnas database)");
 
   admin
@@ -105,6 +106,46 @@ export function register(program: Command, setExit: SetExit): void {
         });
         process.stdout.write(`${plaintext}\n`);
         process.stderr.write(`key "${key.name}" (${key.prefix}) created for team "${team.name}"; store it now\n`);
+      });
+    });
+
+  admin
+    .command("set-limits")
+    .description(
+      "set a team's own limits on its searches, in place of the service's defaults; prints the team's limits as one " +
+        'JSON line ("default": back to the service default)',
+    )
+    .requiredOption("--team <name>", "the team")
+    .option("--active <n>", "queued plus running searches (default: MAX_ACTIVE_SEARCHES_PER_TEAM)")
+    .option("--queued <n>", "queued searches (default: MAX_QUEUED_SEARCHES_PER_TEAM)")
+    .option("--running <n>", "searches running at once on all workers (default: MAX_RUNNING_SEARCHES_PER_TEAM)")
+    .action(async (options: { team: string; active?: string; queued?: string; running?: string }, command: Command) => {
+      const limits: Partial<TeamLimits> = {};
+      const fields = [
+        ["active", "maxActiveSearches"],
+        ["queued", "maxQueuedSearches"],
+        ["running", "maxRunningSearches"],
+      ] as const;
+      for (const [flag, field] of fields) {
+        const raw = options[flag];
+        if (raw === undefined) continue;
+        const value = raw === "default" ? null : Number(raw);
+        if (value !== null && (!Number.isInteger(value) || value < 1 || value > 1_000_000)) {
+          process.stderr.write(`nas admin set-limits: --${flag} must be an integer from 1 to 1000000 or "default"\n`);
+          return setExit(2);
+        }
+        limits[field] = value;
+      }
+      if (Object.keys(limits).length === 0) {
+        process.stderr.write("nas admin set-limits: give at least one of --active, --queued, --running\n");
+        return setExit(2);
+      }
+      await withDb(command, setExit, async (db) => {
+        const team = await db.teams.setLimits(options.team, limits);
+        if (!team) throw new Error(`no team named "${options.team}"`);
+        const { teamLimitsOf } = await import("@vitnas/db");
+        await db.audit.record({ action: "team.limits-set", actor: "admin-cli", teamId: team.id, details: limits });
+        process.stdout.write(`${JSON.stringify({ team: team.name, ...teamLimitsOf(team) })}\n`);
       });
     });
 

@@ -1,0 +1,125 @@
+// Train once, search many (Once-for-All's promise; docs/supernet-reuse.md): a search may skip training and search on a
+// super-network another search trained, loaded read-only from that search's checkpoint. A search that trains its own
+// describes it when training ends (the accuracy of its largest and smallest sub-networks), so it can be recorded.
+import type { ImageSplit } from "@vitnas/datasets";
+import { archHash, countArch, type NasSearch, spaceHash, supernetRecipeHash } from "@vitnas/formats";
+import { evaluateOnce, FileEvaluationCache } from "@vitnas/search";
+import { Evaluator, largestArch, loadSupernet, type Supernet, smallestArch } from "@vitnas/supernet";
+import type { ProgressClock } from "./progress";
+import { checkpointName } from "./supernet-phase";
+
+/** A trained super-network a search may search on. */
+export interface ReusableSupernet {
+  /** How the caller names it (the service: its id). */
+  id: string;
+  /** Its checkpoint directory, read only. */
+  dir: string;
+  /** The fingerprint of the data it was trained on, when known: a search on other data says so. */
+  datasetFingerprint?: string;
+  /**
+   * Reused whatever the data (`supernet.from`); otherwise only on data with the same fingerprint (`supernet.reuse:
+   * "auto"`).
+   */
+  anyData?: boolean;
+}
+
+/** One sub-network's figures on the validation split. */
+export interface SubnetFigures {
+  id: string;
+  accuracy: number;
+  macs: number;
+}
+
+/** What a search that trained its super-network reports about it when training ends. */
+export interface TrainedSupernet {
+  /** The checkpoint's id: the evaluation cache's key. */
+  checkpoint: string;
+  spaceHash: string;
+  recipeHash: string;
+  datasetFingerprint: string;
+  epochs: number;
+  largest: SubnetFigures;
+  smallest: SubnetFigures;
+}
+
+/**
+ * The first of `offered` this search may search on, or undefined to train. A search that has started training its
+ * own (a checkpoint in its work directory) keeps training it, so a resumed search never changes weights midway.
+ */
+export function pickReusable(
+  offered: readonly ReusableSupernet[] | undefined,
+  fingerprint: string,
+  ownCheckpoint: boolean,
+): ReusableSupernet | undefined {
+  if (ownCheckpoint || !offered) return undefined;
+  return offered.find((s) => s.anyData || s.datasetFingerprint === undefined || s.datasetFingerprint === fingerprint);
+}
+
+/** Loads the chosen super-network after checking it was trained on this job's space. */
+export async function loadReused(
+  job: NasSearch,
+  chosen: ReusableSupernet,
+  fingerprint: string,
+  clock: ProgressClock,
+  base: { backend: string },
+): Promise<{ supernet: Supernet; checkpoint: string }> {
+  const { supernet, step, sha256 } = await loadSupernet(chosen.dir).catch((err: Error) => {
+    throw new Error(`supernet.from: super-network ${chosen.id} cannot be loaded: ${err.message}`);
+  });
+  const theirs = spaceHash(supernet.space);
+  const ours = spaceHash(job.space);
+  if (theirs !== ours) {
+    supernet.dispose();
+    throw new Error(
+      `supernet.from: super-network ${chosen.id} was trained on another space (${theirs}, this job's is ${ours}); ` +
+        "a search can only search on a super-network of its own space",
+    );
+  }
+  const otherData =
+    chosen.datasetFingerprint !== undefined && chosen.datasetFingerprint !== fingerprint
+      ? ` (trained on other data: ${chosen.datasetFingerprint}, this search's is ${fingerprint})`
+      : "";
+  clock.report("supernet", 1, {
+    ...base,
+    step,
+    steps: step,
+    message: `searching on super-network ${chosen.id}, trained ${step} steps, without training${otherData}`,
+  });
+  return { supernet, checkpoint: checkpointName(step, sha256) };
+}
+
+/**
+ * The trained super-network's identity and the accuracy of its largest and smallest sub-networks on the validation
+ * split, through the evaluation cache (a resumed search does not evaluate them again).
+ */
+export async function describeTrained(
+  job: NasSearch,
+  supernet: Supernet,
+  val: ImageSplit & { fingerprint: string },
+  checkpoint: string,
+  evaluations: string,
+): Promise<TrainedSupernet> {
+  const cache = await FileEvaluationCache.open(evaluations);
+  const evaluator = new Evaluator(supernet, val);
+  const figures = async (arch: ReturnType<typeof largestArch>): Promise<SubnetFigures> => {
+    const id = archHash(arch);
+    const { evaluation } = await evaluateOnce(cache, { archId: id, checkpoint, split: val.fingerprint }, async () => {
+      const { macs, params } = countArch(arch);
+      return { accuracy: await evaluator.accuracy(arch), macs, params };
+    });
+    return { id, accuracy: evaluation.accuracy, macs: evaluation.macs };
+  };
+  try {
+    return {
+      checkpoint,
+      spaceHash: spaceHash(job.space),
+      recipeHash: supernetRecipeHash(job),
+      datasetFingerprint: val.fingerprint,
+      epochs: job.supernet.epochs,
+      largest: await figures(largestArch(job.space)),
+      smallest: await figures(smallestArch(job.space)),
+    };
+  } finally {
+    evaluator.dispose();
+  }
+}

@@ -9,6 +9,14 @@ function attentionName(a: AttentionSpec): string {
   return params.length ? `${a.type}(${params.join(", ")})` : a.type;
 }
 
+/** The measured batch-1 latency as a table row (docs/export.md, "Latency"); nothing when it was not measured. */
+function latencyRow(m: BundleMetrics): string {
+  const l = m.latency;
+  if (!l) return "";
+  const threads = `${l.threads} ${l.threads === 1 ? "thread" : "threads"}`;
+  return `| latency, ONNX Runtime, batch 1 | ${l.medianMs} ms median, ${l.p90Ms} ms p90 (${threads}, ${l.runs} runs, ${l.cpu}) |\n`;
+}
+
 export function modelCard(arch: VitArch, m: BundleMetrics, p: Preprocessing): string {
   const count = countArch(arch);
   const stages = arch.stages.map((s, i) => {
@@ -44,7 +52,7 @@ ${origin}
 |---|---|
 | validation accuracy (this model) | ${pct(m.accuracy)} |
 ${rows}| MACs | ${m.macs.toLocaleString("en-US")} |
-| parameters | ${m.params.toLocaleString("en-US")} |
+${latencyRow(m)}| parameters | ${m.params.toLocaleString("en-US")} |
 | input | ${p.imageSize}x${p.imageSize}x${p.channels}, ${p.classNames.length} classes |
 | dataset | ${m.dataset.kind}, validation split of ${m.split.count} images (${m.split.fingerprint}) |
 ${source}

@@ -113,7 +113,9 @@ describe("runSearch", () => {
       expect(metrics.latency.p90Ms).toBeGreaterThanOrEqual(metrics.latency.medianMs);
       const preprocessing = JSON.parse(readFileSync(join(dir, "preprocessing.json"), "utf8"));
       expect(preprocessing).toMatchObject({ classNames: data.classNames, normalization: data.normalization });
-      expect(readFileSync(join(dir, "README.md"), "utf8")).toContain(point.id);
+      const card = readFileSync(join(dir, "README.md"), "utf8");
+      expect(card).toContain(point.id);
+      expect(card).toContain(`| latency, ONNX Runtime, batch 1 | ${metrics.latency.medianMs} ms median`);
       const model = await StandaloneModel.load(dir);
       try {
         expect(model.paramCount()).toBe(point.params);

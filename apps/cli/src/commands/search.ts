@@ -5,7 +5,7 @@ import { existsSync, statSync } from "node:fs";
 import { access, constants, mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { type DatasetSpec, formatIssues, type NasSearch, validateJob } from "@vitnas/formats";
-import type { CandidateRecord, FinalResult, FrontPoint, ProgressEvent, SearchResult } from "@vitnas/pipeline";
+import type { CandidateRecord, FinalResult, ProgressEvent, SearchResult } from "@vitnas/pipeline";
 import type { Command } from "commander";
 import type { SetExit } from "../command";
 import { ABORTED, interruptible } from "../interrupt";
@@ -49,10 +49,15 @@ export async function readJob(file: string): Promise<{ job: NasSearch } | { erro
   return { job: result.value };
 }
 
-/** The front by MACs; with the final phase's results, a column of trained test accuracy ("-": not trained). */
-export function frontTable(front: FrontPoint[], final: readonly FinalResult[] = []): string {
+/**
+ * The front by MACs; with measured latency, its median and p90 in ONNX Runtime beside MACs; with the final phase's
+ * results, a column of trained test accuracy ("-": not trained).
+ */
+export function frontTable(front: SearchResult["front"], final: readonly FinalResult[] = []): string {
   const trained = new Map(final.map((f) => [f.id, f]));
-  const rows = [["id", "accuracy", "MACs", "params", ...(final.length ? ["trained: test"] : [])]];
+  const measured = front.find((p) => p.latency)?.latency;
+  const latencyHead = measured ? [`ms (onnx, ${measured.threads}t)`] : [];
+  const rows = [["id", "accuracy", "MACs", ...latencyHead, "params", ...(final.length ? ["trained: test"] : [])]];
   const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
   for (const p of [...front].sort((a, b) => a.macs - b.macs)) {
     const f = trained.get(p.id);
@@ -60,6 +65,7 @@ export function frontTable(front: FrontPoint[], final: readonly FinalResult[] = 
       p.id,
       percent(p.accuracy),
       p.macs.toLocaleString("en-US"),
+      ...(measured ? [p.latency ? `${p.latency.medianMs} (p90 ${p.latency.p90Ms})` : "-"] : []),
       p.params.toLocaleString("en-US"),
       ...(final.length ? [f ? percent(f.testAccuracy) : "-"] : []),
     ]);

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createDb, createScratchDatabase, type Db, type ScratchDatabase } from "@vitnas/db";
-import { type NasSearch, validateJob } from "@vitnas/formats";
+import type { NasSearch } from "@vitnas/formats";
 import { createSearchQueue, enqueueSearch, type SearchQueue } from "@vitnas/queue";
 import { Redis } from "ioredis";
 
@@ -16,13 +16,9 @@ export const ROOT = resolve(import.meta.dirname, "..");
 const { REDIS_URL: redisFromEnv, NAS_BACKEND: backendFromEnv } = process.env;
 export const REDIS_URL = redisFromEnv || "redis://127.0.0.1:6379";
 
-export function tinyJob(overrides: (job: NasSearch) => void = () => {}): NasSearch {
-  const doc = JSON.parse(readFileSync(join(import.meta.dirname, "fixtures", "tiny-search.json"), "utf8"));
-  const result = validateJob(doc);
-  if (!result.ok) throw new Error(`tiny-search.json is invalid: ${JSON.stringify(result.errors)}`);
-  overrides(result.value);
-  return result.value;
-}
+import { tinyJob } from "./fixtures/tiny-job";
+
+export { tinyJob };
 
 export async function waitFor<T>(
   what: string,

@@ -1,25 +1,17 @@
 // Worker benchmarks: why searches train in a child process (the worker's event loop, which renews BullMQ locks and
 // writes progress, stays responsive), what that costs, and how fast a queued search is picked up.
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { type NasSearch, validateJob } from "@vitnas/formats";
 import { runSearch } from "@vitnas/pipeline";
 import { createSearchQueue, enqueueSearch, SEARCH_QUEUE } from "@vitnas/queue";
 import { Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { BenchSection } from "../../../bench/run";
+import { tinyJob } from "../../../tests/fixtures/tiny-job";
 import { startSearchProcess } from "../src/search-process";
-
-function tinyJob(): NasSearch {
-  const path = join(import.meta.dirname, "..", "..", "..", "tests", "fixtures", "tiny-search.json");
-  const result = validateJob(JSON.parse(readFileSync(path, "utf8")));
-  if (!result.ok) throw new Error("tests/fixtures/tiny-search.json is invalid");
-  return result.value;
-}
 
 /** Runs `search` while sampling the event loop; returns the worst delay and the wall time. */
 async function measure(search: (workDir: string) => Promise<unknown>) {

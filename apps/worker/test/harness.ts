@@ -1,12 +1,10 @@
 // A real worker against a scratch database, a unique queue prefix on the local Redis and a temporary artifact store.
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createDb, createScratchDatabase, type Db, type ScratchDatabase } from "@vitnas/db";
-import { type NasSearch, validateJob } from "@vitnas/formats";
 import { createSearchQueue, enqueueSearch, type SearchQueue } from "@vitnas/queue";
 import { Redis } from "ioredis";
 import { LocalArtifactStore } from "../src/artifact-store";
@@ -18,12 +16,9 @@ import { settingsFromEnv, type WorkerSettings } from "../src/settings";
 export const countingRunner = pathToFileURL(join(import.meta.dirname, "fixtures", "counting-runner.ts")).href;
 export const healthModule = pathToFileURL(join(import.meta.dirname, "fixtures", "health.ts")).href;
 
-export function tinyJob(): NasSearch {
-  const path = join(import.meta.dirname, "..", "..", "..", "tests", "fixtures", "tiny-search.json");
-  const result = validateJob(JSON.parse(readFileSync(path, "utf8")));
-  if (!result.ok) throw new Error(`tiny-search.json is invalid: ${JSON.stringify(result.errors)}`);
-  return result.value;
-}
+import { tinyJob } from "../../../tests/fixtures/tiny-job";
+
+export { tinyJob };
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;

@@ -21,6 +21,7 @@ export async function main(argv: string[]): Promise<number> {
     import("./commands/predict"),
     import("./commands/train"),
     import("./commands/export"),
+    import("./commands/datasets"),
   ]);
   for (const command of commands) command.register(program, setExit);
   try {

@@ -7,6 +7,7 @@ export { type DatasetSummary, detectLayout, inspectDataset, type UploadLayout } 
 export { type DatasetExpectation, type LoadOptions, loadDataset } from "./load";
 export { channelStatistics, type Normalization, normalizePixels } from "./normalization";
 export { type NpyArray, parseNpy } from "./npy";
+export { packDirectory } from "./pack";
 export { resizeBilinear } from "./resize";
 export { generateSynthetic, MAX_SYNTHETIC_CLASSES, syntheticClassNames } from "./synthetic";
 export type * from "./types";

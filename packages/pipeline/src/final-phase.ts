@@ -20,7 +20,7 @@ import {
 import type { Candidate } from "@vitnas/search";
 import { extract, type Supernet } from "@vitnas/supernet";
 import { throwIfAborted } from "./abort";
-import type { BundleMetrics } from "./bundle";
+import type { BundleMetrics } from "./bundle-documents";
 import type { ProgressClock } from "./progress";
 import { aloneRecipe, trainAlone } from "./train-alone";
 import type { WorkDir } from "./work-dir";

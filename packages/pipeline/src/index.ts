@@ -2,15 +2,13 @@
 // export bundles both write.
 export { abortError, isAbortError } from "./abort";
 export { writeFileAtomic, writeJsonAtomic } from "./atomic-file";
+export { type Bundle, loadBundle, standaloneAccuracy } from "./bundle";
 export {
-  type Bundle,
   type BundleMetrics,
-  loadBundle,
   PREPROCESSING_FORMAT,
   type Preprocessing,
   type StandaloneTraining,
-  standaloneAccuracy,
-} from "./bundle";
+} from "./bundle-documents";
 export type { ParetoEntry } from "./export-front";
 export { type BaselineResult, baselineArchs, type FinalResult, spreadAlongFront } from "./final-phase";
 export { ProgressClock } from "./progress";

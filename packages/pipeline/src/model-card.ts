@@ -1,6 +1,6 @@
 // The README.md of an export bundle: what the model is, how it was measured, and how to use it.
 import { type AttentionSpec, countArch, type VitArch } from "@vitnas/formats";
-import type { BundleMetrics, Preprocessing } from "./bundle";
+import type { BundleMetrics, Preprocessing } from "./bundle-documents";
 
 function attentionName(a: AttentionSpec): string {
   const params = Object.entries(a)

@@ -10,7 +10,7 @@ import { exportOnnx } from "@vitnas/export";
 import { spaceOfArch, type VitArch, validateArch } from "@vitnas/formats";
 import { extract, initBackend, StandaloneModel, Supernet } from "@vitnas/supernet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BundleMetrics, Preprocessing } from "../src/bundle";
+import type { BundleMetrics, Preprocessing } from "../src/bundle-documents";
 import { modelCard } from "../src/model-card";
 
 const valid = validateArch({

@@ -12,6 +12,7 @@ import { DockerfileParser, type Instruction } from "dockerfile-ast";
 import { validate as lintDockerfile } from "dockerfile-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { sourceText } from "./source-text";
 
 const root = resolve(import.meta.dirname, "..");
 const read = (path: string) => readFileSync(join(root, path), "utf8");
@@ -241,22 +242,6 @@ function imageOf(name: string): { stages: Stage[]; final: Stage; chain: Stage[] 
   const stages = stagesOf(posix.join(build.context, build.dockerfile));
   const final = stages.at(-1)!;
   return { stages, final, chain: chainOf(stages, final) };
-}
-
-/** The text of every source file under these directories, tests, benchmarks, installs and generated code aside. */
-function sourceText(dirs: string[]): string {
-  const texts: string[] = [];
-  const walk = (dir: string) => {
-    if (!existsSync(dir)) return;
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (["node_modules", "generated", "dist", "test", "bench"].includes(entry.name)) continue;
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (/\.(ts|tsx|mts|js|mjs)$/.test(entry.name)) texts.push(readFileSync(path, "utf8"));
-    }
-  };
-  for (const dir of dirs) walk(join(root, dir));
-  return texts.join("\n");
 }
 
 // Read by the runtimes underneath (Node, libtensorflow, CUDA, npm), not by the product's code.

@@ -1,9 +1,9 @@
 // The wasm backend's BatchMatMul for the per-head products of attention ([B, H, N, d] by [B, H, d, N] and the like).
 // tfjs-wasm sends only untransposed batch-1 products to XNNPACK; the others run a scalar loop at 0.2-0.7 GFLOP/s
-// (packages/supernet/README.md, "Measured"). This kernel (batch-matmul.wat: 128-bit SIMD, four rows of the
-// output at a time) runs them in the backend's own memory, reading a transposed left operand through strides and
-// a transposed right one after the backend's Transpose. Untransposed batch-1 products stay with XNNPACK. The
-// gradients are tfjs's own, written with the same kernel.
+// (packages/supernet/README.md, "Known limits"). This kernel (batch-matmul.wat: 128-bit SIMD, blocks of 4 x 8
+// outputs summed in registers) runs them in the backend's own memory at dense-matmul speed, reading a transposed
+// left operand through strides and a transposed right one after the backend's Transpose. Untransposed batch-1
+// products stay with XNNPACK. The gradients are tfjs's own, written with the same kernel.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";

@@ -3,6 +3,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { hasSkip, type StageGeometry, stageGeometry, type VitArch } from "@vitnas/formats";
 import { attentionModule } from "./attention";
+import { blockLayers, blockPrefix, extraName, projectionNames } from "./block-weights";
 import { conv, gelu, layerNorm, linear } from "./layers";
 import { ropeTables } from "./position";
 import { recomputed, type WeightRead } from "./recompute";
@@ -58,11 +59,12 @@ export function archForward(arch: VitArch, w: WeightSource, features: tf.Tensor4
         : undefined;
     const recompute = opts.training && (opts.recompute ?? geo.tokens >= RECOMPUTE_TOKENS);
     stage.blocks.forEach((block, j) => {
-      const prefix = `s${s}.b${j}`;
+      const prefix = blockPrefix(s, j);
+      const layers = blockLayers(prefix);
       const d = stage.width;
       const module = attentionModule(block.attention);
       const attention = (input: tf.Tensor, src: WeightSource) =>
-        module.forward(layerNorm(src, `${prefix}.ln1`, input, d) as tf.Tensor3D, {
+        module.forward(layerNorm(src, layers.ln1, input, d) as tf.Tensor3D, {
           spec: block.attention,
           w: src,
           prefix,
@@ -77,10 +79,8 @@ export function archForward(arch: VitArch, w: WeightSource, features: tf.Tensor4
           recompute,
         });
       const mlp = (input: tf.Tensor, src: WeightSource) => {
-        const hidden = gelu(
-          linear(src, `${prefix}.mlp1`, layerNorm(src, `${prefix}.ln2`, input, d), d, block.mlpHidden),
-        );
-        return linear(src, `${prefix}.mlp2`, hidden, block.mlpHidden, d);
+        const hidden = gelu(linear(src, layers.mlp1, layerNorm(src, layers.ln2, input, d), d, block.mlpHidden));
+        return linear(src, layers.mlp2, hidden, block.mlpHidden, d);
       };
       if (!recompute) {
         x = tf.add(x, attention(x, w));
@@ -88,25 +88,26 @@ export function archForward(arch: VitArch, w: WeightSource, features: tf.Tensor4
         return;
       }
       const a = block.heads * stage.headDim;
-      const attentionReads: WeightRead[] = [...norm(`${prefix}.ln1`, d)];
+      const attentionReads: WeightRead[] = [...norm(layers.ln1, d)];
       if (module.qkv) {
         const parts = module.qkvParts?.(block.attention) ?? 3;
+        const names = projectionNames(prefix);
         attentionReads.push(
-          { name: `${prefix}.qkv.w`, shape: [d, parts, a] },
-          { name: `${prefix}.qkv.b`, shape: [parts, a] },
-          { name: `${prefix}.proj.w`, shape: [a, d] },
-          { name: `${prefix}.proj.b`, shape: [d] },
+          { name: names.qkvW, shape: [d, parts, a] },
+          { name: names.qkvB, shape: [parts, a] },
+          { name: names.projW, shape: [a, d] },
+          { name: names.projB, shape: [d] },
         );
       }
       const dims = { tokens: geo.tokens, width: d, heads: block.heads, headDim: stage.headDim };
       for (const extra of module.extras(block.attention, dims)) {
-        attentionReads.push({ name: `${prefix}.${module.type}.${extra.name}`, shape: extra.shape });
+        attentionReads.push({ name: extraName(prefix, module.type, extra.name), shape: extra.shape });
       }
       x = tf.add(x, recomputed(x, w, attentionReads, attention));
       const mlpReads: WeightRead[] = [
-        ...norm(`${prefix}.ln2`, d),
-        ...dense(`${prefix}.mlp1`, d, block.mlpHidden),
-        ...dense(`${prefix}.mlp2`, block.mlpHidden, d),
+        ...norm(layers.ln2, d),
+        ...dense(layers.mlp1, d, block.mlpHidden),
+        ...dense(layers.mlp2, block.mlpHidden, d),
       ];
       x = tf.add(x, recomputed(x, w, mlpReads, mlp));
     });

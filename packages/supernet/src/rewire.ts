@@ -7,21 +7,23 @@
 // to move the whole network at once; the ViT-ResNAS prefixes of the width keep their training order.
 import * as tf from "@tensorflow/tfjs";
 import type { AdamW } from "./adamw";
+import { blockLayers, blockPrefix, projectionNames, typeOwner } from "./block-weights";
 import type { Supernet } from "./supernet";
 
 export function rewire(supernet: Supernet, optimizer?: AdamW) {
   const { space } = supernet;
   space.stages.forEach((stage, s) => {
     for (let j = 0; j < Math.max(...stage.depth); j++) {
-      const p = `s${s}.b${j}`;
+      const p = blockPrefix(s, j);
       rewireMlp(supernet, optimizer, p);
       if (supernet.attentionWeights === "shared") {
         // One head order for the block: every type's head-indexed extras follow it.
-        if (supernet.variables.has(`${p}.qkv.w`)) rewireHeads(supernet, optimizer, p, `${p}.`, stage.headDim);
+        if (supernet.variables.has(projectionNames(p).qkvW))
+          rewireHeads(supernet, optimizer, p, `${p}.`, stage.headDim);
       } else {
         for (const type of new Set(stage.attention.map((a) => a.type))) {
-          const owner = `${p}.${type}`;
-          if (supernet.variables.has(`${owner}.qkv.w`))
+          const owner = typeOwner(p, type);
+          if (supernet.variables.has(projectionNames(owner).qkvW))
             rewireHeads(supernet, optimizer, owner, `${owner}.`, stage.headDim);
         }
       }
@@ -30,19 +32,21 @@ export function rewire(supernet: Supernet, optimizer?: AdamW) {
 }
 
 function rewireMlp(supernet: Supernet, optimizer: AdamW | undefined, p: string) {
-  const w1 = supernet.variables.get(`${p}.mlp1.w`)!;
-  const w2 = supernet.variables.get(`${p}.mlp2.w`)!;
+  const { mlp1, mlp2 } = blockLayers(p);
+  const w1 = supernet.variables.get(`${mlp1}.w`)!;
+  const w2 = supernet.variables.get(`${mlp2}.w`)!;
   const importance = tf.tidy(() => tf.add(tf.sum(tf.abs(w1), 0), tf.sum(tf.abs(w2), 1)));
   const order = descending(importance);
-  permute(supernet, optimizer, `${p}.mlp1.w`, order, 1);
-  permute(supernet, optimizer, `${p}.mlp1.b`, order, 0);
-  permute(supernet, optimizer, `${p}.mlp2.w`, order, 0);
+  permute(supernet, optimizer, `${mlp1}.w`, order, 1);
+  permute(supernet, optimizer, `${mlp1}.b`, order, 0);
+  permute(supernet, optimizer, `${mlp2}.w`, order, 0);
 }
 
 /** Sorts the heads of the projections under `p` and of every head-indexed weight named under `extras`. */
 function rewireHeads(supernet: Supernet, optimizer: AdamW | undefined, p: string, extras: string, d: number) {
-  const qkv = supernet.variables.get(`${p}.qkv.w`)!; // [D, 3, H*d]
-  const proj = supernet.variables.get(`${p}.proj.w`)!; // [H*d, D]
+  const names = projectionNames(p);
+  const qkv = supernet.variables.get(names.qkvW)!; // [D, 3, H*d]
+  const proj = supernet.variables.get(names.projW)!; // [H*d, D]
   const [dm, , a] = qkv.shape as [number, number, number];
   const h = a / d;
   const importance = tf.tidy(() =>
@@ -53,9 +57,9 @@ function rewireHeads(supernet: Supernet, optimizer: AdamW | undefined, p: string
   );
   const order = descending(importance);
   // Heads are blocks of d channels: permute through views with a separate head axis.
-  permute(supernet, optimizer, `${p}.qkv.w`, order, 2, [dm, 3, h, d]);
-  permute(supernet, optimizer, `${p}.qkv.b`, order, 1, [3, h, d]);
-  permute(supernet, optimizer, `${p}.proj.w`, order, 0, [h, d, proj.shape[1]!]);
+  permute(supernet, optimizer, names.qkvW, order, 2, [dm, 3, h, d]);
+  permute(supernet, optimizer, names.qkvB, order, 1, [3, h, d]);
+  permute(supernet, optimizer, names.projW, order, 0, [h, d, proj.shape[1]!]);
   for (const [name, spec] of supernet.specs) {
     if (name.startsWith(extras) && spec.headAxis !== undefined)
       permute(supernet, optimizer, name, order, spec.headAxis);

@@ -1,7 +1,15 @@
 // What a search space implies for the super-network: reachable token grids per stage and every weight at its
 // largest size.
-import { type AttentionSpec, blockIndex, halvesGrid, type VitArch, type VitSpace } from "@vitnas/formats";
-import { attentionRegistry } from "./attention";
+import { blockIndex, halvesGrid, type VitArch, type VitSpace } from "@vitnas/formats";
+import {
+  BLOCK_NAME,
+  blockPrefix,
+  blockWeights,
+  linearWeights,
+  normWeights,
+  PROJECTION_NAME,
+  typeOwner,
+} from "./block-weights";
 import { stemWeights } from "./stem";
 import type { WeightSpec } from "./weights";
 
@@ -36,22 +44,6 @@ export function reachableGrids(space: VitSpace): number[][] {
   });
   return out;
 }
-
-/** A dense layer x [.., in] @ w [in, out] + b; `zeroBias` as PyTorch's attention output projection starts. */
-const linearWeights = (name: string, inDim: number, outDim: number, zeroBias = false): WeightSpec[] => [
-  { name: `${name}.w`, shape: [inDim, outDim], init: { kind: "dense", fanIn: [0] }, trainable: true, decay: true },
-  {
-    name: `${name}.b`,
-    shape: [outDim],
-    init: zeroBias ? { kind: "zeros" } : { kind: "dense-bias", fanIn: inDim },
-    trainable: true,
-    decay: false,
-  },
-];
-const normWeights = (name: string, dim: number): WeightSpec[] => [
-  { name: `${name}.g`, shape: [dim], init: { kind: "ones" }, trainable: true, decay: false },
-  { name: `${name}.b`, shape: [dim], init: { kind: "zeros" }, trainable: true, decay: false },
-];
 
 /** Every weight of the super-network, each at the largest size any architecture of the space reads. */
 export function supernetWeights(space: VitSpace, attentionWeights: AttentionWeights = "shared"): WeightSpec[] {
@@ -113,31 +105,15 @@ export function supernetWeights(space: VitSpace, attentionWeights: AttentionWeig
         decay: false,
       });
     }
-    const heads = Math.max(...stage.heads);
-    const a = heads * stage.headDim;
-    const m = Math.max(...stage.mlpHidden);
-    const anyQKV = stage.attention.some((spec) => attentionRegistry[spec.type].qkv);
+    const dims = {
+      tokens: n,
+      width: d,
+      heads: Math.max(...stage.heads),
+      headDim: stage.headDim,
+      mlpHidden: Math.max(...stage.mlpHidden),
+    };
     for (let j = 0; j < Math.max(...stage.depth); j++) {
-      const prefix = `s${s}.b${j}`;
-      specs.push(...normWeights(`${prefix}.ln1`, d));
-      const qkvTypes = stage.attention.filter((spec) => attentionRegistry[spec.type].qkv).map((spec) => spec.type);
-      const owners =
-        attentionWeights === "shared" ? (anyQKV ? [prefix] : []) : [...new Set(qkvTypes)].map((t) => `${prefix}.${t}`);
-      for (const owner of owners) {
-        specs.push({
-          name: `${owner}.qkv.w`,
-          shape: [d, 3, a],
-          init: { kind: "dense", fanIn: [0], xavier: true },
-          trainable: true,
-          decay: true,
-        });
-        specs.push({ name: `${owner}.qkv.b`, shape: [3, a], init: { kind: "zeros" }, trainable: true, decay: false });
-        specs.push(...linearWeights(`${owner}.proj`, a, d, true));
-      }
-      specs.push(...extraWeights(prefix, stage.attention, { tokens: n, width: d, heads, headDim: stage.headDim }));
-      specs.push(...normWeights(`${prefix}.ln2`, d));
-      specs.push(...linearWeights(`${prefix}.mlp1`, d, m));
-      specs.push(...linearWeights(`${prefix}.mlp2`, m, d));
+      specs.push(...blockWeights(blockPrefix(s, j), stage.attention, attentionWeights, dims));
     }
   });
   const last = maxWidth(space.stages.length - 1);
@@ -146,35 +122,11 @@ export function supernetWeights(space: VitSpace, attentionWeights: AttentionWeig
   return specs;
 }
 
-/** Each type's own weights, one set per type per block: the elementwise-largest shape over its candidates. */
-function extraWeights(
-  prefix: string,
-  candidates: AttentionSpec[],
-  dims: { tokens: number; width: number; heads: number; headDim: number },
-) {
-  const merged = new Map<string, WeightSpec>();
-  for (const spec of candidates) {
-    const module = attentionRegistry[spec.type] as {
-      extras(s: AttentionSpec, d: typeof dims): import("./attention").ExtraWeight[];
-    };
-    for (const extra of module.extras(spec, dims)) {
-      const name = `${prefix}.${spec.type}.${extra.name}`;
-      const seen = merged.get(name);
-      const shape = seen ? seen.shape.map((x, i) => Math.max(x, extra.shape[i]!)) : extra.shape;
-      merged.set(name, { ...extra, name, shape, decay: extra.decay ?? false });
-    }
-  }
-  return [...merged.values()];
-}
-
 /**
  * Who owns a block's q/k/v and output projection in the super-network: the block (`shared`, one set every attention
  * type reads) or each attention type of the block (`per-type`, single-path one-shot NAS's own weights per choice).
  */
 export type AttentionWeights = "per-type" | "shared";
-
-const PROJECTIONS = /^(s\d+\.b\d+)\.((?:qkv|proj)\.[wb])$/;
-const BLOCK = /^s(\d+)\.b(\d+)\./;
 
 /**
  * The super-network name of a block weight an architecture reads, where the space's stage may drop blocks other than
@@ -183,7 +135,7 @@ const BLOCK = /^s(\d+)\.b(\d+)\./;
  * `index`. Stages that drop only their last blocks name both alike.
  */
 export function placedName(name: string, arch: VitArch, space: VitSpace): string {
-  const m = BLOCK.exec(name);
+  const m = BLOCK_NAME.exec(name);
   if (!m) return name;
   const s = Number(m[1]);
   const j = Number(m[2]);
@@ -191,7 +143,7 @@ export function placedName(name: string, arch: VitArch, space: VitSpace): string
   const block = arch.stages[s]?.blocks[j];
   if (!block) throw new Error(`weight ${name} belongs to no block of the architecture`);
   const index = blockIndex(block, j);
-  return index === j ? name : `s${s}.b${index}.${name.slice(m[0].length)}`;
+  return index === j ? name : `${blockPrefix(s, index)}.${name.slice(m[0].length)}`;
 }
 
 /**
@@ -201,10 +153,10 @@ export function placedName(name: string, arch: VitArch, space: VitSpace): string
  */
 export function ownedName(name: string, arch: VitArch, attentionWeights: AttentionWeights): string {
   if (attentionWeights === "shared") return name;
-  const m = PROJECTIONS.exec(name);
+  const m = PROJECTION_NAME.exec(name);
   if (!m) return name;
   const [s, j] = m[1]!.slice(1).split(".b").map(Number) as [number, number];
   const type = arch.stages[s]?.blocks[j]?.attention.type;
   if (!type) throw new Error(`weight ${name} belongs to no block of the architecture`);
-  return `${m[1]}.${type}.${m[2]}`;
+  return `${typeOwner(m[1]!, type)}.${m[2]}`;
 }

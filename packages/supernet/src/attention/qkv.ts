@@ -1,6 +1,7 @@
 // The q/k/v and output projections shared by every attention type that has them (one [D, 3, A] weight per block:
 // the first A of each third are the active heads), and the rotary positions applied to q and k.
 import * as tf from "@tensorflow/tfjs";
+import { projectionNames } from "../block-weights";
 import { affine, matMul } from "../layers";
 import type { AttentionContext, AttentionDims, ExtraWeight } from "./types";
 
@@ -15,10 +16,11 @@ export function projectQKV(
 ): { q: tf.Tensor4D; k: tf.Tensor4D; v: tf.Tensor4D } {
   const { batch: b, tokens: n, width: dm, heads: h, headDim: d, w, prefix } = ctx;
   const a = h * d;
-  const weight = tf.reshape(w.get(`${prefix}.qkv.w`, [dm, parts, a]), [dm, parts * a]);
+  const names = projectionNames(prefix);
+  const weight = tf.reshape(w.get(names.qkvW, [dm, parts, a]), [dm, parts * a]);
   // tfjs-wasm's fused bias checks the rank of the bias's underlying data, so the [parts, A] slice is first copied
   // into a 1-D buffer; the fused bias then saves the [B*N, parts*A] sum the separate add kept for its gradient.
-  const bias = tf.add(tf.reshape(w.get(`${prefix}.qkv.b`, [parts, a]), [parts * a]), tf.zeros([parts * a]));
+  const bias = tf.add(tf.reshape(w.get(names.qkvB, [parts, a]), [parts * a]), tf.zeros([parts * a]));
   const y = affine(tf.reshape(x, [b * n, dm]), weight, bias); // [B*N, parts*A]
   // Three 4-D transposes: the wasm backend's 5-D transpose is a slow generic loop.
   const heads = (i: number) =>
@@ -37,7 +39,8 @@ export function projectOut(o: tf.Tensor4D, ctx: AttentionContext): tf.Tensor3D {
   const { batch: b, tokens: n, width: dm, heads: h, headDim: d, w, prefix } = ctx;
   const a = h * d;
   const merged = tf.reshape(tf.transpose(o, [0, 2, 1, 3]), [b * n, a]);
-  const y = affine(merged, w.get(`${prefix}.proj.w`, [a, dm]), w.get(`${prefix}.proj.b`, [dm]));
+  const { projW, projB } = projectionNames(prefix);
+  const y = affine(merged, w.get(projW, [a, dm]), w.get(projB, [dm]));
   return tf.reshape(y, [b, n, dm]);
 }
 

@@ -1,0 +1,127 @@
+// A transformer block's weights: their names, spelled here and nowhere else, and their declaration at the largest
+// size (as stem.ts does for the stem). The super-network declares them (space.ts), a forward pass reads them
+// (model.ts, attention/qkv.ts), rewiring permutes them (rewire.ts), and a standalone model's names are mapped onto
+// the super-network's (space.ts's ownedName and placedName).
+import type { AttentionSpec } from "@vitnas/formats";
+import { attentionRegistry } from "./attention";
+import type { WeightSpec } from "./weights";
+
+/** `s<i>.b<j>`: block j of stage i, the start of every weight name the block owns. */
+export const blockPrefix = (stage: number, block: number) => `s${stage}.b${block}`;
+
+/** Parses a block weight's name: its stage and block, then the rest. */
+export const BLOCK_NAME = /^s(\d+)\.b(\d+)\./;
+
+/** A block's own layers: the norms before attention and MLP, the MLP's two dense layers (`.w`/`.b`, `.g`/`.b`). */
+export function blockLayers(block: string) {
+  return { ln1: `${block}.ln1`, ln2: `${block}.ln2`, mlp1: `${block}.mlp1`, mlp2: `${block}.mlp2` };
+}
+
+/** The owner of one attention type's weights in a block: its projections with per-type weights, and its extras. */
+export const typeOwner = (block: string, type: string) => `${block}.${type}`;
+
+/**
+ * The q/k/v and output projections of `owner`: a block (one set every type reads, and every standalone model) or one
+ * attention type of a block (per-type weights). `qkv.w` is [D, 3, A] (q, k, v; the first A' of each are the heads
+ * used), `proj` a dense layer [A, D].
+ */
+export function projectionNames(owner: string) {
+  return {
+    qkvW: `${owner}.qkv.w`,
+    qkvB: `${owner}.qkv.b`,
+    proj: `${owner}.proj`,
+    projW: `${owner}.proj.w`,
+    projB: `${owner}.proj.b`,
+  };
+}
+
+/** Parses a block's projection name as a standalone model holds it: the block, then `qkv.w`, `proj.b` ... */
+export const PROJECTION_NAME = /^(s\d+\.b\d+)\.((?:qkv|proj)\.[wb])$/;
+
+/** An attention type's own weight in a block (performer's features, linformer's projections ...). */
+export const extraName = (block: string, type: string, name: string) => `${typeOwner(block, type)}.${name}`;
+
+/** A dense layer x [.., in] @ w [in, out] + b; `zeroBias` as PyTorch's attention output projection starts. */
+export const linearWeights = (name: string, inDim: number, outDim: number, zeroBias = false): WeightSpec[] => [
+  { name: `${name}.w`, shape: [inDim, outDim], init: { kind: "dense", fanIn: [0] }, trainable: true, decay: true },
+  {
+    name: `${name}.b`,
+    shape: [outDim],
+    init: zeroBias ? { kind: "zeros" } : { kind: "dense-bias", fanIn: inDim },
+    trainable: true,
+    decay: false,
+  },
+];
+export const normWeights = (name: string, dim: number): WeightSpec[] => [
+  { name: `${name}.g`, shape: [dim], init: { kind: "ones" }, trainable: true, decay: false },
+  { name: `${name}.b`, shape: [dim], init: { kind: "zeros" }, trainable: true, decay: false },
+];
+
+export interface BlockDims {
+  tokens: number;
+  width: number;
+  heads: number;
+  headDim: number;
+  mlpHidden: number;
+}
+
+/**
+ * Every weight of one block of the super-network at its largest size: norms, the projections (`shared`: one set for
+ * the block; `per-type`: one per attention type that has them), each type's extras, the MLP.
+ */
+export function blockWeights(
+  block: string,
+  attention: AttentionSpec[],
+  attentionWeights: "per-type" | "shared",
+  dims: BlockDims,
+): WeightSpec[] {
+  const { width: d, heads, headDim, mlpHidden: m } = dims;
+  const a = heads * headDim;
+  const layers = blockLayers(block);
+  const qkvTypes = attention.filter((spec) => attentionRegistry[spec.type].qkv).map((spec) => spec.type);
+  const owners =
+    attentionWeights === "shared"
+      ? qkvTypes.length > 0
+        ? [block]
+        : []
+      : [...new Set(qkvTypes)].map((type) => typeOwner(block, type));
+  const specs: WeightSpec[] = [...normWeights(layers.ln1, d)];
+  for (const owner of owners) {
+    const names = projectionNames(owner);
+    specs.push({
+      name: names.qkvW,
+      shape: [d, 3, a],
+      init: { kind: "dense", fanIn: [0], xavier: true },
+      trainable: true,
+      decay: true,
+    });
+    specs.push({ name: names.qkvB, shape: [3, a], init: { kind: "zeros" }, trainable: true, decay: false });
+    specs.push(...linearWeights(names.proj, a, d, true));
+  }
+  specs.push(...extraWeights(block, attention, { tokens: dims.tokens, width: d, heads, headDim }));
+  specs.push(...normWeights(layers.ln2, d));
+  specs.push(...linearWeights(layers.mlp1, d, m));
+  specs.push(...linearWeights(layers.mlp2, m, d));
+  return specs;
+}
+
+/** Each type's own weights, one set per type per block: the elementwise-largest shape over its candidates. */
+function extraWeights(
+  block: string,
+  candidates: AttentionSpec[],
+  dims: { tokens: number; width: number; heads: number; headDim: number },
+) {
+  const merged = new Map<string, WeightSpec>();
+  for (const spec of candidates) {
+    const module = attentionRegistry[spec.type] as {
+      extras(s: AttentionSpec, d: typeof dims): import("./attention").ExtraWeight[];
+    };
+    for (const extra of module.extras(spec, dims)) {
+      const name = extraName(block, spec.type, extra.name);
+      const seen = merged.get(name);
+      const shape = seen ? seen.shape.map((x, i) => Math.max(x, extra.shape[i]!)) : extra.shape;
+      merged.set(name, { ...extra, name, shape, decay: extra.decay ?? false });
+    }
+  }
+  return [...merged.values()];
+}

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildApp, redisServices } from "@vitnas/api";
 import { createDb, createScratchDatabase, type Db, type ScratchDatabase } from "@vitnas/db";
-import { LocalArtifactStore } from "@vitnas/worker";
+import { LocalArtifactStore, storeDatasetBlobs } from "@vitnas/worker";
 import { DIST_DIR, ensureDashboardBuilt } from "../scripts/ensure-built";
 
 const REPO = resolve(import.meta.dirname, "../../..");
@@ -59,6 +59,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       live: services.live,
       workers: services.workers,
       artifacts,
+      datasetBlobs: storeDatasetBlobs(artifacts),
       dashboardDir: DIST_DIR,
       rateLimit: false,
       eventPollMs: 250,

@@ -20,20 +20,22 @@ export class ApiError extends Error {
 
 interface RequestOptions {
   method?: "GET" | "POST" | "DELETE";
+  /** JSON, or a file sent as its bytes (an upload). */
   body?: unknown;
   signal?: AbortSignal;
 }
 
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json", "X-Requested-With": "fetch" };
-  if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  const file = options.body instanceof Blob;
+  if (options.body !== undefined) headers["Content-Type"] = file ? "application/octet-stream" : "application/json";
   let response: Response;
   try {
     response = await fetch(path, {
       method: options.method ?? "GET",
       headers,
       credentials: "same-origin",
-      body: options.body === undefined ? null : JSON.stringify(options.body),
+      body: options.body === undefined ? null : file ? (options.body as Blob) : JSON.stringify(options.body),
       signal: options.signal ?? null,
     });
   } catch (cause) {

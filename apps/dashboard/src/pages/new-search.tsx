@@ -5,6 +5,7 @@
 import { type ChangeEvent, type FormEvent, useMemo, useRef, useState } from "react";
 import { useNavigate } from "react-router";
 import { ApiError, api, type FieldIssue } from "../api/client";
+import { DatasetPicker, type UploadedDataset } from "../components/dataset-picker";
 import { EstimatePanel } from "../components/estimate-panel";
 import { FieldIssues } from "../components/field-issues";
 import { fieldForIssue, getAt, setAt } from "../issue-paths";
@@ -183,6 +184,27 @@ export function NewSearchPage() {
     setRefused(null);
     setFormError(null);
   };
+  // An uploaded dataset becomes the job's, and the space's input takes its classes (what submission checks).
+  const chooseDataset = (dataset: UploadedDataset) => {
+    set("dataset", JSON.stringify({ kind: "uploaded", id: dataset.id }, null, 2));
+    try {
+      const space = JSON.parse(draft[SPACE] ?? "") as { input?: Record<string, number> };
+      if (space.input) {
+        space.input.classes = dataset.classes;
+        set(SPACE, JSON.stringify(space, null, 2));
+      }
+    } catch {
+      // The space's text does not parse yet: its own field says so, and the live check names the classes.
+    }
+  };
+  const selectedDataset = (() => {
+    try {
+      const dataset = JSON.parse(draft.dataset ?? "") as { kind?: string; id?: string };
+      return dataset.kind === "uploaded" ? dataset.id : undefined;
+    } catch {
+      return undefined;
+    }
+  })();
   const fieldIssues = (path: string) => issues[path] ?? [];
   const describe = (path: string) => (fieldIssues(path).length ? `${fieldId(path)}-error` : undefined);
 
@@ -235,6 +257,8 @@ export function NewSearchPage() {
           <input id="job-file" type="file" accept=".json,application/json" onChange={(e) => void upload(e)} />
         </div>
       </details>
+
+      <DatasetPicker selected={selectedDataset} onUse={chooseDataset} />
 
       <form ref={formRef} onSubmit={submit} noValidate aria-describedby={formError ? "form-error" : undefined}>
         <div className="field-grid">

@@ -12,6 +12,7 @@ if (settings.migrateOnStart) {
 }
 const db = createDb(settings.databaseUrl);
 const artifacts = createArtifactStore(settings.artifactStore);
+await artifacts.check?.();
 const redis = redisServices({ redisUrl: settings.redisUrl, prefix: settings.queuePrefix });
 const app = await buildApp({
   db,

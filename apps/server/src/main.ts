@@ -47,6 +47,8 @@ async function start(): Promise<void> {
   closers.push(() => db.close());
   const redis = redisServices({ redisUrl: api.redisUrl, prefix: api.queuePrefix });
   closers.push(() => redis.close());
+  const artifacts = createArtifactStore(api.artifactStore);
+  await artifacts.check?.();
   const app = await buildApp({
     db,
     dispatch: redis.dispatch,
@@ -55,7 +57,7 @@ async function start(): Promise<void> {
     revocations: redis.revocations,
     datasetRoots: api.datasetRoots,
     jobLimits: api.jobLimits,
-    artifacts: createArtifactStore(api.artifactStore),
+    artifacts,
     readiness: { redis: () => redis.ping() },
     loggerInstance: logger.child({ component: "api" }),
     rateLimit: { max: api.rateLimitPerMinute, timeWindowMs: 60_000 },

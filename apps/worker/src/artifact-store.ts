@@ -29,6 +29,8 @@ export interface ArtifactStore {
    * when the work directory is the store itself.
    */
   readonly saveEveryMs?: number;
+  /** Checks at start-up that the store can be reached, rejecting with what to fix (absent when there is no check). */
+  check?(): Promise<void>;
   /**
    * A local directory for the search's outputs, emptied but for the final phase's trained bundles (`trained/`,
    * `baselines/`), which the pipeline checks before reusing them and would otherwise train again.

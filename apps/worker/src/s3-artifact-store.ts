@@ -14,6 +14,7 @@ import {
   CopyObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   S3Client,
@@ -100,6 +101,31 @@ export class S3ArtifactStore implements ArtifactStore {
 
   private localPath(key: string): string {
     return join(this.options.localDir, ...keyParts(key));
+  }
+
+  /** The bucket exists and the credentials may use it; otherwise a message naming the setting to fix. */
+  async check(): Promise<void> {
+    const { bucket, endpoint } = this.options;
+    const where = endpoint ?? `AWS (${this.options.region})`;
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: AbortSignal.timeout(10_000) });
+    } catch (err) {
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 404) {
+        throw new Error(`ARTIFACTS_URL: bucket "${bucket}" does not exist at ${where}: create it, or name another`);
+      }
+      if (status === 403 || status === 401) {
+        throw new Error(
+          `ARTIFACTS_URL: bucket "${bucket}" at ${where} refused these credentials (${status}): ` +
+            "check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+        );
+      }
+      const e = err as NodeJS.ErrnoException;
+      throw new Error(
+        `the artifact store's S3 server at ${where} is unreachable (${e.code ?? e.name}: ${e.message}): ` +
+          "start it, or fix ARTIFACTS_S3_ENDPOINT",
+      );
+    }
   }
 
   async workDir(searchId: string): Promise<string> {

@@ -23,10 +23,12 @@ export async function startWorkerProcess(
   await checkPostgres(settings.databaseUrl);
   const db = createDb(settings.databaseUrl, { maxConnections: 2 + 2 * settings.concurrency });
   try {
+    const store = createArtifactStore(settings.artifactStore ?? { kind: "local", dir: settings.artifactsDir });
+    await store.check?.();
     const worker = await startSearchWorker({
       settings,
       records: dbSearchRecords(db),
-      store: createArtifactStore(settings.artifactStore ?? { kind: "local", dir: settings.artifactsDir }),
+      store,
       logger,
       ...modules,
     });

@@ -155,3 +155,19 @@ describe.runIf(server)("S3 artifact store", () => {
     expect(await text(await a.store.open("searches/p1/out/pareto.json"))).toBe("[1]");
   });
 });
+
+describe.runIf(server)("S3 artifact store's start-up check", () => {
+  it("passes on the bucket, and names what to fix for a missing bucket, refused credentials or no server", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "s3-check-"));
+    scratch.push(dir);
+    await server!.store(dir).check();
+    await expect(server!.store(dir, { bucket: "no-such-bucket" }).check()).rejects.toThrow(
+      `ARTIFACTS_URL: bucket "no-such-bucket" does not exist at ${server!.endpoint}: create it, or name another`,
+    );
+    const wrongKey = server!.store(dir, { credentials: { accessKeyId: "nobody", secretAccessKey: "wrong" } });
+    await expect(wrongKey.check()).rejects.toThrow("refused these credentials (403): check AWS_ACCESS_KEY_ID");
+    await expect(server!.store(dir, { endpoint: "http://127.0.0.1:1" }).check()).rejects.toThrow(
+      "the artifact store's S3 server at http://127.0.0.1:1 is unreachable (ECONNREFUSED",
+    );
+  });
+});

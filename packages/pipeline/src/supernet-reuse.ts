@@ -4,7 +4,7 @@
 import type { ImageSplit } from "@vitnas/datasets";
 import { archHash, countArch, type NasSearch, spaceHash, supernetRecipeHash } from "@vitnas/formats";
 import { evaluateOnce, FileEvaluationCache } from "@vitnas/search";
-import { Evaluator, largestArch, loadSupernet, type Supernet, smallestArch } from "@vitnas/supernet";
+import { Evaluator, largestSubnet, loadSupernet, type Supernet, smallestSubnet } from "@vitnas/supernet";
 import type { ProgressClock } from "./progress";
 import { checkpointName } from "./supernet-phase";
 
@@ -101,7 +101,7 @@ export async function describeTrained(
 ): Promise<TrainedSupernet> {
   const cache = await FileEvaluationCache.open(evaluations);
   const evaluator = new Evaluator(supernet, val);
-  const figures = async (arch: ReturnType<typeof largestArch>): Promise<SubnetFigures> => {
+  const figures = async (arch: ReturnType<typeof largestSubnet>): Promise<SubnetFigures> => {
     const id = archHash(arch);
     const { evaluation } = await evaluateOnce(cache, { archId: id, checkpoint, split: val.fingerprint }, async () => {
       const { macs, params } = countArch(arch);
@@ -116,8 +116,8 @@ export async function describeTrained(
       recipeHash: supernetRecipeHash(job),
       datasetFingerprint: val.fingerprint,
       epochs: job.supernet.epochs,
-      largest: await figures(largestArch(job.space)),
-      smallest: await figures(smallestArch(job.space)),
+      largest: await figures(largestSubnet(job.space)),
+      smallest: await figures(smallestSubnet(job.space)),
     };
   } finally {
     evaluator.dispose();

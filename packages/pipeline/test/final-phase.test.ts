@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { spaceOfArch } from "@vitnas/formats";
-import { extract, initBackend, largestArch, Supernet } from "@vitnas/supernet";
+import { extract, initBackend, largestSubnet, Supernet } from "@vitnas/supernet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type ParetoEntry,
@@ -84,7 +84,7 @@ describe("fine-tuning's start", () => {
     await initBackend({ force: "cpu", log: null });
     const job = tinyJob();
     const big = Supernet.create(job.space, { seed: 5, attentionWeights: "per-type" });
-    const arch = largestArch(job.space);
+    const arch = largestSubnet(job.space);
     // A smaller block inside a stage, so a tensor lands in the leading corner of a larger variable.
     arch.stages[0]!.blocks[0]!.heads = Math.min(...job.space.stages[0]!.heads);
     const model = extract(big, arch);

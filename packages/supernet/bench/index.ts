@@ -15,7 +15,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { AttentionSpec, VitArch, VitSpace } from "@vitnas/formats";
 import { countArch } from "@vitnas/formats";
 import type { BenchSection } from "../../../bench/run";
-import { ArchSampler, Evaluator, initBackend, largestArch, Supernet, Trainer } from "../src";
+import { ArchSampler, Evaluator, initBackend, largestSubnet, Supernet, Trainer } from "../src";
 import { variableGrads } from "../src/backward";
 import { useBatchMatMul } from "../src/kernels/batch-matmul";
 import { Random } from "../src/random";
@@ -250,7 +250,7 @@ async function peakBytes(buffers: BufferBytes, spec: AttentionSpec, recompute: b
     ],
   };
   const net = Supernet.create(space, { seed: 1 });
-  const arch: VitArch = largestArch(space);
+  const arch: VitArch = largestSubnet(space);
   const images = tf.randomNormal([2, 32, 32, 3]) as tf.Tensor4D;
   const pass = () => {
     const { value, grads } = variableGrads(
@@ -320,7 +320,7 @@ export async function trainingFigures(figures: BenchSection["figures"]) {
 
   // The fixed step (the largest architecture of the reference space) on 1 and THREADS threads, and PyTorch's.
   const t = `${THREADS} threads`;
-  const stepFlops = 2 * 3 * countArch(largestArch(referenceSpace(true))).macs * 32;
+  const stepFlops = 2 * 3 * countArch(largestSubnet(referenceSpace(true))).macs * 32;
   const images = (seconds: number | undefined) => (seconds ? +(32 / seconds).toFixed(1) : "-");
   figures["fixed train images/s, 1 thread"] = images(runs.oneStep);
   figures["fixed train FLOP efficiency, 1 thread vs matmul"] = +(stepFlops / runs.oneStep / runs.matmul).toFixed(3);

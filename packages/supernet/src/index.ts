@@ -12,7 +12,7 @@ export { type ParallelEvaluateOptions, ParallelEvaluator } from "./parallel/eval
 export { threadsFromEnv } from "./parallel/threads";
 export { ropeAngles } from "./position";
 export { rewire } from "./rewire";
-export { ArchSampler, largestArch, type SamplerState, smallestArch } from "./sampler";
+export { ArchSampler, largestSubnet, type SamplerState, smallestSubnet } from "./sampler";
 export { candidateCount, castlingBranchWeight, learningRate } from "./schedule";
 export { type SelfTestResult, selfTest } from "./self-test";
 export { type AttentionWeights, ownedName, placedName, reachableGrids, supernetWeights } from "./space";

@@ -137,13 +137,18 @@ export class ArchSampler {
   }
 }
 
-/** The architecture with every largest choice (the first reduction listed; widths never shrink). */
-export function largestArch(space: VitSpace, position = space.position[0]!): VitArch {
+/**
+ * The sandwich rule's largest sub-network: every size at its largest, with the first attention type and reduction
+ * listed and one position kind, so it is the one the super-network trains. Not the space's costliest architecture,
+ * which takes each stage's costliest attention and keeps the tokens (@vitnas/formats' largestArch, the upper end of
+ * the space's MACs range).
+ */
+export function largestSubnet(space: VitSpace, position = space.position[0]!): VitArch {
   return pickArch(space, position, Math.max, (stage) => stage.reduction[0]!);
 }
 
-/** The architecture with every smallest choice that is valid. */
-export function smallestArch(space: VitSpace, position = space.position[0]!): VitArch {
+/** The sandwich rule's smallest sub-network: every size at its smallest that is valid, the first choices listed. */
+export function smallestSubnet(space: VitSpace, position = space.position[0]!): VitArch {
   return pickArch(space, position, Math.min, (stage) => stage.reduction[0]!);
 }
 

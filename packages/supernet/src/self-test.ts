@@ -2,7 +2,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { ATTENTION_TYPES, type AttentionSpec, type VitSpace } from "@vitnas/formats";
 import { currentBackend } from "./backend";
-import { largestArch } from "./sampler";
+import { largestSubnet } from "./sampler";
 import { Supernet } from "./supernet";
 
 export interface SelfTestResult {
@@ -51,7 +51,7 @@ export async function selfTest(): Promise<SelfTestResult> {
     };
     const images = tf.randomNormal([2, 8, 8, 3], 0, 1, "float32", 1) as tf.Tensor4D;
     for (const type of ATTENTION_TYPES) {
-      const arch = largestArch(space);
+      const arch = largestSubnet(space);
       arch.stages[0]!.blocks[0]!.attention = TINY_ATTENTION[type];
       const typed = Supernet.create(
         { ...space, stages: [{ ...space.stages[0]!, attention: [TINY_ATTENTION[type]] }] },

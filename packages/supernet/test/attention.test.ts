@@ -1,7 +1,7 @@
 // Every attention type trains on both portable backends, and the two backends compute the same forward pass.
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
-import { initBackend, largestArch, Supernet, Trainer } from "../src";
+import { initBackend, largestSubnet, Supernet, Trainer } from "../src";
 import { patternSplit } from "./data";
 import { ALL_ATTENTION, fixedSpace, TRAIN_CONFIG } from "./spaces";
 
@@ -13,7 +13,7 @@ async function run(backend: string, spec: (typeof ALL_ATTENTION)[number]) {
   const net = Supernet.create(space, { seed: 5 });
   const data = patternSplit(4);
   const images = tf.tensor4d(data.images, [4, 8, 8, 3]);
-  const logits = net.predict(largestArch(space), images);
+  const logits = net.predict(largestSubnet(space), images);
   const before = await logits.data();
   tf.dispose([images, logits]);
   const trainer = new Trainer(net, data, TRAIN_CONFIG, { seed: 2, augment: false });

@@ -11,11 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ArchSampler,
   initBackend,
-  largestArch,
+  largestSubnet,
   loadCheckpoint,
   Supernet,
   saveCheckpoint,
-  smallestArch,
+  smallestSubnet,
   type TrainConfig,
   Trainer,
 } from "../src";
@@ -97,7 +97,7 @@ describe("training on two threads", { timeout: 900_000 }, () => {
   it("sums the threads' gradients to the one-thread gradients, every attention type", async () => {
     const net = Supernet.create(tinySpace(), { seed: 4, attentionWeights: "per-type" });
     const sampler = new ArchSampler(net.space, 5);
-    const archs = [largestArch(net.space), smallestArch(net.space), sampler.sample(9), sampler.sample(9)];
+    const archs = [largestSubnet(net.space), smallestSubnet(net.space), sampler.sample(9), sampler.sample(9)];
     const sizes = [2, 2, 2, 2];
     const images = tf.tensor4d(data.images.slice(0, 8 * 8 * 8 * 3), [8, 8, 8, 3]);
     const target = tf.softmax(tf.randomNormal([8, 4], 0, 1, "float32", 2)) as tf.Tensor2D;
@@ -215,7 +215,7 @@ describe("training on two threads", { timeout: 900_000 }, () => {
     const space = fixedSpace({ type: "softmax" });
     const net = Supernet.create(space, { seed: 4 });
     const threads = new TrainingThreads(net, 2);
-    const known = largestArch(space);
+    const known = largestSubnet(space);
     // The second half of the batch, the worker thread's, asks for an attention type the space does not have.
     const foreign = {
       ...known,

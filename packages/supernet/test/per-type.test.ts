@@ -7,7 +7,7 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { countArch, type VitArch } from "@vitnas/formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { extract, initBackend, largestArch, loadCheckpoint, rewire, Supernet, saveCheckpoint, Trainer } from "../src";
+import { extract, initBackend, largestSubnet, loadCheckpoint, rewire, Supernet, saveCheckpoint, Trainer } from "../src";
 import { patternSplit } from "./data";
 import { ALL_ATTENTION, tinyArch, tinySpace } from "./spaces";
 
@@ -46,7 +46,7 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) =>
   Math.max(...Array.from(a, (x, i) => Math.abs(x - b[i]!)));
 
 function largest(type: (typeof ALL_ATTENTION)[number]): VitArch {
-  const arch = largestArch(tinySpace());
+  const arch = largestSubnet(tinySpace());
   for (const stage of arch.stages) for (const block of stage.blocks) block.attention = type;
   return arch;
 }
@@ -173,7 +173,7 @@ describe("the sandwich rule and in-place distillation", () => {
     const trainer = new Trainer(Supernet.create(space, { seed: 3 }), patternSplit(8), recipe, { seed: 1 });
     try {
       const reports = await trainer.trainSteps(3);
-      const largestSizes = sizes(largestArch(space));
+      const largestSizes = sizes(largestSubnet(space));
       for (const r of reports) {
         expect(r.archs).toHaveLength(3);
         expect(sizes(r.archs[0]!)).toEqual(largestSizes);

@@ -1,7 +1,7 @@
 // Re-ordering on the wasm backend leaves variables that its fused kernels accept (a training step after it runs).
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initBackend, largestArch, rewire, Supernet } from "../src";
+import { initBackend, largestSubnet, rewire, Supernet } from "../src";
 import { patternSplit } from "./data";
 import { tinySpace } from "./spaces";
 
@@ -20,7 +20,7 @@ afterAll(() => {
 
 describe("rewire on wasm", () => {
   it("keeps the largest sub-network's output and every variable usable by the fused matmul", async () => {
-    const arch = largestArch(tinySpace());
+    const arch = largestSubnet(tinySpace());
     const before = await net.predict(arch, images).data();
     rewire(net);
     const after = await net.predict(arch, images).data();

@@ -2,7 +2,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { AttentionSpec, VitArch } from "@vitnas/formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initBackend, largestArch, rewire, Supernet } from "../src";
+import { initBackend, largestSubnet, rewire, Supernet } from "../src";
 import { patternSplit } from "./data";
 import { ALL_ATTENTION, tinyArch, tinySpace } from "./spaces";
 
@@ -25,7 +25,7 @@ afterAll(() => {
 
 /** The largest architecture of the space with every block of one attention type. */
 function largest(spec: AttentionSpec): VitArch {
-  const arch = largestArch(tinySpace());
+  const arch = largestSubnet(tinySpace());
   for (const stage of arch.stages) for (const block of stage.blocks) block.attention = spec;
   return arch;
 }

@@ -30,6 +30,7 @@ import { TrainingCurves } from "../charts/training-curves";
 import { BaselinesTable } from "../components/baselines-table";
 import { BudgetPicker } from "../components/budget-picker";
 import { ChoiceImportanceTable } from "../components/choice-importance";
+import { SearchAgain } from "../components/search-again";
 import { SearchReport } from "../components/search-report";
 import { ProgressBar, ProgressLine, StatusBadge } from "../components/status";
 import { formatAccuracy, formatCount, formatDuration, formatLatency, formatMacs, formatWhen } from "../format";
@@ -203,6 +204,7 @@ export function SearchPage() {
                 onChange={onBudget}
               />
             )}
+            {s.status === "succeeded" && <SearchAgain searchId={id} name={s.name} budget={budgetPick?.budget} />}
           </>
         ) : (
           <p className="empty">No candidates evaluated yet.</p>

@@ -7,7 +7,7 @@ import fastifyRateLimit from "@fastify/rate-limit";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import type { Db } from "@vitnas/db";
-import type { DatasetBlobs } from "@vitnas/worker";
+import { type ArtifactStore, type DatasetBlobs, storeDatasetBlobs } from "@vitnas/worker";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { Redis } from "ioredis";
 import { createAuthenticator, requireIdentity } from "./auth";
@@ -66,7 +66,10 @@ export interface AppOptions {
   trustProxy?: boolean;
   /** Directories whose files submitted jobs may read (DATASET_ROOTS); none (the default) allows only synthetic data. */
   datasetRoots?: readonly string[];
-  /** Where uploaded datasets are stored (POST /v1/datasets); without it uploads answer 503. */
+  /**
+   * Where uploaded datasets are stored (POST /v1/datasets); default: `artifacts` when it is a whole artifact store,
+   * else uploads answer 503.
+   */
   datasetBlobs?: DatasetBlobs;
   /** What one upload may hold; unset ones keep the defaults. */
   datasetLimits?: Partial<DatasetLimits>;
@@ -165,6 +168,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const searches = searchCache(db, options.searchCacheMs ?? 1000);
   const jobLimits = { ...DEFAULT_JOB_LIMITS, ...options.jobLimits };
+  const whole = options.artifacts as Partial<ArtifactStore>;
+  const datasetBlobs =
+    options.datasetBlobs ??
+    (whole.put && whole.stat ? storeDatasetBlobs(options.artifacts as ArtifactStore) : undefined);
   const datasetRoots = options.datasetRoots ?? [];
   const commands = searchCommands(db, options.dispatch, options.live, searches, app.log, datasetRoots, jobLimits);
   await app.register(
@@ -204,7 +211,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           scope.addHook("preHandler", requireIdentity);
           await scope.register(datasetRoutes, {
             db,
-            ...(options.datasetBlobs ? { blobs: options.datasetBlobs } : {}),
+            ...(datasetBlobs ? { blobs: datasetBlobs } : {}),
             limits: { ...DEFAULT_DATASET_LIMITS, ...options.datasetLimits },
           });
         },

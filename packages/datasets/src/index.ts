@@ -4,7 +4,7 @@ export { CIFAR100_COARSE_CLASSES, CIFAR100_FINE_CLASSES } from "./cifar100";
 export { FASHION_MNIST_CLASSES, readIdx } from "./idx";
 export { IMAGE_EXTENSIONS, readImage } from "./image";
 export { type DatasetSummary, detectLayout, inspectDataset, type UploadLayout } from "./inspect";
-export { type DatasetExpectation, type LoadOptions, loadDataset } from "./load";
+export { type DatasetExpectation, defaultUploadsDir, type LoadOptions, loadDataset } from "./load";
 export { channelStatistics, type Normalization, normalizePixels } from "./normalization";
 export { type NpyArray, parseNpy } from "./npy";
 export { packDirectory } from "./pack";

@@ -2,6 +2,7 @@
 // validation and test splits, the normalisation used, class names and a fingerprint of the data.
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DatasetSpec, IdxDatasetSpec, NpzDatasetSpec } from "@vitnas/formats";
 import { cifarClassNames, cifarTrainingFiles, readCifarBatches } from "./cifar10";
@@ -25,9 +26,15 @@ export interface DatasetExpectation {
 }
 
 export interface LoadOptions {
-  /** Where uploaded datasets are unpacked, one directory per upload's SHA-256 (the service's workers set it). */
+  /** Where uploaded datasets are unpacked, one directory per upload's SHA-256 (default: `defaultUploadsDir()`). */
   uploads?: string;
 }
+
+/**
+ * Where the service's workers unpack uploads: DATASET_CACHE_DIR, else their default. A training started without the
+ * directory in hand (the final phase's, in the worker's training process) finds them there too.
+ */
+export const defaultUploadsDir = () => process.env.DATASET_CACHE_DIR || join(tmpdir(), "vitnas-datasets");
 
 interface RawDataset {
   train: RawImages;
@@ -147,11 +154,16 @@ async function loadRaw(spec: DatasetSpec, expect: DatasetExpectation, options: L
     case "npz":
       return loadNpz(spec, expect);
     case "uploaded": {
-      if (!options.uploads || !spec.sha256) {
-        throw new Error(`dataset.id: ${spec.id} is an uploaded dataset, which only the service's workers can read`);
+      if (!spec.sha256) {
+        throw new Error(
+          `dataset.id: ${spec.id} is an uploaded dataset, which the service resolves when it is submitted`,
+        );
       }
-      const root = join(options.uploads, spec.sha256);
-      if (!existsSync(root)) throw new Error(`dataset.id: upload ${spec.sha256} is not unpacked in ${options.uploads}`);
+      const uploads = options.uploads ?? defaultUploadsDir();
+      const root = join(uploads, spec.sha256);
+      if (!existsSync(root)) {
+        throw new Error(`dataset.id: upload ${spec.sha256} is not in ${uploads} (a worker fetches it there first)`);
+      }
       const layout = await detectLayout(root);
       if (spec.format !== undefined && layout.format !== spec.format) {
         throw new Error(`dataset.id: upload ${spec.sha256} reads as ${layout.format}, not ${spec.format}`);

@@ -121,7 +121,15 @@ describe("accepted uploads", () => {
     await expect(loadDataset({ ...spec, val: 0.5 }, {}, { uploads })).rejects.toThrow(
       /dataset.val: must be a whole number/,
     );
-    await expect(loadDataset(spec)).rejects.toThrow(/only the service's workers can read/);
+    await expect(loadDataset({ ...spec, sha256: undefined })).rejects.toThrow(/which the service resolves when/);
+    // Without the directory: DATASET_CACHE_DIR, as the workers' training processes inherit it.
+    process.env.DATASET_CACHE_DIR = uploads;
+    try {
+      expect((await loadDataset(spec, { channels: 1 })).fingerprint).toBe(data.fingerprint);
+    } finally {
+      delete process.env.DATASET_CACHE_DIR;
+    }
+    await expect(loadDataset(spec)).rejects.toThrow(/is not in .* \(a worker fetches it there first\)/);
   });
 });
 

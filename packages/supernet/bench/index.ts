@@ -7,7 +7,8 @@
 // - training images/s and evaluation candidates/s on two threads against one (parallel.ts);
 // - the batched attention products: softmax and linear attention's forward + backward products on the reference
 //   step's shapes with tfjs-wasm's own BatchMatMul and with the SIMD one (src/kernels/batch-matmul.ts), against a
-//   dense matmul, and the fixed step with each kernel, in the same rounds;
+//   dense matmul, and the fixed step with tfjs-wasm's BatchMatMul and Slice and with the product's (src/kernels),
+//   in the same rounds;
 // - the anchor: the fixed step in PyTorch (bench/reference/torch_step.py, Debian's python3-torch) on 1 and
 //   BENCH_THREADS threads, in the same rounds as the product's fixed step on 1 and BENCH_THREADS threads, and the
 //   ratios; FLOP efficiency of each against the matmul rate of all the threads it used.
@@ -18,6 +19,7 @@ import type { BenchSection } from "../../../bench/run";
 import { ArchSampler, Evaluator, initBackend, largestSubnet, Supernet, Trainer } from "../src";
 import { variableGrads } from "../src/backward";
 import { useBatchMatMul } from "../src/kernels/batch-matmul";
+import { useSlice } from "../src/kernels/slice";
 import { Random } from "../src/random";
 import { BufferBytes } from "./buffer-bytes";
 import { parallelFigures } from "./parallel";
@@ -99,14 +101,16 @@ async function trainingRuns() {
   const one = makeTrainer(referenceSpace(true), 1, batch);
   const four = makeTrainer(referenceSpace(true), 4, batch);
   const threaded = THREADS > 1 ? makeTrainer(referenceSpace(true), 1, batch, THREADS) : undefined;
-  /** The fixed step with tfjs-wasm's own BatchMatMul, for the kernel's gain. */
+  /** The fixed step with tfjs-wasm's own BatchMatMul and Slice, for the gain of the product's kernels. */
   const plainKernel = makeTrainer(referenceSpace(true), 1, batch);
   const withTfjsKernel = async () => {
     useBatchMatMul("tfjs");
+    useSlice("tfjs");
     try {
       return batch / (await plainKernel.trainSteps(1))[0]!.imagesPerSec;
     } finally {
       useBatchMatMul("simd");
+      useSlice("heap");
     }
   };
   const torch = await TorchStep.start();
@@ -324,8 +328,8 @@ export async function trainingFigures(figures: BenchSection["figures"]) {
   const images = (seconds: number | undefined) => (seconds ? +(32 / seconds).toFixed(1) : "-");
   figures["fixed train images/s, 1 thread"] = images(runs.oneStep);
   figures["fixed train FLOP efficiency, 1 thread vs matmul"] = +(stepFlops / runs.oneStep / runs.matmul).toFixed(3);
-  figures["fixed train images/s, 1 thread, tfjs-wasm's own BatchMatMul"] = images(runs.tfjsKernelStep);
-  figures["fixed train speed-up from the SIMD BatchMatMul, same rounds"] = +(
+  figures["fixed train images/s, 1 thread, tfjs-wasm's own BatchMatMul and Slice"] = images(runs.tfjsKernelStep);
+  figures["fixed train speed-up from the SIMD BatchMatMul and heap Slice, same rounds"] = +(
     runs.tfjsKernelStep / runs.oneStep
   ).toFixed(2);
   if (runs.threadedStep) {

@@ -5,6 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { clearConstants } from "./attention/constants";
 import { registerSimdBatchMatMul } from "./kernels/batch-matmul";
+import { registerHeapSlice } from "./kernels/slice";
 import "./node-util-compat";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
@@ -91,8 +92,11 @@ async function activate(name: BackendName) {
     if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend("${name}") failed`);
   }
   await tf.ready();
-  // The batched attention products on SIMD (kernels/batch-matmul.ts); NAS_WASM_BATCH_MATMUL=tfjs keeps tfjs's own.
-  if (name === "wasm" && process.env.NAS_WASM_BATCH_MATMUL !== "tfjs") await registerSimdBatchMatMul();
+  if (name === "wasm") {
+    // The batched attention products on SIMD (kernels/batch-matmul.ts); NAS_WASM_BATCH_MATMUL=tfjs keeps tfjs's own.
+    if (process.env.NAS_WASM_BATCH_MATMUL !== "tfjs") await registerSimdBatchMatMul();
+    registerHeapSlice();
+  }
 }
 
 function firstLine(error: unknown): string {

@@ -11,10 +11,10 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { searchKey } from "@vitnas/artifacts";
 import { createDb, createScratchDatabase } from "@vitnas/db";
-import { searchKey } from "@vitnas/worker";
 import { Redis } from "ioredis";
-import { startS3Server } from "../apps/worker/test/s3-server";
+import { startS3Server } from "../packages/artifacts/test/s3-server";
 import type { BenchSection } from "./run";
 
 const ROOT = resolve(import.meta.dirname, "..");

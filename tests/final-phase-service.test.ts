@@ -9,13 +9,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildApp, type RedisServices, redisServices } from "@vitnas/api";
-import {
-  createLogger,
-  LocalArtifactStore,
-  settingsFromEnv,
-  startWorkerProcess,
-  type WorkerProcess,
-} from "@vitnas/worker";
+import { LocalArtifactStore } from "@vitnas/artifacts";
+import { createLogger, settingsFromEnv, startWorkerProcess, type WorkerProcess } from "@vitnas/worker";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createService, REDIS_URL, type Service, waitFor } from "./service-harness";

@@ -8,14 +8,9 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildApp, type RedisServices, redisServices } from "@vitnas/api";
+import { LocalArtifactStore } from "@vitnas/artifacts";
 import { validateArch } from "@vitnas/formats";
-import {
-  createLogger,
-  LocalArtifactStore,
-  settingsFromEnv,
-  startWorkerProcess,
-  type WorkerProcess,
-} from "@vitnas/worker";
+import { createLogger, settingsFromEnv, startWorkerProcess, type WorkerProcess } from "@vitnas/worker";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkpointReaches, checkpointStep, createService, REDIS_URL, type Service, waitFor } from "./service-harness";

@@ -6,8 +6,8 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildApp } from "@vitnas/api";
+import { LocalArtifactStore, storeDatasetBlobs } from "@vitnas/artifacts";
 import { createDb, createScratchDatabase } from "@vitnas/db";
-import { LocalArtifactStore, storeDatasetBlobs } from "@vitnas/worker";
 
 const archive = process.argv[2]!;
 const scratch = await createScratchDatabase();

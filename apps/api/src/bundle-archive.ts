@@ -11,8 +11,8 @@ import { dirname, join } from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
+import type { ArtifactStore } from "@vitnas/artifacts";
 import type { ArtifactRecord } from "@vitnas/db";
-import type { ArtifactStore } from "@vitnas/worker";
 import { pack as tarPack } from "tar-stream";
 
 export type ArtifactReader = Pick<ArtifactStore, "open" | "put" | "stat">;

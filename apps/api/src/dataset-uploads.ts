@@ -7,9 +7,9 @@ import { createWriteStream } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type Readable, Transform } from "node:stream";
+import type { DatasetBlobs } from "@vitnas/artifacts";
 import { DatasetRejection, type DatasetSummary, extractArchive, inspectDataset } from "@vitnas/datasets";
 import type { DatasetRecord, Db } from "@vitnas/db";
-import type { DatasetBlobs } from "@vitnas/worker";
 import { ApiError } from "./errors";
 
 export interface DatasetLimits {

@@ -2,8 +2,8 @@
 // in the search's output (`searches/<id>/out/...`), so a search whose files were stored before they had kinds of
 // their own is served too, and read back against the digest recorded when they were stored.
 import { createHash } from "node:crypto";
+import { searchKey } from "@vitnas/artifacts";
 import type { ArtifactRecord, BaselineRecord, Db, SearchRecord } from "@vitnas/db";
-import { searchKey } from "@vitnas/worker";
 import { type ArtifactReader, CorruptArtifactError } from "./bundle-archive";
 import { ApiError } from "./errors";
 

@@ -1,6 +1,7 @@
 // Runs the API: builds it from the environment's services and listens until SIGINT/SIGTERM.
+
+import { createArtifactStore, storeDatasetBlobs } from "@vitnas/artifacts";
 import { createDb, migrate, redactUrl } from "@vitnas/db";
-import { createArtifactStore, storeDatasetBlobs } from "@vitnas/worker";
 import { buildApp } from "./app";
 import { redisServices } from "./services";
 import { apiSettingsFromEnv } from "./settings";

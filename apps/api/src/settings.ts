@@ -1,6 +1,7 @@
 // API settings from the environment, with the defaults a single-machine install needs.
+
+import { type ArtifactStoreSettings, artifactSettingsFromEnv } from "@vitnas/artifacts";
 import { parseDatasetRoots } from "@vitnas/queue";
-import { type ArtifactStoreSettings, artifactSettingsFromEnv } from "@vitnas/worker";
 import { type DatasetLimits, DEFAULT_DATASET_LIMITS } from "./dataset-uploads";
 import { DEFAULT_JOB_LIMITS, type JobLimits } from "./job-limits";
 

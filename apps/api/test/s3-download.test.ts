@@ -5,10 +5,10 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { type S3ArtifactStore, searchKey } from "@vitnas/worker";
+import { type S3ArtifactStore, searchKey } from "@vitnas/artifacts";
 import { x as extractTar } from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type S3Server, startS3Server } from "../../worker/test/s3-server";
+import { type S3Server, startS3Server } from "../../../packages/artifacts/test/s3-server";
 import { type Harness, startHarness } from "./harness";
 
 const started = await startS3Server("vitnas-api-test").then(

@@ -3,7 +3,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LocalArtifactStore, storeDatasetBlobs } from "@vitnas/worker";
+import { LocalArtifactStore, storeDatasetBlobs } from "@vitnas/artifacts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { folderEntries, tarArchive } from "../../../packages/datasets/test/upload-fixtures";
 import { type Harness, startHarness } from "../../api/test/harness";

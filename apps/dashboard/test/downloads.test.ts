@@ -9,9 +9,9 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
+import { searchKey } from "@vitnas/artifacts";
 import { decodeSafetensors } from "@vitnas/export";
 import { extract, initBackend, Supernet } from "@vitnas/supernet";
-import { searchKey } from "@vitnas/worker";
 import * as ort from "onnxruntime-node";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -4,6 +4,8 @@
 // worker records them. A job with a final phase also gets what the worker writes after it: final_trainings rows
 // for front architectures, the final trainings' loss, the baselines' rows, and (given the artifact store) the
 // trained and inherited bundles and the report files; or it is left running in the final phase.
+
+import { type LocalArtifactStore, searchKey } from "@vitnas/artifacts";
 import type { CandidateInput, Db, ProgressSnapshot } from "@vitnas/db";
 import {
   archHash,
@@ -17,7 +19,6 @@ import {
   validateJob,
 } from "@vitnas/formats";
 import { hypervolume, ParetoFront, referenceMacs } from "@vitnas/search";
-import { type LocalArtifactStore, searchKey } from "@vitnas/worker";
 
 /** The accuracy each attention type of stage 1 brings; nothing else matters but a little noise. */
 export const ATTENTION_ACCURACY: Record<string, number> = { softmax: 0.82, performer: 0.74, fnet: 0.66 };

@@ -6,8 +6,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildApp, redisServices } from "@vitnas/api";
+import { LocalArtifactStore, storeDatasetBlobs } from "@vitnas/artifacts";
 import { createDb, createScratchDatabase, type Db, type ScratchDatabase } from "@vitnas/db";
-import { LocalArtifactStore, storeDatasetBlobs } from "@vitnas/worker";
 import { DIST_DIR, ensureDashboardBuilt } from "../scripts/ensure-built";
 
 const REPO = resolve(import.meta.dirname, "../../..");

@@ -2,11 +2,11 @@
 // missing) and Redis, applies the migrations, starts the API on PORT (default 3000), then one worker. More workers
 // run on their own with `npm run worker`, against the same DATABASE_URL, REDIS_URL and ARTIFACTS_DIR (or ARTIFACTS_URL).
 import { apiSettingsFromEnv, buildApp, redisServices } from "@vitnas/api";
+import { createArtifactStore } from "@vitnas/artifacts";
 import { createDb, migrate, redactUrl } from "@vitnas/db";
 import {
   checkPostgres,
   checkRedis,
-  createArtifactStore,
   createLogger,
   settingsFromEnv,
   startWorkerProcess,

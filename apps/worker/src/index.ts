@@ -1,11 +1,6 @@
-// Public API of the worker package: the artifact store and the worker itself. The queue, live events and
-// cancellation that producers such as the API share with it are @vitnas/queue's.
-export * from "./artifact-settings";
-export * from "./artifact-store";
-export { type DatasetBlobs, datasetKey, storeDatasetBlobs } from "./dataset-blobs";
-export { cachedUpload, DEFAULT_DATASET_CACHE } from "./dataset-cache";
+// Public API of the worker package: the worker itself and its start-up checks. The queue, live events and
+// cancellation it shares with the API are @vitnas/queue's; the artifact store they share is @vitnas/artifacts'.
 export { createLogger, type Logger } from "./logger";
-export * from "./s3-artifact-store";
 export type { SearchRecords, SearchToRun } from "./search-records";
 export {
   type SearchWorker,

@@ -1,5 +1,13 @@
 // The BullMQ processor of one search: loads it from Postgres, trains it in a child process, and carries its progress
 // to Postgres (snapshot, events, metrics, candidates, fronts), to BullMQ (job progress) and to Redis (live events).
+
+import {
+  type ArtifactStore,
+  cachedUpload,
+  DEFAULT_DATASET_CACHE,
+  type StoredArtifact,
+  searchKey,
+} from "@vitnas/artifacts";
 import type { SearchStatus } from "@vitnas/db";
 import type { CandidateRecord, FrontPoint, ProgressEvent, ReusableSupernet, SearchResult } from "@vitnas/pipeline";
 import {
@@ -12,8 +20,6 @@ import {
 import type { SelfTestResult } from "@vitnas/supernet";
 import { DelayedError, type Job, UnrecoverableError, WaitingError } from "bullmq";
 import type { Redis } from "ioredis";
-import { type ArtifactStore, type StoredArtifact, searchKey } from "./artifact-store";
-import { cachedUpload, DEFAULT_DATASET_CACHE } from "./dataset-cache";
 import type { Logger } from "./logger";
 import type { WorkerMetrics } from "./metrics";
 import { type SearchProcess, startSearchProcess } from "./search-process";

@@ -1,4 +1,6 @@
 // What the worker reads and writes in Postgres about a search. Implemented over @vitnas/db in db-search-records.ts.
+
+import type { StoredArtifact } from "@vitnas/artifacts";
 import type { SearchStatus } from "@vitnas/db";
 import type { NasSearch, VitArch } from "@vitnas/formats";
 import type {
@@ -11,7 +13,6 @@ import type {
   TrainedSupernet,
 } from "@vitnas/pipeline";
 import type { SelfTestResult } from "@vitnas/supernet";
-import type { StoredArtifact } from "./artifact-store";
 
 export interface SearchToRun {
   id: string;

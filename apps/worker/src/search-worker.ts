@@ -1,6 +1,7 @@
 // A worker process's searches: self-test, then a BullMQ Worker consuming the search queue, the cancellation
 // listener, heartbeats and metrics. `main.ts` wires it to the environment; tests start it directly.
 import type { Server } from "node:http";
+import type { ArtifactStore } from "@vitnas/artifacts";
 import {
   createSearchQueue,
   parseControlMessage,
@@ -11,7 +12,6 @@ import {
 import type { SelfTestResult } from "@vitnas/supernet";
 import { QueueEvents, Worker } from "bullmq";
 import { Redis } from "ioredis";
-import type { ArtifactStore } from "./artifact-store";
 import { createLogger, type Logger } from "./logger";
 import { serveMetrics, WorkerMetrics } from "./metrics";
 import { startReconciler } from "./reconciler";

@@ -1,8 +1,7 @@
 // Worker settings from the environment, with the defaults a single-machine install needs.
 import { hostname } from "node:os";
+import { type ArtifactStoreSettings, artifactSettingsFromEnv, DEFAULT_DATASET_CACHE } from "@vitnas/artifacts";
 import { parseDatasetRoots } from "@vitnas/queue";
-import { type ArtifactStoreSettings, artifactSettingsFromEnv } from "./artifact-settings";
-import { DEFAULT_DATASET_CACHE } from "./dataset-cache";
 
 export interface WorkerSettings {
   redisUrl: string;

@@ -2,9 +2,9 @@
 // job's `supernet.from` names, whatever the data, or with `supernet.reuse: "auto"` the team's newest on the same space
 // and recipe, which the pipeline takes only when the data's fingerprint matches too (known once the data is loaded).
 import { join } from "node:path";
+import type { ArtifactStore } from "@vitnas/artifacts";
 import { spaceHash, supernetRecipeHash } from "@vitnas/formats";
 import type { ReusableSupernet } from "@vitnas/pipeline";
-import type { ArtifactStore } from "./artifact-store";
 import type { SearchRecords, SearchToRun, StoredSupernet } from "./search-records";
 
 /** `supernet.from` names nothing the search can use (any more): the search fails with this. */

@@ -1,7 +1,8 @@
 // A worker wired to its environment: checks Redis and PostgreSQL, opens the database and the artifact store, and
 // starts consuming. Used by `npm run worker` (main.ts) and by `npm start` next to the API.
+
+import { createArtifactStore } from "@vitnas/artifacts";
 import { createDb } from "@vitnas/db";
-import { createArtifactStore } from "./artifact-settings";
 import { dbSearchRecords } from "./db-search-records";
 import type { Logger } from "./logger";
 import { type SearchWorker, startSearchWorker } from "./search-worker";

@@ -5,14 +5,14 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { text } from "node:stream/consumers";
+import type { S3ArtifactStore } from "@vitnas/artifacts";
+import { searchKey } from "@vitnas/artifacts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { searchKey } from "../src/artifact-store";
+import { type S3Server, startS3Server } from "../../../packages/artifacts/test/s3-server";
 import { dbSearchRecords } from "../src/db-search-records";
 import { createLogger } from "../src/logger";
-import type { S3ArtifactStore } from "../src/s3-artifact-store";
 import { startSearchWorker } from "../src/search-worker";
 import { countingRunner, createHarness, type Harness, healthModule, waitFor } from "./harness";
-import { type S3Server, startS3Server } from "./s3-server";
 
 const started = await startS3Server("vitnas-worker-test").then(
   (server) => ({ server }),

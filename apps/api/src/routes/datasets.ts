@@ -3,8 +3,8 @@
 // answered with what it holds; GET lists and reads them; DELETE removes one that no queued or running search names.
 // Another team's id answers 404 (docs/datasets.md).
 import type { Readable } from "node:stream";
+import type { DatasetBlobs } from "@vitnas/artifacts";
 import { type Db, isUuid } from "@vitnas/db";
-import type { DatasetBlobs } from "@vitnas/worker";
 import type { FastifyPluginAsync } from "fastify";
 import { Dataset, DatasetList, UploadQuery } from "../dataset-schemas";
 import { type DatasetLimits, datasetView, uploadDataset } from "../dataset-uploads";

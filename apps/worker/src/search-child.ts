@@ -32,6 +32,8 @@ async function run(start: StartMessage): Promise<void> {
   try {
     const mod = (await import(start.runnerModule)) as { runSearch?: RunSearch };
     if (typeof mod.runSearch !== "function") throw new Error(`${start.runnerModule} does not export runSearch`);
+    // Trainings that load the dataset themselves (the final phase's) look for uploads where this variable says.
+    if (start.datasetCache) process.env.DATASET_CACHE_DIR = start.datasetCache;
     const result = await mod.runSearch(start.job, {
       ...(start.datasetCache ? { datasetCache: start.datasetCache } : {}),
       workDir: start.workDir,

@@ -71,7 +71,8 @@ export function jobLimitsExceeded(job: NasSearch, e: JobEstimate, limits: JobLim
   check(
     "MAX_JOB_TRAINING_MACS",
     limits.trainingMacs,
-    e.trainingMacs,
+    // A job that names a trained super-network (`supernet.from`) trains none (docs/supernet-reuse.md).
+    job.supernet.from === undefined ? e.trainingMacs : null,
     [
       ["supernet.epochs", epochs, 4],
       ["dataset.train", train ?? 0, 4000],

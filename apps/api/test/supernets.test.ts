@@ -3,9 +3,10 @@
 // another space is refused with 422 naming supernet.from; a queued-searches limit of the team's own answers 429
 // naming it; the queue priority puts another team's first search ahead of a flooding team's backlog.
 
-import { spaceHash, supernetRecipeHash, validateJob } from "@vitnas/formats";
+import { estimateJob, spaceHash, supernetRecipeHash, validateJob } from "@vitnas/formats";
 import { createSearchQueue } from "@vitnas/queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_JOB_LIMITS, jobLimitsExceeded } from "../src/job-limits";
 import { type Harness, startHarness, tinyJob } from "./harness";
 
 let h: Harness;
@@ -99,6 +100,20 @@ describe("/v1/supernets", () => {
     const res = await submit(owner, { ...job, supernet: { epochs: 1, batchSize: 32, from: supernet.id } });
     expect(res.statusCode, res.body).toBe(422);
     expect(res.json()).toMatchObject({ error: "supernet_mismatch", details: [{ path: "supernet.from" }] });
+  });
+});
+
+describe("a job that names a super-network", () => {
+  it("is not held to the training limit: it trains nothing", () => {
+    const doc = { ...tinyJob("long"), supernet: { epochs: 10_000, batchSize: 32 } };
+    const checked = validateJob(doc);
+    if (!checked.ok) throw new Error(JSON.stringify(checked.errors));
+    const limits = { ...DEFAULT_JOB_LIMITS, trainingMacs: 1e9 };
+    const limitsOf = (job: typeof checked.value) =>
+      jobLimitsExceeded(job, estimateJob(job), limits).map((x) => x.limit);
+    expect(limitsOf(checked.value)).toContain("MAX_JOB_TRAINING_MACS");
+    const reusing = { ...checked.value, supernet: { ...checked.value.supernet, from: "some-supernet" } };
+    expect(limitsOf(reusing)).not.toContain("MAX_JOB_TRAINING_MACS");
   });
 });
 

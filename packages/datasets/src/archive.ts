@@ -3,7 +3,7 @@
 // (a decompression bomb), and archives that are truncated or corrupt. Nothing is written outside `dest`; on a
 // refusal the caller removes `dest` (docs/datasets.md, "Uploads").
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, open } from "node:fs/promises";
+import { mkdir, open, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -64,6 +64,8 @@ class Budget {
   private files = 0;
   private bytes = 0;
   private readonly seen = new Set<string>();
+  /** Directories created so far, so each is made once. */
+  readonly made = new Set<string>();
   constructor(private readonly limits: ArchiveLimits) {}
 
   entry(parts: string[], name: string): void {
@@ -75,14 +77,24 @@ class Budget {
     this.seen.add(key);
   }
 
+  /** Counts `n` more unpacked bytes; a refusal once the total passes the limit. */
+  count(n: number): void {
+    this.bytes += n;
+    if (this.bytes > this.limits.maxBytes) {
+      throw new DatasetRejection(`the archive unpacks to more than ${this.limits.maxBytes} bytes (the limit)`, 413);
+    }
+  }
+
   /** A transform that counts bytes through it and fails once the total passes the limit. */
   meter(): Transform {
     return new Transform({
       transform: (chunk: Buffer, _encoding, done) => {
-        this.bytes += chunk.length;
-        if (this.bytes > this.limits.maxBytes) {
-          done(new DatasetRejection(`the archive unpacks to more than ${this.limits.maxBytes} bytes (the limit)`, 413));
-        } else done(null, chunk);
+        try {
+          this.count(chunk.length);
+          done(null, chunk);
+        } catch (err) {
+          done(err as Error);
+        }
       },
     });
   }
@@ -92,10 +104,26 @@ class Budget {
   }
 }
 
-async function writeEntry(dest: string, parts: string[], source: Readable, budget: Budget) {
+/** Entries up to this size are read whole and written at once: an archive of small images holds tens of thousands. */
+const SMALL_ENTRY = 1024 * 1024;
+
+async function writeEntry(dest: string, parts: string[], source: Readable, size: number, budget: Budget) {
   const path = join(dest, ...parts);
-  await mkdir(dirname(path), { recursive: true });
-  await pipeline(source, budget.meter(), createWriteStream(path, { flags: "wx" }));
+  const dir = dirname(path);
+  if (!budget.made.has(dir)) {
+    await mkdir(dir, { recursive: true });
+    budget.made.add(dir);
+  }
+  if (size > SMALL_ENTRY) {
+    await pipeline(source, budget.meter(), createWriteStream(path, { flags: "wx" }));
+    return;
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of source) {
+    budget.count((chunk as Buffer).length);
+    chunks.push(chunk as Buffer);
+  }
+  await writeFile(path, Buffer.concat(chunks), { flag: "wx" });
 }
 
 /** Why an archive could not be read, unless the refusal is already ours. */
@@ -124,7 +152,7 @@ async function extractTar(file: string, dest: string, gzip: boolean, budget: Bud
       if (type === "directory") {
         await mkdir(join(dest, ...parts), { recursive: true });
         entry.resume();
-      } else await writeEntry(dest, parts, entry as unknown as Readable, budget);
+      } else await writeEntry(dest, parts, entry as unknown as Readable, entry.header.size ?? 0, budget);
     }
   })();
   const source = gzip ? [createReadStream(file), createGunzip()] : [createReadStream(file)];
@@ -179,7 +207,7 @@ function extractZip(file: string, dest: string, limits: ArchiveLimits, budget: B
           const stream = await new Promise<Readable>((res, rej) =>
             zip.openReadStream(entry, (e, s) => (e || !s ? rej(e) : res(s))),
           );
-          await writeEntry(dest, parts, stream, budget);
+          await writeEntry(dest, parts, stream, entry.uncompressedSize, budget);
         })().then(() => zip.readEntry(), fail);
       });
       zip.readEntry();

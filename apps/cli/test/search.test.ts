@@ -127,3 +127,50 @@ describe("nas search: a run, Ctrl-C and resume", () => {
     expect(pareto.map((p: { id: string }) => p.id)).toEqual(result.front.map((p: { id: string }) => p.id));
   });
 });
+
+describe("nas search --supernet: train once, search many", () => {
+  it("searches on an earlier search's super-network with another MACs budget, training nothing", async () => {
+    const first = join(scratch, "trained");
+    const trained = await runCli(["search", join(root, "examples/tiny.json"), "--out", first, "--json"]);
+    expect(trained.code, trained.stderr).toBe(0);
+    const front = (JSON.parse(trained.stdout.trim().split("\n").at(-1)!) as { front: { macs: number }[] }).front;
+    const budget = Math.min(...front.map((p) => p.macs));
+    const doc = tinyJob();
+    doc.search.constraints = { macs: { max: budget } };
+    const again = await runCli([
+      "search",
+      writeJob("again.json", doc),
+      "--out",
+      join(scratch, "again"),
+      "--json",
+      "--supernet",
+      join(first, "work"),
+    ]);
+    expect(again.code, again.stderr).toBe(0);
+    const lines = again.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines.some((l) => l.phase === "supernet" && l.loss !== undefined)).toBe(false);
+    expect(lines.find((l) => l.phase === "supernet")?.message).toMatch(/without training/);
+    for (const p of lines.at(-1).front) expect(p.macs).toBeLessThanOrEqual(budget);
+  });
+
+  it("refuses a directory without a checkpoint, and supernet.from without --supernet", async () => {
+    const none = await runCli([
+      "search",
+      join(root, "examples/tiny.json"),
+      "--out",
+      join(scratch, "n"),
+      "--supernet",
+      scratch,
+    ]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("--supernet: ");
+    const doc = tinyJob();
+    doc.supernet.from = "a-service-supernet";
+    const from = await runCli(["search", writeJob("from.json", doc), "--out", join(scratch, "f")]);
+    expect(from.code).toBe(2);
+    expect(from.stderr).toMatch(/^supernet\.from: /);
+  });
+});

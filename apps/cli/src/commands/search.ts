@@ -156,6 +156,22 @@ async function barDisplay(): Promise<Display> {
   };
 }
 
+interface SearchOptions {
+  out: string;
+  work?: string;
+  json?: boolean;
+  backend?: string;
+  supernet?: string;
+}
+
+/** The checkpoint directory of `--supernet`: an earlier search's work directory (its `supernet/`) or the directory itself. */
+function supernetDir(dir: string): { dir: string } | { error: string } {
+  for (const candidate of [join(dir, "supernet"), dir]) {
+    if (existsSync(join(candidate, "checkpoint.json"))) return { dir: candidate };
+  }
+  return { error: `--supernet: ${dir} holds no super-network checkpoint (neither ${dir}/supernet nor ${dir} itself)` };
+}
+
 export function register(program: Command, setExit: SetExit): void {
   program
     .command("search")
@@ -165,7 +181,11 @@ export function register(program: Command, setExit: SetExit): void {
     .option("--work <dir>", "checkpoints and search state; running again resumes (default <out>/work)")
     .option("--json", "one JSON object per line (the default when stdout is not a terminal)")
     .option("--backend <name>", "tfjs backend: tensorflow, wasm or cpu (default: the best available)")
-    .action(async (file: string, opts: { out: string; work?: string; json?: boolean; backend?: string }) => {
+    .option(
+      "--supernet <dir>",
+      "search on the super-network an earlier `nas search` trained (its work directory): no training (docs/supernet-reuse.md)",
+    )
+    .action(async (file: string, opts: SearchOptions) => {
       const fail = (message: string) => {
         process.stderr.write(`${message}\n`);
         setExit(BAD_INPUT);
@@ -175,9 +195,15 @@ export function register(program: Command, setExit: SetExit): void {
       const { job } = read;
       const out = resolve(opts.out);
       const work = resolve(opts.work ?? join(out, "work"));
+      const reuse = opts.supernet === undefined ? undefined : supernetDir(resolve(opts.supernet));
       const problem =
         datasetProblem(job.dataset) ??
         backendProblem(opts.backend) ??
+        (reuse !== undefined && "error" in reuse ? reuse.error : undefined) ??
+        (job.supernet.from !== undefined && reuse === undefined
+          ? "supernet.from: names a super-network of the service; `nas search` searches on a local one with " +
+            "--supernet <an earlier search's work directory>"
+          : undefined) ??
         (await writableProblem(out, "output directory")) ??
         (await writableProblem(work, "work directory"));
       if (problem) return fail(problem);
@@ -191,6 +217,7 @@ export function register(program: Command, setExit: SetExit): void {
           outDir: out,
           signal: interrupt.signal,
           ...(opts.backend ? { backend: opts.backend } : {}),
+          ...(reuse && "dir" in reuse ? { reuse: [{ id: opts.supernet!, dir: reuse.dir, anyData: true }] } : {}),
           onProgress: (e) => display.progress(e),
           onCandidate: (c) => display.candidate(c),
         });

@@ -15,7 +15,8 @@ const BACKENDS = ["tensorflow", "wasm", "cpu"];
 
 /** Why a dataset cannot be read, before any work starts; undefined when it looks readable. */
 export function datasetProblem(dataset: DatasetSpec): string | undefined {
-  if (dataset.kind === "synthetic") return undefined;
+  // An uploaded dataset has no path here: the loader looks for it in DATASET_CACHE_DIR (docs/datasets.md).
+  if (dataset.kind === "synthetic" || dataset.kind === "uploaded") return undefined;
   if (!existsSync(dataset.path)) return `dataset.path: ${dataset.path} does not exist`;
   if (!statSync(dataset.path).isDirectory()) return `dataset.path: ${dataset.path} is not a directory`;
   if (dataset.kind === "folder" && dataset.testPath !== undefined && !existsSync(dataset.testPath)) {

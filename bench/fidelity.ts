@@ -79,6 +79,9 @@ export const SETTINGS = [
   { name: "per-type + sandwich (default)", supernet: {} },
   { name: "per-type, no sandwich", supernet: { sandwich: false, distill: false } },
   { name: "shared + sandwich", supernet: { attentionWeights: "shared" } },
+  // Every sub-network of a step on the whole batch (BigNAS): archsPerStep times the work of the settings above.
+  { name: "per-type + sandwich, whole batch", supernet: { archBatch: "whole" } },
+  { name: "shared + sandwich, whole batch", supernet: { attentionWeights: "shared", archBatch: "whole" } },
 ] as const;
 
 /** At least this many architectures using an attention type for its own tau (3 give only 3 pairs). */

@@ -58,14 +58,12 @@ describe("measured latency", () => {
     const res = await get("/candidates?sort=macs&arch=false");
     expect(res.statusCode).toBe(200);
     expect(
-      res
-        .json()
-        .items.map((c: Record<string, unknown>) => ({
-          id: c.id,
-          latencyMs: c.latencyMs,
-          latencyP90Ms: c.latencyP90Ms,
-          latencyThreads: c.latencyThreads,
-        })),
+      res.json().items.map((c: Record<string, unknown>) => ({
+        id: c.id,
+        latencyMs: c.latencyMs,
+        latencyP90Ms: c.latencyP90Ms,
+        latencyThreads: c.latencyThreads,
+      })),
     ).toEqual([
       { id: "l1", ...figures(1.5) },
       { id: "l2", ...figures(3.25) },

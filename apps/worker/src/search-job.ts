@@ -23,7 +23,8 @@ import type { Redis } from "ioredis";
 import type { Logger } from "./logger";
 import type { WorkerMetrics } from "./metrics";
 import { type SearchProcess, startSearchProcess } from "./search-process";
-import { describeExit, resultRestartingOnDeath } from "./search-process-restarts";
+import { describeExit } from "./search-process-exit";
+import { resultRestartingOnDeath } from "./search-process-restarts";
 import { type SearchRecords, TeamRunningLimitReached } from "./search-records";
 import { SupernetUnavailableError, supernetsToOffer } from "./supernet-offer";
 

@@ -2,38 +2,8 @@
 // sends), aborted (SIGABRT, V8's answer to an exhausted heap) or crashed. Its worker is alive and the search's
 // checkpoints are intact, so it is started again from them, as a search whose worker was lost is.
 import type { SearchResult } from "@vitnas/pipeline";
-import type { MemoryReport } from "./search-child-protocol";
 import type { SearchProcess } from "./search-process";
-
-export class SearchProcessExit extends Error {
-  constructor(
-    readonly signal: NodeJS.Signals | null,
-    readonly code: number | null,
-    /** The process's last memory report, when it sent one. */
-    readonly memory: MemoryReport | undefined,
-  ) {
-    super(`search process exited (${signal ?? `code ${code}`}) before reporting a result`);
-    this.name = "SearchProcessExit";
-  }
-}
-
-const MIB = 1024 * 1024;
-
-/** `killed (SIGKILL), last seen using 812 MiB (peak 840 MiB)`: what happened to the process, in words. */
-export function describeExit(exit: SearchProcessExit): string {
-  let what: string;
-  // 134 and 137 are how a shell or a supervisor reports SIGABRT and SIGKILL of a process it ran.
-  if (exit.signal === "SIGABRT" || exit.code === 134) what = "out of memory or aborted (SIGABRT)";
-  else if (exit.signal === "SIGKILL" || exit.code === 137) what = "killed (SIGKILL)";
-  else if (exit.signal) what = `killed (${exit.signal})`;
-  else what = `exited with code ${exit.code}`;
-  if (exit.memory) {
-    const rss = Math.round(exit.memory.rss / MIB);
-    const peak = Math.round(exit.memory.peakRss / MIB);
-    what += `, last seen using ${rss} MiB (peak ${peak} MiB)`;
-  }
-  return what;
-}
+import { describeExit, SearchProcessExit } from "./search-process-exit";
 
 /** Whether the process died from outside or of its own resources (a signal), rather than exiting on its own. */
 function isProcessDeath(error: unknown): error is SearchProcessExit {

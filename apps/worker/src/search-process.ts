@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { CandidateRecord, ProgressEvent, SearchResult, TrainedSupernet } from "@vitnas/pipeline";
 import type { SelfTestResult } from "@vitnas/supernet";
 import type { ChildMessage, MemoryReport, SelfTestMessage, StartMessage } from "./search-child-protocol";
-import { SearchProcessExit } from "./search-process-restarts";
+import { SearchProcessExit } from "./search-process-exit";
 
 export interface SearchProcessHandlers {
   onProgress: (event: ProgressEvent) => void;

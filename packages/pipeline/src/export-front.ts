@@ -10,7 +10,7 @@ import { extract, type Supernet } from "@vitnas/supernet";
 import { throwIfAborted } from "./abort";
 import { writeJsonAtomic } from "./atomic-file";
 import { writeBundle } from "./bundle";
-import type { FinalResult } from "./final-phase";
+import type { FinalResult } from "./final-results";
 import type { ProgressClock } from "./progress";
 import { ensureWritableDir } from "./work-dir";
 

@@ -21,21 +21,10 @@ import type { Candidate } from "@vitnas/search";
 import { extract, type Supernet } from "@vitnas/supernet";
 import { throwIfAborted } from "./abort";
 import type { BundleMetrics } from "./bundle-documents";
+import type { BaselineResult, FinalResult } from "./final-results";
 import type { ProgressClock } from "./progress";
 import { aloneRecipe, trainAlone } from "./train-alone";
 import type { WorkDir } from "./work-dir";
-
-export interface FinalResult {
-  id: string;
-  /** Top-1 accuracy of the trained model on the test split. */
-  testAccuracy: number;
-  /** On the validation split: held out unless `trainOnVal`. */
-  valAccuracy: number;
-  mode: "finetune" | "scratch";
-  epochs: number;
-  /** The trained bundle, relative to the output directory. */
-  bundle: string;
-}
 
 /**
  * `count` front members spread evenly over MACs (the front sorted by MACs, first and last included), with the most
@@ -76,14 +65,6 @@ export function finalDataset(job: NasSearch): DatasetSpec {
   if (train === undefined) return job.dataset;
   if (job.dataset.kind === "folder") throw new Error("final.train: a folder dataset takes no training-image count");
   return { ...job.dataset, train } as DatasetSpec;
-}
-
-/** A baseline's figures: the final phase's, under the name the job gave it. */
-export interface BaselineResult extends FinalResult {
-  /** `uniform-smallest`, `uniform-median`, `uniform-largest`, or `archs[i]` for the job's own. */
-  name: string;
-  macs: number;
-  params: number;
 }
 
 /** One architecture the phase trains: where its bundle goes and what the search measured of it. */

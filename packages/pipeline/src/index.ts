@@ -10,14 +10,15 @@ export {
   type StandaloneTraining,
 } from "./bundle-documents";
 export type { ParetoEntry } from "./export-front";
-export { type BaselineResult, baselineArchs, type FinalResult, spreadAlongFront } from "./final-phase";
+export { baselineArchs, spreadAlongFront } from "./final-phase";
+export type { BaselineResult, FinalResult } from "./final-results";
 export { ProgressClock } from "./progress";
 export { paretoSvg, reportMarkdown, winsOverBaselines } from "./report";
 export { runSearch } from "./run-search";
 // The phases on their own, for benches that train several super-networks or run several searches on one.
 export { runEvolution } from "./search-phase";
 export { trainSupernet } from "./supernet-phase";
-export type { ReusableSupernet, SubnetFigures, TrainedSupernet } from "./supernet-reuse";
+export type { ReusableSupernet, SubnetFigures, TrainedSupernet } from "./supernet-records";
 export {
   type TrainAloneInput,
   type TrainAloneOptions,

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { NasSearch } from "@vitnas/formats";
 import * as echarts from "echarts";
 import { writeFileAtomic } from "./atomic-file";
-import type { BaselineResult, FinalResult } from "./final-phase";
+import type { BaselineResult, FinalResult } from "./final-results";
 import type { FrontPoint } from "./types";
 
 export interface ReportInput {

@@ -7,40 +7,7 @@ import { evaluateOnce, FileEvaluationCache } from "@vitnas/search";
 import { Evaluator, largestSubnet, loadSupernet, type Supernet, smallestSubnet } from "@vitnas/supernet";
 import type { ProgressClock } from "./progress";
 import { checkpointName } from "./supernet-phase";
-
-/** A trained super-network a search may search on. */
-export interface ReusableSupernet {
-  /** How the caller names it (the service: its id). */
-  id: string;
-  /** Its checkpoint directory, read only. */
-  dir: string;
-  /** The fingerprint of the data it was trained on, when known: a search on other data says so. */
-  datasetFingerprint?: string;
-  /**
-   * Reused whatever the data (`supernet.from`); otherwise only on data with the same fingerprint (`supernet.reuse:
-   * "auto"`).
-   */
-  anyData?: boolean;
-}
-
-/** One sub-network's figures on the validation split. */
-export interface SubnetFigures {
-  id: string;
-  accuracy: number;
-  macs: number;
-}
-
-/** What a search that trained its super-network reports about it when training ends. */
-export interface TrainedSupernet {
-  /** The checkpoint's id: the evaluation cache's key. */
-  checkpoint: string;
-  spaceHash: string;
-  recipeHash: string;
-  datasetFingerprint: string;
-  epochs: number;
-  largest: SubnetFigures;
-  smallest: SubnetFigures;
-}
+import type { ReusableSupernet, SubnetFigures, TrainedSupernet } from "./supernet-records";
 
 /**
  * The first of `offered` this search may search on, or undefined to train. A search that has started training its

@@ -1,8 +1,8 @@
 // The contract between the search pipeline and whoever drives it: the CLI, the queue worker and the tests.
 import type { OnnxLatency } from "@vitnas/export";
 import type { NasSearch, VitArch } from "@vitnas/formats";
-import type { BaselineResult, FinalResult } from "./final-phase";
-import type { ReusableSupernet, TrainedSupernet } from "./supernet-reuse";
+import type { BaselineResult, FinalResult } from "./final-results";
+import type { ReusableSupernet, TrainedSupernet } from "./supernet-records";
 
 export type Phase = "dataset" | "supernet" | "search" | "export" | "final" | "done";
 

@@ -1,45 +1,21 @@
-// A transformer block's weights: their names, spelled here and nowhere else, and their declaration at the largest
-// size (as stem.ts does for the stem). The super-network declares them (space.ts), a forward pass reads them
-// (model.ts, attention/qkv.ts), rewiring permutes them (rewire.ts), and a standalone model's names are mapped onto
-// the super-network's (space.ts's ownedName and placedName).
+// A transformer block's weights: their names (spelled in block-names.ts and nowhere else, re-exported here) and their
+// declaration at the largest size (as stem.ts does for the stem). The super-network declares them (space.ts), a
+// forward pass reads them (model.ts, attention/qkv.ts), rewiring permutes them (rewire.ts), and a standalone model's
+// names are mapped onto the super-network's (space.ts's ownedName and placedName).
 import type { AttentionSpec } from "@vitnas/formats";
 import { attentionRegistry } from "./attention";
+import { blockLayers, extraName, projectionNames, typeOwner } from "./block-names";
 import type { WeightSpec } from "./weights";
 
-/** `s<i>.b<j>`: block j of stage i, the start of every weight name the block owns. */
-export const blockPrefix = (stage: number, block: number) => `s${stage}.b${block}`;
-
-/** Parses a block weight's name: its stage and block, then the rest. */
-export const BLOCK_NAME = /^s(\d+)\.b(\d+)\./;
-
-/** A block's own layers: the norms before attention and MLP, the MLP's two dense layers (`.w`/`.b`, `.g`/`.b`). */
-export function blockLayers(block: string) {
-  return { ln1: `${block}.ln1`, ln2: `${block}.ln2`, mlp1: `${block}.mlp1`, mlp2: `${block}.mlp2` };
-}
-
-/** The owner of one attention type's weights in a block: its projections with per-type weights, and its extras. */
-export const typeOwner = (block: string, type: string) => `${block}.${type}`;
-
-/**
- * The q/k/v and output projections of `owner`: a block (one set every type reads, and every standalone model) or one
- * attention type of a block (per-type weights). `qkv.w` is [D, 3, A] (q, k, v; the first A' of each are the heads
- * used), `proj` a dense layer [A, D].
- */
-export function projectionNames(owner: string) {
-  return {
-    qkvW: `${owner}.qkv.w`,
-    qkvB: `${owner}.qkv.b`,
-    proj: `${owner}.proj`,
-    projW: `${owner}.proj.w`,
-    projB: `${owner}.proj.b`,
-  };
-}
-
-/** Parses a block's projection name as a standalone model holds it: the block, then `qkv.w`, `proj.b` ... */
-export const PROJECTION_NAME = /^(s\d+\.b\d+)\.((?:qkv|proj)\.[wb])$/;
-
-/** An attention type's own weight in a block (performer's features, linformer's projections ...). */
-export const extraName = (block: string, type: string, name: string) => `${typeOwner(block, type)}.${name}`;
+export {
+  BLOCK_NAME,
+  blockLayers,
+  blockPrefix,
+  extraName,
+  PROJECTION_NAME,
+  projectionNames,
+  typeOwner,
+} from "./block-names";
 
 /** A dense layer x [.., in] @ w [in, out] + b; `zeroBias` as PyTorch's attention output projection starts. */
 export const linearWeights = (name: string, inDim: number, outDim: number, zeroBias = false): WeightSpec[] => [

@@ -1,7 +1,7 @@
 // The q/k/v and output projections shared by every attention type that has them (one [D, 3, A] weight per block:
 // the first A of each third are the active heads), and the rotary positions applied to q and k.
 import * as tf from "@tensorflow/tfjs";
-import { projectionNames } from "../block-weights";
+import { projectionNames } from "../block-names";
 import { affine, matMul } from "../layers";
 import type { AttentionContext, AttentionDims, ExtraWeight } from "./types";
 

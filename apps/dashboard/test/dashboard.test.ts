@@ -180,7 +180,7 @@ describe("the dashboard", () => {
     const bestUnder = (budget: number) =>
       all.items.filter((c) => c.macs <= budget).sort((a, b) => b.accuracy - a.accuracy)[0];
 
-    const slider = page.getByLabel(/MACs budget/);
+    const slider = page.getByRole("slider", { name: /MACs budget/ });
     const best = page.getByTestId("budget-best");
     for (const key of ["Home", "End"]) {
       await slider.focus();

@@ -4,9 +4,9 @@
 //   (every attention type, both reductions, each over its MACs range), each trained alone by `trainAlone` (the
 //   product's recipe, the super-network's epochs) and measured on the test split; Kendall tau between their accuracy
 //   with inherited weights (the validation split, what a search ranks by) and their stand-alone test accuracy,
-//   overall and within each attention type (the architectures using it), beside the MACs-only baseline, for three
+//   overall and within each attention type (the architectures using it), beside the MACs-only baseline, for five
 //   super-networks: per-type weights with the sandwich rule and distillation (the defaults), per-type without the
-//   sandwich, shared weights with the sandwich.
+//   sandwich, shared weights with the sandwich, and the first and third with whole batches (archBatch "whole").
 // - Search: evolution against random search (`randomArchs`) at equal evaluation budget on the default
 //   super-network, seeds FIDELITY_SEEDS, both under one MACs limit: hypervolume and best accuracy, mean and spread.
 // Every trained piece is cached under FIDELITY_WORK (.tmp/fidelity), keyed by what made it, so a rerun resumes.
@@ -65,7 +65,7 @@ export interface FidelityConfig {
   macsLimit?: number;
   work: string;
   /**
-   * "supernets": only train the three super-networks into the work directory and stop; "search": only the default
+   * "supernets": only train the super-networks into the work directory and stop; "search": only the default
    * one and the search comparison. A second process can so prepare them while another trains the architectures
    * alone (the pieces are the same either way; never two processes on one piece).
    */
@@ -323,7 +323,7 @@ export async function fidelity(config: FidelityConfig): Promise<BenchSection[]> 
       evaluator.dispose();
     }
     const figures: BenchSection["figures"] = {
-      "super-network": `attentionWeights ${job.supernet.attentionWeights}, sandwich ${job.supernet.sandwich}, distill ${job.supernet.distill}`,
+      "super-network": `attentionWeights ${job.supernet.attentionWeights}, sandwich ${job.supernet.sandwich}, distill ${job.supernet.distill}, archBatch ${job.supernet.archBatch}`,
       "kendall tau, inherited vs stand-alone (target >= 0.6)": round(kendallTau(inherited, aloneTest)),
       "kendall tau, MACs vs stand-alone (baseline)": round(kendallTau(macs, aloneTest)),
       "tau above the MACs baseline (target >= 0.3)": round(

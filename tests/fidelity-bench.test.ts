@@ -42,7 +42,8 @@ describe("fidelity bench", () => {
       "fidelity: evolution against random search",
     ]);
     expect(sections[0]!.figures.architectures).toBe(8);
-    for (const section of sections.slice(1, 4)) {
+    const settings = SETTINGS.length;
+    for (const section of sections.slice(1, 1 + settings)) {
       const tau = section.figures["kendall tau, inherited vs stand-alone (target >= 0.6)"] as number;
       expect(tau).toBeGreaterThanOrEqual(-1);
       expect(tau).toBeLessThanOrEqual(1);
@@ -52,15 +53,22 @@ describe("fidelity bench", () => {
       expect(section.figures["kendall tau within xnorm (4 architectures; MACs baseline)"]).toBeDefined();
       expect(String(section.figures["inherited validation accuracies"]).split(" ")).toHaveLength(8);
     }
-    expect(sections[2]!.figures["super-network"]).toBe("attentionWeights per-type, sandwich false, distill false");
-    expect(sections[3]!.figures["super-network"]).toBe("attentionWeights shared, sandwich true, distill true");
-    const search = sections[4]!.figures;
+    expect(sections[2]!.figures["super-network"]).toBe(
+      "attentionWeights per-type, sandwich false, distill false, archBatch split",
+    );
+    expect(sections[3]!.figures["super-network"]).toBe(
+      "attentionWeights shared, sandwich true, distill true, archBatch split",
+    );
+    expect(sections[4]!.figures["super-network"]).toBe(
+      "attentionWeights per-type, sandwich true, distill true, archBatch whole",
+    );
+    const search = sections[1 + settings]!.figures;
     expect(search["hypervolume per seed, evolution / random"]).toMatch(/^[\d.]+\/[\d.]+ [\d.]+\/[\d.]+$/);
     expect(search["hypervolume, evolution (mean +- sd)"]).toMatch(/^[\d.]+ \+- [\d.]+$/);
     expect(typeof search["evolution above random in every seed (target)"]).toBe("boolean");
     expect(lines.filter((l) => l.includes("trained alone"))).toHaveLength(8);
     const trained = lines.filter((l) => l.includes("super-network trained"));
-    expect(trained.slice(3).map((l) => l.match(/\((step\S+),/)?.[1])).toEqual(Object.values(prepared!.figures));
+    expect(trained.slice(settings).map((l) => l.match(/\((step\S+),/)?.[1])).toEqual(Object.values(prepared!.figures));
 
     // Everything trained is cached: the same figures again.
     const again: string[] = [];
@@ -70,9 +78,9 @@ describe("fidelity bench", () => {
     // The same checkpoints (step and checksum): no super-network trained further.
     const checkpoints = (log: string[]) =>
       log.filter((l) => l.includes("super-network trained")).map((l) => l.replace(/, \d+ s\)$/, ")"));
-    expect(checkpoints(again)).toHaveLength(3);
-    expect(checkpoints(again)).toEqual(checkpoints(lines).slice(3));
+    expect(checkpoints(again)).toHaveLength(settings);
+    expect(checkpoints(again)).toEqual(checkpoints(lines).slice(settings));
     const [searchOnly] = await fidelity({ ...config, only: "search", log: () => {} });
-    expect(stable([searchOnly!])).toEqual(stable(sections.slice(4)));
+    expect(stable([searchOnly!])).toEqual(stable(sections.slice(1 + settings)));
   });
 });

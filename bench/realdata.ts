@@ -6,7 +6,7 @@
 // smallest and median, softmax) trained the same way, all measured on Fashion-MNIST's own 10,000 test images. Targets (docs/final-phase.md): the whole run within
 // 60 minutes on the 2-core machine; the most accurate trained front architecture >= 0.88 test accuracy; at least
 // one trained front architecture more accurate than every baseline at equal or higher MACs. The work directory
-// (.tmp/realdata) makes an interrupted run resume; REALDATA_DATA names another IDX directory.
+// (.tmp/realdata, or REALDATA_WORK) makes an interrupted run resume; REALDATA_DATA names another IDX directory.
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -26,7 +26,7 @@ export async function bench(): Promise<BenchSection> {
   const checked = validateJob(JSON.parse(await readFile(join(root, "examples", "fashion-mnist-final.json"), "utf8")));
   if (!checked.ok) throw new Error("examples/fashion-mnist-final.json is invalid");
   const job = { ...checked.value, dataset: { ...checked.value.dataset, path: DATA } } as typeof checked.value;
-  const work = join(root, ".tmp", "realdata");
+  const work = resolve(process.env.REALDATA_WORK ?? join(root, ".tmp", "realdata"));
   const started = performance.now();
   const result = await runSearch(job, {
     workDir: work,

@@ -7,7 +7,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { folderEntries, tarArchive } from "../../../packages/datasets/test/upload-fixtures";
 import { accessibilityViolations } from "./accessibility";
-import { launchChromium } from "./chromium";
+import { launchChromium, signedInPage } from "./chromium";
 import { type Stack, startStack } from "./stack";
 
 const SCREENSHOTS = join(resolve(import.meta.dirname, "../../.."), "test-results", "screenshots");
@@ -20,12 +20,7 @@ beforeAll(async () => {
   await mkdir(SCREENSHOTS, { recursive: true });
   stack = await startStack({ worker: false });
   browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-  await page.goto(`${stack.url}/sign-in`);
-  await page.getByLabel("API key").fill(stack.apiKey);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/searches$/);
+  ({ page } = await signedInPage(browser, stack, pageErrors));
 }, 180_000);
 
 afterAll(async () => {

@@ -13,11 +13,11 @@ import { searchKey } from "@vitnas/artifacts";
 import { decodeSafetensors } from "@vitnas/export";
 import { extract, initBackend, Supernet } from "@vitnas/supernet";
 import * as ort from "onnxruntime-node";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatLatency, formatMacs } from "../src/format";
 import { accessibilityViolations } from "./accessibility";
-import { launchChromium } from "./chromium";
+import { launchChromium, signedInPage } from "./chromium";
 import { type SeededSearch, seedJob, seedSearch } from "./seed";
 import { type Stack, startStack } from "./stack";
 
@@ -25,7 +25,6 @@ const SCREENSHOTS = join(resolve(import.meta.dirname, "../../.."), "test-results
 
 let stack: Stack;
 let browser: Browser;
-let context: BrowserContext;
 let page: Page;
 let search: SeededSearch;
 let front: { id: string; macs: number }[];
@@ -80,13 +79,7 @@ beforeAll(async () => {
     });
   }
   browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  page = await context.newPage();
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-  await page.goto(`${stack.url}/sign-in`);
-  await page.getByLabel("API key").fill(stack.apiKey);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/searches$/);
+  ({ page } = await signedInPage(browser, stack, pageErrors, { acceptDownloads: true }));
 }, 180_000);
 
 afterAll(async () => {

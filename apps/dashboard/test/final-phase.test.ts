@@ -12,7 +12,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { formatAccuracy, formatMacs } from "../src/format";
 import { accessibilityViolations } from "./accessibility";
-import { launchChromium } from "./chromium";
+import { launchChromium, signedInPage } from "./chromium";
 import { type SeededSearch, seedJob, seedSearch, TRAINED_GAIN } from "./seed";
 import { type Stack, startStack } from "./stack";
 
@@ -88,13 +88,7 @@ beforeAll(async () => {
     },
   );
   browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  page = await context.newPage();
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-  await page.goto(`${stack.url}/sign-in`);
-  await page.getByLabel("API key").fill(stack.apiKey);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/searches$/);
+  ({ context, page } = await signedInPage(browser, stack, pageErrors, { acceptDownloads: true }));
 }, 180_000);
 
 afterEach(async (test) => {

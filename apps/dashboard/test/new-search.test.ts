@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { formatCount, formatHugeCount, formatMacs } from "../src/format";
 import { PRESETS } from "../src/presets";
 import { accessibilityViolations } from "./accessibility";
-import { launchChromium } from "./chromium";
+import { launchChromium, signedInPage } from "./chromium";
 import { type Stack, startStack } from "./stack";
 
 const SCREENSHOTS = join(resolve(import.meta.dirname, "../../.."), "test-results", "screenshots");
@@ -67,13 +67,7 @@ beforeAll(async () => {
   await mkdir(SCREENSHOTS, { recursive: true });
   stack = await startStack({ worker: false });
   browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  page = await context.newPage();
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-  await page.goto(`${stack.url}/sign-in`);
-  await page.getByLabel("API key").fill(stack.apiKey);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/searches$/);
+  ({ context, page } = await signedInPage(browser, stack, pageErrors));
 }, 180_000);
 
 afterEach(async (test) => {

@@ -6,7 +6,7 @@ import { spaceHash, supernetRecipeHash } from "@vitnas/formats";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accessibilityViolations } from "./accessibility";
-import { launchChromium } from "./chromium";
+import { launchChromium, signedInPage } from "./chromium";
 import { type SeededSearch, seedJob, seedSearch } from "./seed";
 import { type Stack, startStack } from "./stack";
 
@@ -36,12 +36,7 @@ beforeAll(async () => {
     smallest: { accuracy: 0.5, macs: 1_000_000 },
   });
   browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-  await page.goto(`${stack.url}/sign-in`);
-  await page.getByLabel("API key").fill(stack.apiKey);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/searches$/);
+  ({ page } = await signedInPage(browser, stack, pageErrors));
 }, 180_000);
 
 afterAll(async () => {

@@ -1,9 +1,10 @@
 // `npm run bench -- --only realdata`: the product's whole output on real data. examples/fashion-mnist-final.json
 // (Fashion-MNIST from Debian's dataset-fashion-mnist, 12,000 training / 1,000 validation images; a fixed conv stem,
 // every attention type in both stages, residual reductions; 4 super-network epochs; 80 architectures over 3
-// generations), then the final phase: the top 3 front architectures fine-tuned 2 epochs from their inherited weights
-// on 20,000 training images (final.train) + the validation images, and two built-in baselines (the space's uniform
-// smallest and median, softmax) trained the same way, all measured on Fashion-MNIST's own 10,000 test images. Targets (docs/final-phase.md): the whole run within
+// generations), then the final phase: the top 3 front architectures fine-tuned 3 epochs (learning rate 1e-3) from
+// their inherited weights on 36,000 training images (final.train) + the validation images, and two built-in
+// baselines (the space's uniform smallest and median, softmax) trained the same way, all measured on Fashion-MNIST's
+// own 10,000 test images. Targets (docs/final-phase.md): the whole run within
 // 60 minutes on the 2-core machine; the most accurate trained front architecture >= 0.88 test accuracy; at least
 // one trained front architecture more accurate than every baseline at equal or higher MACs. The work directory
 // (.tmp/realdata, or REALDATA_WORK) makes an interrupted run resume; REALDATA_DATA names another IDX directory.

@@ -83,16 +83,22 @@ export class Supernet implements WeightSource {
 
   /**
    * Several sub-networks in one pass: the stem runs once on the whole batch (it is shared and not searched), then
-   * sub-batch i (sizes[i] images, in order) goes through archs[i]. Returns the concatenated logits.
+   * sub-batch i (sizes[i] images, in order) goes through archs[i]. Returns the concatenated logits. `repeat` > 1:
+   * the stem's features are repeated that many times along the batch (every sub-network reads the same images,
+   * `archBatch: "whole"`), so the stem runs once per image rather than once per sub-network; its batch statistics
+   * are those of the repeated batch, since repeating changes neither mean nor variance.
    */
   forward(
     archs: VitArch[],
     images: tf.Tensor4D,
     sizes: number[],
     opts: ForwardOptions,
+    repeat = 1,
   ): { logits: tf.Tensor2D; stats: BatchStats[] } {
     this.check();
-    const { out, stats } = stemForward(this.space.stem, this, images, opts.training);
+    const stem = stemForward(this.space.stem, this, images, opts.training);
+    const { stats } = stem;
+    const out = repeat > 1 ? (tf.tile(stem.out, [repeat, 1, 1, 1]) as tf.Tensor4D) : stem.out;
     const parts: tf.Tensor2D[] = [];
     let at = 0;
     archs.forEach((arch, i) => {

@@ -165,7 +165,7 @@ export class Trainer {
             ...Array.from({ length: count - 2 }, () => this.sampler.sample(epoch)),
           ]
         : Array.from({ length: count }, () => this.sampler.sample(epoch));
-    // "whole": every sub-network sees the batch's every image (the batch repeated once per sub-network), so an epoch
+    // "whole": every sub-network sees the batch's every image (its stem features repeated once per sub-network), so an epoch
     // is one pass over the data for each of them as for a network trained alone (docs/training-recipe.md).
     const whole = config.archBatch === "whole" && archs.length > 1;
     const sizes = whole
@@ -182,7 +182,7 @@ export class Trainer {
     const weightName = new Map([...supernet.variables].map(([n, v]) => [v.name, n]));
 
     let stats: BatchStats[] = [];
-    let images = tf.tensor4d(pixels, [b, s, s, this.data.channels]);
+    const images = tf.tensor4d(pixels, [b, s, s, this.data.channels]);
     let target = tf.tensor2d(targets, [b, supernet.space.input.classes]);
     if (sandwich && config.distill) {
       const distilled = whole
@@ -195,11 +195,6 @@ export class Trainer {
       target.dispose();
       target = tiled;
     }
-    if (whole) {
-      const tiled = tf.tile(images, [archs.length, 1, 1, 1]);
-      images.dispose();
-      images = tiled;
-    }
     const forward = {
       training: true,
       castlingBranch: castlingBranchWeight(step, this.totalSteps, this.config.castlingBranch),
@@ -207,10 +202,13 @@ export class Trainer {
     };
     let pass: { value: tf.Scalar; grads: Record<string, tf.Tensor> };
     try {
-      if (this.parallel) ({ stats, ...pass } = await this.parallel.gradients(archs, sizes, images, target, forward));
+      // "whole": the images once, the stem's features repeated once per sub-network.
+      const repeat = whole ? archs.length : 1;
+      if (this.parallel)
+        ({ stats, ...pass } = await this.parallel.gradients(archs, sizes, images, target, forward, repeat));
       else {
         pass = variableGrads(() => {
-          const out = supernet.forward(archs, images, sizes, forward);
+          const out = supernet.forward(archs, images, sizes, forward, repeat);
           stats = out.stats.map((st) => ({ name: st.name, mean: tf.keep(st.mean), variance: tf.keep(st.variance) }));
           return tf.neg(tf.mean(tf.sum(tf.mul(target, tf.logSoftmax(out.logits)), 1))) as tf.Scalar;
         }, [...names.values()]);

@@ -3,7 +3,9 @@
 import * as tf from "@tensorflow/tfjs";
 import type { VitArch } from "@vitnas/formats";
 import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend, Supernet, Trainer } from "../src";
+import { ArchSampler, initBackend, largestSubnet, Supernet, smallestSubnet, Trainer } from "../src";
+import { variableGrads } from "../src/backward";
+import { TrainingThreads } from "../src/parallel/training";
 import { patternSplit } from "./data";
 import { tinySpace } from "./spaces";
 
@@ -93,4 +95,53 @@ describe("archBatch", () => {
       trainer.supernet.dispose();
     }
   });
+
+  it("whole runs the stem once: the same logits and gradients as the images repeated per sub-network", async () => {
+    const net = Supernet.create(tinySpace(), { seed: 5 });
+    const sampler = new ArchSampler(net.space, 3);
+    const archs = [largestSubnet(net.space), smallestSubnet(net.space), sampler.sample(0)];
+    const sizes = archs.map(() => data.count);
+    const images = tf.tensor4d(data.images, [data.count, data.imageSize, data.imageSize, data.channels]);
+    const repeated = tf.tile(images, [archs.length, 1, 1, 1]) as tf.Tensor4D;
+    const target = tf.softmax(tf.randomNormal([archs.length * data.count, data.classes], 0, 1, "float32", 4));
+    const forward = { training: true, castlingBranch: 0 };
+    const loss = (logits: tf.Tensor2D) =>
+      tf.neg(tf.mean(tf.sum(tf.mul(target, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+    const variables = net.trainableVariables();
+    const tiled = variableGrads(() => loss(net.forward(archs, repeated, sizes, forward).logits), variables);
+    const once = variableGrads(() => loss(net.forward(archs, images, sizes, forward, archs.length).logits), variables);
+    const threads = new TrainingThreads(net, 2);
+    try {
+      const shared = await threads.gradients(archs, sizes, images, target as tf.Tensor2D, forward, archs.length);
+      expect(once.value.dataSync()[0]).toBeCloseTo(tiled.value.dataSync()[0]!, 5);
+      expect(shared.value.dataSync()[0]).toBeCloseTo(tiled.value.dataSync()[0]!, 5);
+      expect(Object.keys(once.grads).sort()).toEqual(Object.keys(tiled.grads).sort());
+      expect(Object.keys(shared.grads).sort()).toEqual(Object.keys(tiled.grads).sort());
+      // The stem's gradient sums over the repeats, as through the repeated images.
+      expect(Object.keys(tiled.grads).some((n) => n.endsWith("stem.0.w"))).toBe(true);
+      for (const [name, g] of Object.entries(tiled.grads)) {
+        const want = g.dataSync() as Float32Array;
+        const scale = Math.max(
+          1e-6,
+          want.reduce((m, x) => Math.max(m, Math.abs(x)), 0),
+        );
+        for (const got of [once.grads[name]!, shared.grads[name]!].map((t) => t.dataSync() as Float32Array)) {
+          const worst = want.reduce((m, x, i) => Math.max(m, Math.abs(x - got[i]!)), 0);
+          expect(worst / scale, name).toBeLessThan(1e-4);
+        }
+      }
+    } finally {
+      await threads.dispose();
+      tf.dispose([
+        images,
+        repeated,
+        target,
+        tiled.value,
+        once.value,
+        ...Object.values(tiled.grads),
+        ...Object.values(once.grads),
+      ]);
+      net.dispose();
+    }
+  }, 600_000);
 });

@@ -53,16 +53,20 @@ export class TrainingThreads {
     for (const name of this.supernet.variables.keys()) this.unwritten.add(name);
   }
 
-  /** The loss and gradients of one training step over `images` (split into sub-batches of `sizes` for `archs`). */
+  /**
+   * The loss and gradients of one training step over `images` (split into sub-batches of `sizes` for `archs`);
+   * `repeat` > 1: the stem's features repeated that many times, as Supernet.forward does.
+   */
   async gradients(
     archs: VitArch[],
     sizes: number[],
     images: tf.Tensor4D,
     target: tf.Tensor2D,
     forward: ForwardOptions,
+    repeat = 1,
   ): Promise<StepGradients> {
     const { supernet } = this;
-    const batch = images.shape[0];
+    const batch = images.shape[0] * repeat;
     const shares = splitBatch(archs, sizes, this.threads);
     const pool = shares.length > 1 ? await this.ready() : undefined;
     const stemTrained = this.stemWeights.length > 0;
@@ -71,7 +75,7 @@ export class TrainingThreads {
     const [out, ...moments] = tf.tidy(() => {
       const pass = stemForward(supernet.space.stem, supernet, images, true);
       names = pass.stats.map((s) => s.name);
-      return [pass.out, ...pass.stats.flatMap((s) => [s.mean, s.variance])];
+      return [repeated(pass.out, repeat), ...pass.stats.flatMap((s) => [s.mean, s.variance])];
     }) as [tf.Tensor4D, ...tf.Tensor[]];
     const stats = names.map((name, i) => ({ name, mean: moments[2 * i]!, variance: moments[2 * i + 1]! }));
     const grads = new Map<string, tf.Tensor>();
@@ -122,7 +126,7 @@ export class TrainingThreads {
           }
         });
       }
-      if (stemTrained) this.stemGradients(images, mine!.features!, replies, shares, out.shape, grads);
+      if (stemTrained) this.stemGradients(images, repeat, mine!.features!, replies, shares, out.shape, grads);
       for (const name of grads.keys()) this.unwritten.add(name);
       const byVariable: Record<string, tf.Tensor> = {};
       for (const [name, g] of grads) byVariable[supernet.variables.get(name)!.name] = g;
@@ -239,6 +243,7 @@ export class TrainingThreads {
   /** The stem's gradients from every share's feature gradients, in batch order. */
   private stemGradients(
     images: tf.Tensor4D,
+    repeat: number,
     own: tf.Tensor4D,
     replies: StepReply[],
     shares: ReturnType<typeof splitBatch>,
@@ -253,7 +258,7 @@ export class TrainingThreads {
     const stem = this.stemWeights;
     try {
       const { grads: found } = gradients(
-        () => stemForward(supernet.space.stem, supernet, images, true).out,
+        () => repeated(stemForward(supernet.space.stem, supernet, images, true).out, repeat),
         stem.map((name) => supernet.variables.get(name)!),
         dy,
         false,
@@ -265,4 +270,9 @@ export class TrainingThreads {
       dy.dispose();
     }
   }
+}
+
+/** Stem features repeated `times` along the batch (every sub-network reads the same images). */
+function repeated(features: tf.Tensor4D, times: number): tf.Tensor4D {
+  return times > 1 ? (tf.tile(features, [times, 1, 1, 1]) as tf.Tensor4D) : features;
 }

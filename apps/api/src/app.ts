@@ -30,6 +30,7 @@ import { spaceRoutes } from "./routes/spaces";
 import { supernetRoutes } from "./routes/supernets";
 import { searchCache } from "./search-cache";
 import { searchCommands } from "./search-commands";
+import { searchLookup } from "./search-lookup";
 import type { KeyRevocations, LiveEvents, SearchDispatch, WorkerPresence } from "./services";
 
 export interface AppOptions {
@@ -95,6 +96,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerInputGuard(app);
   app.decorateRequest("identity", null);
   app.decorateRequest("authError", null);
+  app.decorateRequest("search", null);
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
@@ -167,6 +169,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   const searches = searchCache(db, options.searchCacheMs ?? 1000);
+  const lookup = searchLookup(db, searches);
   const jobLimits = { ...DEFAULT_JOB_LIMITS, ...options.jobLimits };
   const whole = options.artifacts as Partial<ArtifactStore>;
   const datasetBlobs =
@@ -190,16 +193,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             const id = (request.params as { id?: string } | undefined)?.id;
             if (id) request.log = request.log.child({ searchId: id });
           });
+          // Every `/:id` route below answers for the team's search named by the path, resolved here once.
+          scope.addHook("preHandler", lookup.hook);
           await scope.register(searchRoutes, {
             db,
-            searches,
             commands,
             ...(options.live ? { live: options.live } : {}),
             eventPollMs: options.eventPollMs ?? 1000,
           });
-          await scope.register(resultRoutes, { db, searches, artifacts: options.artifacts });
-          await scope.register(reportRoutes, { db, searches, artifacts: options.artifacts });
-          await scope.register(analysisRoutes, { db, searches });
+          await scope.register(resultRoutes, { db, artifacts: options.artifacts });
+          await scope.register(reportRoutes, { db, artifacts: options.artifacts });
+          await scope.register(analysisRoutes, { db, searches: lookup });
           await scope.register(searchListEventRoutes, { db, pollMs: options.eventPollMs ?? 1000 });
         },
         { prefix: "/searches" },

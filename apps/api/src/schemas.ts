@@ -51,6 +51,11 @@ export const Progress = nullable(
       generations: T.Optional(T.Number()),
       candidatesEvaluated: T.Optional(T.Number()),
       etaSeconds: T.Optional(T.Number()),
+      step: T.Optional(T.Number({ description: "the training step within the epoch" })),
+      steps: T.Optional(T.Number()),
+      loss: T.Optional(T.Number()),
+      imagesPerSec: T.Optional(T.Number()),
+      message: T.Optional(T.String()),
     },
     { additionalProperties: true, description: "the latest progress event of the search's pipeline" },
   ),
@@ -260,4 +265,20 @@ export const SessionState = T.Object({
   me: nullable(Me),
   /** Why the caller is signed out: no credentials, an expired session, a revoked key. */
   reason: T.Optional(T.String()),
+});
+
+/** GET /healthz: the process answers. */
+export const Liveness = T.Object({ status: T.Literal("ok") });
+
+/** GET /readyz: each dependency's check (a 503 carries the same checks as its `details`). */
+export const Readiness = T.Object({
+  status: T.Literal("ready"),
+  checks: T.Record(
+    T.String(),
+    T.Object({
+      ok: T.Boolean(),
+      ms: T.Integer({ description: "how long it took to answer" }),
+      error: T.Optional(T.String()),
+    }),
+  ),
 });

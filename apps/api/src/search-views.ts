@@ -1,7 +1,11 @@
-// How a stored search is shown to its team.
+// How a stored search is shown to its team, as the response schemas in schemas.ts describe it.
+import type { Static } from "@sinclair/typebox";
 import type { SearchRecord, SearchSummary } from "@vitnas/db";
+import type { Progress, SearchSummary as SummarySchema } from "./schemas";
 
-export function summaryView(search: SearchSummary, teamName: string) {
+const iso = (at: Date | null) => (at ? at.toISOString() : null);
+
+export function summaryView(search: SearchSummary, teamName: string): Static<typeof SummarySchema> {
   return {
     id: search.id,
     name: search.name,
@@ -9,7 +13,8 @@ export function summaryView(search: SearchSummary, teamName: string) {
     backend: search.backend,
     seed: search.seed,
     attempt: search.attempt,
-    progress: search.progress,
+    // Stored as the pipeline's progress event reported it (packages/pipeline ProgressEvent), which the schema lists.
+    progress: search.progress as Static<typeof Progress>,
     submitter: search.submitter
       ? {
           keyId: search.submitter.keyId,
@@ -18,10 +23,10 @@ export function summaryView(search: SearchSummary, teamName: string) {
           team: teamName,
         }
       : null,
-    createdAt: search.createdAt,
-    startedAt: search.startedAt,
-    finishedAt: search.finishedAt,
-    updatedAt: search.updatedAt,
+    createdAt: search.createdAt.toISOString(),
+    startedAt: iso(search.startedAt),
+    finishedAt: iso(search.finishedAt),
+    updatedAt: search.updatedAt.toISOString(),
     error: search.error,
   };
 }

@@ -1,33 +1,26 @@
 // /v1/searches/:id/parallel, /v1/searches/:id/importance and /v1/searches/compare: what a team asks of its
 // searches beyond the front itself. Team-scoped like every search route: another team's search answers 404.
 
-import type { Static } from "@sinclair/typebox";
-import type { Db, SearchRecord } from "@vitnas/db";
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { Db } from "@vitnas/db";
 import { CompareQuery, Comparison, Importance, MAX_COMPARED, Parallel, ParallelQuery } from "../analysis-schemas";
 import { ApiError } from "../errors";
 import { errorResponses, IdParams } from "../schemas";
 import { compareFronts, importanceAnalyser, parallelCoordinates } from "../search-analysis";
-import type { SearchCache } from "../search-cache";
+import { requestSearch, type SearchLookup } from "../search-lookup";
 
 export interface AnalysisRoutesOptions {
   db: Db;
-  searches: SearchCache;
+  searches: SearchLookup;
   /** Candidates choice importance is computed from at most (a uniform sample beyond; default 10,000). */
   importanceSamples?: number;
 }
 
-export const analysisRoutes: FastifyPluginAsync<AnalysisRoutesOptions> = async (app, options) => {
+export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRoutesOptions> = async (app, options) => {
   const { db, searches } = options;
   const importance = importanceAnalyser(db, options.importanceSamples ?? 10_000);
 
-  const teamSearch = async (id: string, teamId: string): Promise<SearchRecord> => {
-    const search = await searches.get(id, teamId);
-    if (!search) throw new ApiError(404, "not_found", `search ${id} not found`);
-    return search;
-  };
-
-  app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof ParallelQuery> }>(
+  app.get(
     "/:id/parallel",
     {
       schema: {
@@ -40,13 +33,10 @@ export const analysisRoutes: FastifyPluginAsync<AnalysisRoutesOptions> = async (
         response: { 200: Parallel, ...errorResponses },
       },
     },
-    async (request) => {
-      const search = await teamSearch(request.params.id, request.identity!.team.id);
-      return parallelCoordinates(db, search.id, request.query.maxPoints ?? 5000);
-    },
+    async (request) => parallelCoordinates(db, requestSearch(request).id, request.query.maxPoints ?? 5000),
   );
 
-  app.get<{ Params: Static<typeof IdParams> }>(
+  app.get(
     "/:id/importance",
     {
       schema: {
@@ -58,13 +48,10 @@ export const analysisRoutes: FastifyPluginAsync<AnalysisRoutesOptions> = async (
         response: { 200: Importance, ...errorResponses },
       },
     },
-    async (request) => {
-      const search = await teamSearch(request.params.id, request.identity!.team.id);
-      return importance(search.id);
-    },
+    async (request) => importance(requestSearch(request).id),
   );
 
-  app.get<{ Querystring: Static<typeof CompareQuery> }>(
+  app.get(
     "/compare",
     {
       schema: {
@@ -83,7 +70,7 @@ export const analysisRoutes: FastifyPluginAsync<AnalysisRoutesOptions> = async (
         ]);
       }
       const team = request.identity!.team.id;
-      const found = await Promise.all(ids.map((id) => teamSearch(id, team)));
+      const found = await Promise.all(ids.map((id) => searches.find(id, team)));
       return compareFronts(db, found);
     },
   );

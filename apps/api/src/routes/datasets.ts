@@ -3,9 +3,9 @@
 // answered with what it holds; GET lists and reads them; DELETE removes one that no queued or running search names.
 // Another team's id answers 404 (docs/datasets.md).
 import type { Readable } from "node:stream";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { DatasetBlobs } from "@vitnas/artifacts";
 import { type Db, isUuid } from "@vitnas/db";
-import type { FastifyPluginAsync } from "fastify";
 import { Dataset, DatasetList, UploadQuery } from "../dataset-schemas";
 import { type DatasetLimits, datasetView, uploadDataset } from "../dataset-uploads";
 import { ApiError, notFound } from "../errors";
@@ -18,7 +18,7 @@ export interface DatasetRoutesOptions {
   limits: DatasetLimits;
 }
 
-export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (app, { db, blobs, limits }) => {
+export const datasetRoutes: FastifyPluginAsyncTypebox<DatasetRoutesOptions> = async (app, { db, blobs, limits }) => {
   // The body is streamed by the handler, not parsed: JSON keeps its parser (and is refused below).
   app.addContentTypeParser("*", (_request, _payload, done) => done(null));
 
@@ -63,7 +63,7 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (ap
         );
       }
       const who = request.identity!;
-      const { name } = request.query as { name?: string };
+      const { name } = request.query;
       try {
         const { dataset, created } = await uploadDataset(db, blobs, limits, who.team.id, request.raw as Readable, name);
         if (created) {
@@ -106,7 +106,7 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (ap
         response: { 200: Dataset, ...errorResponses },
       },
     },
-    async (request) => datasetView(await owned(request.identity!.team.id, (request.params as { id: string }).id)),
+    async (request) => datasetView(await owned(request.identity!.team.id, request.params.id)),
   );
 
   app.get(
@@ -121,7 +121,7 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (ap
       },
     },
     async (request, reply) => {
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       const dataset = await owned(request.identity!.team.id, id);
       const png = await db.datasets.preview(dataset.id, request.identity!.team.id);
       if (!png) throw notFound(`dataset ${id}`);
@@ -141,7 +141,7 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRoutesOptions> = async (ap
     },
     async (request, reply) => {
       const who = request.identity!;
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       await owned(who.team.id, id);
       const active = await db.datasets.activeSearches(id, who.team.id);
       if (active.length > 0) {

@@ -1,5 +1,6 @@
 // Liveness (the process answers) and readiness (its dependencies answer, each within a short timeout).
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { ErrorBody, Liveness, Readiness } from "../schemas";
 import { withTimeout } from "../timeout";
 
 export interface HealthRoutesOptions {
@@ -8,16 +9,25 @@ export interface HealthRoutesOptions {
   timeoutMs: number;
 }
 
-export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app, { checks, timeoutMs }) => {
+export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, { checks, timeoutMs }) => {
   const noLimit = { rateLimit: false };
 
-  app.get("/healthz", { config: noLimit, schema: { summary: "The process is alive", tags: ["health"] } }, async () => ({
-    status: "ok",
-  }));
+  app.get(
+    "/healthz",
+    { config: noLimit, schema: { summary: "The process is alive", tags: ["health"], response: { 200: Liveness } } },
+    async () => ({ status: "ok" as const }),
+  );
 
   app.get(
     "/readyz",
-    { config: noLimit, schema: { summary: "Postgres and Redis answer", tags: ["health"] } },
+    {
+      config: noLimit,
+      schema: {
+        summary: "Postgres and Redis answer",
+        tags: ["health"],
+        response: { 200: Readiness, 503: ErrorBody },
+      },
+    },
     async (_request, reply) => {
       const results = await Promise.all(
         Object.entries(checks).map(async ([name, check]) => {
@@ -35,7 +45,7 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
       );
       const down = results.filter(([, r]) => !r.ok);
       const report = Object.fromEntries(results);
-      if (down.length === 0) return { status: "ready", checks: report };
+      if (down.length === 0) return { status: "ready" as const, checks: report };
       return reply.status(503).send({
         error: "unavailable",
         message: `not ready: ${down.map(([name, r]) => `${name} is unreachable (${"error" in r ? r.error : ""})`).join("; ")}`,

@@ -1,19 +1,17 @@
 // /v1/searches/:id/report, /pareto.svg, /baselines and /baselines/:name/download: what a finished search wrote beside
 // its front (docs/final-phase.md, "What it writes"). Team-scoped like every search route: another team's search
 // answers 404.
-import type { Static } from "@sinclair/typebox";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { Db, SearchRecord } from "@vitnas/db";
-import type { FastifyPluginAsync, FastifyReply } from "fastify";
+import type { FastifyReply } from "fastify";
 import { type ArtifactReader, bundleArchive } from "../bundle-archive";
-import { ApiError } from "../errors";
 import { BaselineParams, Baselines, fileResponse, ReportQuery } from "../report-schemas";
 import { errorResponses, IdParams } from "../schemas";
-import type { SearchCache } from "../search-cache";
+import { requestSearch } from "../search-lookup";
 import { baselineBundle, baselines, type ReportFormat, reportFile } from "../search-report";
 
 export interface ReportRoutesOptions {
   db: Db;
-  searches: SearchCache;
   artifacts: ArtifactReader;
 }
 
@@ -37,13 +35,7 @@ const FILE_DESCRIPTION =
   "Written when the search finishes: 404 while it is queued or running, and for a search that ended without one. " +
   "X-Content-SHA256 is the file's digest.";
 
-export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app, { db, searches, artifacts }) => {
-  const teamSearch = async (id: string, teamId: string): Promise<SearchRecord> => {
-    const search = await searches.get(id, teamId);
-    if (!search) throw new ApiError(404, "not_found", `search ${id} not found`);
-    return search;
-  };
-
+export const reportRoutes: FastifyPluginAsyncTypebox<ReportRoutesOptions> = async (app, { db, artifacts }) => {
   const sendFile = async (reply: FastifyReply, search: SearchRecord, format: ReportFormat) => {
     const { bytes, sha256 } = await reportFile(db, artifacts, search, format);
     const name = format === "svg" ? "pareto.svg" : "report.md";
@@ -55,7 +47,7 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
       .send(bytes);
   };
 
-  app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof ReportQuery> }>(
+  app.get(
     "/:id/report",
     {
       schema: {
@@ -74,15 +66,10 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
         },
       },
     },
-    async (request, reply) =>
-      sendFile(
-        reply,
-        await teamSearch(request.params.id, request.identity!.team.id),
-        request.query.format ?? "markdown",
-      ),
+    async (request, reply) => sendFile(reply, requestSearch(request), request.query.format ?? "markdown"),
   );
 
-  app.get<{ Params: Static<typeof IdParams> }>(
+  app.get(
     "/:id/pareto.svg",
     {
       schema: {
@@ -94,10 +81,10 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
         response: { 200: fileResponse("pareto.svg", ["image/svg+xml"]), ...errorResponses },
       },
     },
-    async (request, reply) => sendFile(reply, await teamSearch(request.params.id, request.identity!.team.id), "svg"),
+    async (request, reply) => sendFile(reply, requestSearch(request), "svg"),
   );
 
-  app.get<{ Params: Static<typeof IdParams> }>(
+  app.get(
     "/:id/baselines",
     {
       schema: {
@@ -112,12 +99,12 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
       },
     },
     async (request) => {
-      const search = await teamSearch(request.params.id, request.identity!.team.id);
+      const search = requestSearch(request);
       return { items: await baselines(db, search.id) };
     },
   );
 
-  app.get<{ Params: Static<typeof BaselineParams> }>(
+  app.get(
     "/:id/baselines/:name/download",
     {
       schema: {
@@ -126,11 +113,16 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
         tags: ["results"],
         params: BaselineParams,
         produces: ["application/gzip"],
-        response: { 400: errorResponses[400], 404: errorResponses[404], 401: errorResponses[401] },
+        response: {
+          200: fileResponse("the baseline's bundle", ["application/gzip"]),
+          400: errorResponses[400],
+          404: errorResponses[404],
+          401: errorResponses[401],
+        },
       },
     },
     async (request, reply) => {
-      const search = await teamSearch(request.params.id, request.identity!.team.id);
+      const search = requestSearch(request);
       const { baseline, files } = await baselineBundle(db, search.id, request.params.name);
       const archive = await bundleArchive(artifacts, baseline.bundle.split("/").at(-1)!, files);
       return reply

@@ -1,13 +1,13 @@
 // /v1/searches/:id/...: the front, candidates, scatter, fronts per generation, training metrics, one architecture and
 // its export bundle.
 
-import type { Static } from "@sinclair/typebox";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type as T } from "@sinclair/typebox";
 import type { ArtifactRecord, Db } from "@vitnas/db";
-import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { type ArtifactReader, bundleArchive } from "../bundle-archive";
 import { convertBundle, type ModelFormat, UnconvertibleBundleError } from "../bundle-export";
 import { ApiError } from "../errors";
+import { fileResponse } from "../report-schemas";
 import {
   Architecture,
   ArchParams,
@@ -24,16 +24,15 @@ import {
   Scatter,
   ScatterQuery,
 } from "../schemas";
-import type { SearchCache } from "../search-cache";
+import { requestSearch } from "../search-lookup";
 import { architecture, currentFront, scatter, withMeasuredFigures } from "../search-results";
 
 export interface ResultRoutesOptions {
   db: Db;
-  searches: SearchCache;
   artifacts: ArtifactReader;
 }
 
-export const resultRoutes: FastifyPluginAsync<ResultRoutesOptions> = async (app, { db, searches, artifacts }) => {
+export const resultRoutes: FastifyPluginAsyncTypebox<ResultRoutesOptions> = async (app, { db, artifacts }) => {
   /** The bundle converted to ONNX or safetensors, named `<archId>[.trained].<format>`. */
   async function converted(archId: string, files: ArtifactRecord[], format: ModelFormat, trained: boolean) {
     const fileName = `${archId.replace(/[^A-Za-z0-9._-]/g, "_")}${trained ? ".trained" : ""}.${format}`;
@@ -45,14 +44,7 @@ export const resultRoutes: FastifyPluginAsync<ResultRoutesOptions> = async (app,
     }
   }
 
-  /** The team's search id, or 404. */
-  async function searchOf(request: FastifyRequest<{ Params: { id: string } }>): Promise<string> {
-    const search = await searches.get(request.params.id, request.identity!.team.id);
-    if (!search) throw new ApiError(404, "not_found", `search ${request.params.id} not found`);
-    return search.id;
-  }
-
-  app.get<{ Params: Static<typeof IdParams> }>(
+  app.get(
     "/:id/pareto",
     {
       schema: {
@@ -66,12 +58,12 @@ export const resultRoutes: FastifyPluginAsync<ResultRoutesOptions> = async (app,
       },
     },
     async (request) => {
-      const searchId = await searchOf(request);
+      const searchId = requestSearch(request).id;
       return withMeasuredFigures(db, searchId, await currentFront(db, searchId));
     },
   );
 
-  app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof CandidatesQuery> }>(
+  app.get(
     "/:id/candidates",
     {
       schema: {
@@ -84,7 +76,7 @@ export const resultRoutes: FastifyPluginAsync<ResultRoutesOptions> = async (app,
       },
     },
     async (request) => {
-      const searchId = await searchOf(request);
+      const searchId = requestSearch(request).id;
       const q = request.query;
       const page = await db.candidates.query({
         searchId,
@@ -100,7 +92,7 @@ export const resultRoutes: FastifyPluginAsync<ResultRoutesOptions> = async (app,
     },
   );
 
-  app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof ScatterQuery> }>(
+  app.get(
     "/:id/scatter",
     {
       schema: {
@@ -111,10 +103,10 @@ export const resultRoutes: FastifyPluginAsync<ResultRoutesOptions> = async (app,
         response: { 200: Scatter, ...errorResponses },
       },
     },
-    async (request) => scatter(db, await searchOf(request), request.query.maxPoints ?? 5000),
+    async (request) => scatter(db, requestSearch(request).id, request.query.maxPoints ?? 5000),
   );
 
-  app.get<{ Params: Static<typeof IdParams> }>(
+  app.get(
     "/:id/fronts",
     {
       schema: {
@@ -124,10 +116,10 @@ export const resultRoutes: FastifyPluginAsync<ResultRoutesOptions> = async (app,
         response: { 200: Fronts, ...errorResponses },
       },
     },
-    async (request) => ({ items: await db.fronts.list(await searchOf(request)) }),
+    async (request) => ({ items: await db.fronts.list(requestSearch(request).id) }),
   );
 
-  app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof MetricsQuery> }>(
+  app.get(
     "/:id/metrics",
     {
       schema: {
@@ -138,16 +130,14 @@ export const resultRoutes: FastifyPluginAsync<ResultRoutesOptions> = async (app,
         response: { 200: MetricSeries, ...errorResponses },
       },
     },
-    async (request) => ({
-      items: await db.progress.metricSeries(
-        await searchOf(request),
-        request.query.maxPoints ?? 500,
-        request.query.phase ?? "supernet",
-      ),
-    }),
+    async (request) => {
+      const { maxPoints = 500, phase = "supernet" } = request.query;
+      const series = await db.progress.metricSeries(requestSearch(request).id, maxPoints, phase);
+      return { items: series.map((point) => ({ ...point, at: point.at.toISOString() })) };
+    },
   );
 
-  app.get<{ Params: Static<typeof ArchParams> }>(
+  app.get(
     "/:id/architectures/:archId",
     {
       schema: {
@@ -159,14 +149,14 @@ export const resultRoutes: FastifyPluginAsync<ResultRoutesOptions> = async (app,
       },
     },
     async (request) => {
-      const found = await architecture(db, await searchOf(request), request.params.archId);
+      const found = await architecture(db, requestSearch(request).id, request.params.archId);
       if (!found)
         throw new ApiError(404, "not_found", `architecture ${request.params.archId} not found in this search`);
       return found;
     },
   );
 
-  app.get<{ Params: Static<typeof ArchParams>; Querystring: Static<typeof DownloadQuery> }>(
+  app.get(
     "/:id/architectures/:archId/download",
     {
       schema: {
@@ -183,6 +173,10 @@ export const resultRoutes: FastifyPluginAsync<ResultRoutesOptions> = async (app,
         querystring: DownloadQuery,
         produces: ["application/gzip", "application/octet-stream"],
         response: {
+          200: fileResponse("the bundle (.tar.gz), or the model as ONNX or safetensors", [
+            "application/gzip",
+            "application/octet-stream",
+          ]),
           400: errorResponses[400],
           404: errorResponses[404],
           401: errorResponses[401],
@@ -191,7 +185,7 @@ export const resultRoutes: FastifyPluginAsync<ResultRoutesOptions> = async (app,
       },
     },
     async (request, reply) => {
-      const searchId = await searchOf(request);
+      const searchId = requestSearch(request).id;
       const { archId } = request.params;
       const asked = request.query.weights;
       const trained = asked === "inherited" ? [] : await db.artifacts.list(searchId, archId, "trained");

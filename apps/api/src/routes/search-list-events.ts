@@ -2,6 +2,7 @@
 // their own instead of polling.
 import type { Db } from "@vitnas/db";
 import type { FastifyPluginAsync } from "fastify";
+import { fileResponse } from "../report-schemas";
 import { errorResponses } from "../schemas";
 import { streamSearchList } from "../search-list-stream";
 
@@ -19,7 +20,13 @@ export const searchListEventRoutes: FastifyPluginAsync<SearchListEventRoutesOpti
         description:
           "Events: `snapshot` ({ items: the newest 100 searches as GET /v1/searches lists them }), then `search` ({ search }) each time one of them changes or a new one appears, and `idle` once none is queued or running; the stream then ends (reconnect later, or after submitting).",
         tags: ["searches"],
-        response: { 401: errorResponses[401], 429: errorResponses[429], 503: errorResponses[503] },
+        produces: ["text/event-stream"],
+        response: {
+          200: fileResponse("the events, as they come", ["text/event-stream"]),
+          401: errorResponses[401],
+          429: errorResponses[429],
+          503: errorResponses[503],
+        },
       },
     },
     async (request, reply) => {

@@ -1,21 +1,20 @@
 // /v1/searches: submit, list, read, cancel, resume, and the live event stream.
 
-import type { Static } from "@sinclair/typebox";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { Db } from "@vitnas/db";
 import { NasSearchSchema } from "@vitnas/formats";
-import type { FastifyPluginAsync } from "fastify";
 import { ApiError } from "../errors";
 import { streamSearchEvents } from "../event-stream";
+import { fileResponse } from "../report-schemas";
 import { errorResponses, IdParams, ListSearchesQuery, Page, SearchDetail, SearchRef, SearchSummary } from "../schemas";
-import type { SearchCache } from "../search-cache";
 import type { SearchCommands } from "../search-commands";
+import { requestSearch } from "../search-lookup";
 import { detailView, summaryView } from "../search-views";
 import type { LiveEvents } from "../services";
 import { SubmittedSearch } from "../supernet-schemas";
 
 export interface SearchRoutesOptions {
   db: Db;
-  searches: SearchCache;
   commands: SearchCommands;
   live?: LiveEvents;
   eventPollMs: number;
@@ -23,8 +22,8 @@ export interface SearchRoutesOptions {
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
-export const searchRoutes: FastifyPluginAsync<SearchRoutesOptions> = async (app, options) => {
-  const { db, searches, commands, live, eventPollMs } = options;
+export const searchRoutes: FastifyPluginAsyncTypebox<SearchRoutesOptions> = async (app, options) => {
+  const { db, commands, live, eventPollMs } = options;
   app.post(
     "/",
     {
@@ -63,7 +62,7 @@ export const searchRoutes: FastifyPluginAsync<SearchRoutesOptions> = async (app,
     },
   );
 
-  app.get<{ Querystring: Static<typeof ListSearchesQuery> }>(
+  app.get(
     "/",
     {
       schema: {
@@ -86,7 +85,7 @@ export const searchRoutes: FastifyPluginAsync<SearchRoutesOptions> = async (app,
     },
   );
 
-  app.get<{ Params: Static<typeof IdParams> }>(
+  app.get(
     "/:id",
     {
       schema: {
@@ -96,15 +95,10 @@ export const searchRoutes: FastifyPluginAsync<SearchRoutesOptions> = async (app,
         response: { 200: SearchDetail, ...errorResponses },
       },
     },
-    async (request) => {
-      const who = request.identity!;
-      const search = await searches.get(request.params.id, who.team.id);
-      if (!search) throw new ApiError(404, "not_found", `search ${request.params.id} not found`);
-      return detailView(search, who.team.name);
-    },
+    async (request) => detailView(requestSearch(request), request.identity!.team.name),
   );
 
-  app.post<{ Params: Static<typeof IdParams> }>(
+  app.post(
     "/:id/cancel",
     {
       schema: {
@@ -120,7 +114,7 @@ export const searchRoutes: FastifyPluginAsync<SearchRoutesOptions> = async (app,
     },
   );
 
-  app.post<{ Params: Static<typeof IdParams> }>(
+  app.post(
     "/:id/resume",
     {
       schema: {
@@ -136,7 +130,7 @@ export const searchRoutes: FastifyPluginAsync<SearchRoutesOptions> = async (app,
     },
   );
 
-  app.get<{ Params: Static<typeof IdParams> }>(
+  app.get(
     "/:id/events",
     {
       schema: {
@@ -145,11 +139,14 @@ export const searchRoutes: FastifyPluginAsync<SearchRoutesOptions> = async (app,
           "Events: `status` ({ status, error }), `progress` ({ progress, at }, with an id to resume from via Last-Event-ID), `end` when the search has finished.",
         tags: ["searches"],
         params: IdParams,
+        produces: ["text/event-stream"],
+        response: { 200: fileResponse("the events, as they come", ["text/event-stream"]), ...errorResponses },
       },
+      // The stream starts from the search's current status, not one cached a moment ago.
+      config: { freshSearch: true },
     },
     async (request, reply) => {
-      const search = await db.searches.get(request.params.id, request.identity!.team.id);
-      if (!search) throw new ApiError(404, "not_found", `search ${request.params.id} not found`);
+      const search = requestSearch(request);
       await streamSearchEvents(request, reply, search.id, search.status, {
         db,
         ...(live ? { live } : {}),

@@ -2,9 +2,9 @@
 // (the key itself never reaches the browser's storage). /v1/me says who the caller is (401 when no one);
 // GET /v1/session says the same to the dashboard, for which "signed out" is a state rather than a failure.
 
-import type { Static } from "@sinclair/typebox";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { Db } from "@vitnas/db";
-import type { FastifyPluginAsync, onRequestHookHandler } from "fastify";
+import type { onRequestHookHandler } from "fastify";
 import { isSameOrigin, requireIdentity, SESSION_COOKIE } from "../auth";
 import { ApiError } from "../errors";
 import { errorResponses, Me, SessionBody, SessionState } from "../schemas";
@@ -16,13 +16,13 @@ export interface SessionRoutesOptions {
   secureCookie: boolean;
 }
 
-export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (
+export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = async (
   app,
   { db, authenticate, ttlMs, secureCookie },
 ) => {
   const cookie = { path: "/", httpOnly: true, sameSite: "strict", secure: secureCookie } as const;
 
-  app.post<{ Body: Static<typeof SessionBody> }>(
+  app.post(
     "/session",
     {
       schema: {
@@ -60,7 +60,7 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (
         response: { 200: SessionState, ...errorResponses },
       },
     },
-    async (request, reply): Promise<Static<typeof SessionState>> => {
+    async (request, reply) => {
       if (request.identity) return { signedIn: true, me: request.identity };
       // A cookie that names no live session is dropped, so the browser stops sending it.
       if (request.cookies[SESSION_COOKIE]) reply.clearCookie(SESSION_COOKIE, cookie);

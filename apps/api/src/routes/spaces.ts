@@ -1,7 +1,7 @@
 // POST /v1/spaces/estimate: a space or a job checked and priced before it is submitted, so whoever writes one sees
 // the service's own messages, the space's size and its MACs range while typing. Authenticated like every /v1 route;
 // it reads no team data.
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { type Authenticator, requireIdentity } from "../auth";
 import { Estimate, EstimateBody } from "../estimate-schemas";
 import type { JobLimits } from "../job-limits";
@@ -14,7 +14,7 @@ export interface SpaceRoutesOptions {
   limits: JobLimits;
 }
 
-export const spaceRoutes: FastifyPluginAsync<SpaceRoutesOptions> = async (app, options) => {
+export const spaceRoutes: FastifyPluginAsyncTypebox<SpaceRoutesOptions> = async (app, options) => {
   app.addHook("onRequest", options.authenticate);
   app.addHook("preHandler", requireIdentity);
 

@@ -1,8 +1,9 @@
 // /v1/supernets: the team's trained super-networks, which its searches can search on without training
 // (docs/supernet-reuse.md). Another team's super-network answers 404, as its searches do.
+
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { Static } from "@sinclair/typebox";
 import type { Db, SupernetRecord } from "@vitnas/db";
-import type { FastifyPluginAsync } from "fastify";
 import { ApiError } from "../errors";
 import { errorResponses, IdParams, Page } from "../schemas";
 import { ListSupernetsQuery, SupernetView } from "../supernet-schemas";
@@ -25,8 +26,8 @@ const view = (s: SupernetRecord): Static<typeof SupernetView> => ({
   createdAt: s.createdAt.toISOString(),
 });
 
-export const supernetRoutes: FastifyPluginAsync<SupernetRoutesOptions> = async (app, { db }) => {
-  app.get<{ Querystring: Static<typeof ListSupernetsQuery> }>(
+export const supernetRoutes: FastifyPluginAsyncTypebox<SupernetRoutesOptions> = async (app, { db }) => {
+  app.get(
     "/",
     {
       schema: {
@@ -47,7 +48,7 @@ export const supernetRoutes: FastifyPluginAsync<SupernetRoutesOptions> = async (
     },
   );
 
-  app.get<{ Params: Static<typeof IdParams> }>(
+  app.get(
     "/:id",
     {
       schema: {

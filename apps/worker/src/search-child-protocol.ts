@@ -1,6 +1,13 @@
 // Messages between a worker and the child process that trains one search (over Node's IPC channel).
 import type { NasSearch } from "@vitnas/formats";
-import type { CandidateRecord, ProgressEvent, ReusableSupernet, SearchResult, TrainedSupernet } from "@vitnas/pipeline";
+import type {
+  CandidateRecord,
+  FanoutMode,
+  ProgressEvent,
+  ReusableSupernet,
+  SearchResult,
+  TrainedSupernet,
+} from "@vitnas/pipeline";
 import type { SelfTestResult } from "@vitnas/supernet";
 
 export interface StartMessage {
@@ -15,6 +22,15 @@ export interface StartMessage {
   runnerModule: string;
   /** Trained super-networks to search on instead of training (docs/supernet-reuse.md). */
   reuse?: ReusableSupernet[];
+  /** Where generations go to the evaluation workers (docs/deployment.md, "Evaluation fan-out"); absent: off. */
+  fanout?: FanoutStart;
+}
+
+export interface FanoutStart {
+  mode: FanoutMode;
+  searchId: string;
+  redisUrl: string;
+  prefix: string;
 }
 
 /** Runs the backend self-test in a child, so the worker process itself never loads tfjs or claims a GPU. */

@@ -2,9 +2,10 @@
 // job's lock and talk to Postgres and Redis while tfjs keeps this process busy.
 
 import type { NasSearch } from "@vitnas/formats";
-import type { RunSearchOptions, SearchResult } from "@vitnas/pipeline";
+import type { Fanout, RunSearchOptions, SearchResult } from "@vitnas/pipeline";
+import type { FlowEvaluator } from "@vitnas/queue";
 import type { SelfTestResult } from "@vitnas/supernet";
-import type { ChildMessage, ParentMessage, SelfTestMessage, StartMessage } from "./search-child-protocol";
+import type { ChildMessage, FanoutStart, ParentMessage, SelfTestMessage, StartMessage } from "./search-child-protocol";
 
 type RunSearch = (job: NasSearch, options: RunSearchOptions) => Promise<SearchResult>;
 
@@ -26,6 +27,24 @@ function reportMemory(): void {
   void send({ type: "memory", rss: process.memoryUsage.rss(), peakRss: process.resourceUsage().maxRSS * 1024 });
 }
 
+let fanout: (Fanout & { evaluator: FlowEvaluator }) | undefined;
+
+/** The evaluation queue this search's generations go to (docs/deployment.md, "Evaluation fan-out"). */
+async function openFanout(start: FanoutStart): Promise<Fanout & { evaluator: FlowEvaluator }> {
+  const { createFlowEvaluator } = await import("@vitnas/queue");
+  const { Redis } = await import("ioredis");
+  const connection = new Redis(start.redisUrl, { maxRetriesPerRequest: null });
+  const flows = createFlowEvaluator(connection, { prefix: start.prefix });
+  const evaluator: FlowEvaluator = {
+    ...flows,
+    async close() {
+      await flows.close();
+      await connection.quit();
+    },
+  };
+  return { mode: start.mode, searchId: start.searchId, evaluator };
+}
+
 async function run(start: StartMessage): Promise<void> {
   reportMemory();
   setInterval(reportMemory, MEMORY_REPORT_MS).unref();
@@ -34,7 +53,9 @@ async function run(start: StartMessage): Promise<void> {
     if (typeof mod.runSearch !== "function") throw new Error(`${start.runnerModule} does not export runSearch`);
     // Trainings that load the dataset themselves (the final phase's) look for uploads where this variable says.
     if (start.datasetCache) process.env.DATASET_CACHE_DIR = start.datasetCache;
+    fanout = start.fanout && (await openFanout(start.fanout));
     const result = await mod.runSearch(start.job, {
+      ...(fanout ? { fanout } : {}),
       ...(start.datasetCache ? { datasetCache: start.datasetCache } : {}),
       workDir: start.workDir,
       outDir: start.outDir,
@@ -50,6 +71,7 @@ async function run(start: StartMessage): Promise<void> {
     const error = err instanceof Error ? err : new Error(String(err));
     await send({ type: "failed", name: error.name, message: error.message, stack: error.stack });
   }
+  await fanout?.evaluator.close().catch(() => undefined);
   if (process.connected) process.disconnect();
   process.exit(0);
 }

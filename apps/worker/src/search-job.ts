@@ -9,7 +9,14 @@ import {
   searchKey,
 } from "@vitnas/artifacts";
 import type { SearchStatus } from "@vitnas/db";
-import type { CandidateRecord, FrontPoint, ProgressEvent, ReusableSupernet, SearchResult } from "@vitnas/pipeline";
+import type {
+  CandidateRecord,
+  FanoutMode,
+  FrontPoint,
+  ProgressEvent,
+  ReusableSupernet,
+  SearchResult,
+} from "@vitnas/pipeline";
 import {
   datasetRootIssues,
   type LiveSearchEvent,
@@ -53,6 +60,8 @@ export interface SearchJobContext {
   teamLimitRetryMs: number;
   /** Searches running in this process, so cancellation and shutdown can reach them. */
   running: Map<string, RunningSearch>;
+  /** EVAL_FANOUT and the Redis its evaluation queue is on (docs/deployment.md, "Evaluation fan-out"). */
+  fanout?: { mode: FanoutMode; redisUrl: string };
 }
 
 /** Why a running search is being stopped. */
@@ -289,6 +298,7 @@ export async function processSearchJob(
         backend: ctx.backend,
         runnerModule: ctx.runnerModule,
         ...(reuse ? { reuse } : {}),
+        ...(ctx.fanout && ctx.fanout.mode !== "off" ? { fanout: { ...ctx.fanout, searchId, prefix: ctx.prefix } } : {}),
       },
       {
         onProgress,

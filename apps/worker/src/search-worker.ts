@@ -104,6 +104,7 @@ export async function startSearchWorker(options: SearchWorkerOptions): Promise<S
     maxRunningPerTeam: settings.maxRunningPerTeam,
     teamLimitRetryMs: settings.teamLimitRetryMs,
     running,
+    fanout: { mode: settings.evalFanout, redisUrl: settings.redisUrl },
   };
 
   const control = searchControlChannel(settings.queuePrefix);

@@ -1,7 +1,8 @@
 // Worker settings from the environment, with the defaults a single-machine install needs.
 import { hostname } from "node:os";
 import { type ArtifactStoreSettings, artifactSettingsFromEnv, DEFAULT_DATASET_CACHE } from "@vitnas/artifacts";
-import { parseDatasetRoots } from "@vitnas/queue";
+import type { FanoutMode } from "@vitnas/pipeline";
+import { parseDatasetRoots, parseFanoutMode } from "@vitnas/queue";
 
 export interface WorkerSettings {
   redisUrl: string;
@@ -49,6 +50,10 @@ export interface WorkerSettings {
   maxRunningPerTeam: number;
   /** How long a search held back by its team's running limit waits in the queue before a worker tries it again. */
   teamLimitRetryMs: number;
+  /** EVAL_FANOUT: whether searches hand generations to the evaluation workers (docs/deployment.md). */
+  evalFanout: FanoutMode;
+  /** EVAL_CHECKPOINTS_KEPT: frozen super-networks an evaluation worker keeps loaded. */
+  checkpointsKept: number;
 }
 
 export const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/vitnas";
@@ -88,5 +93,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerSet
     datasetRoots: parseDatasetRoots(env.DATASET_ROOTS),
     maxRunningPerTeam: integer(env, "MAX_RUNNING_SEARCHES_PER_TEAM", 10, 1),
     teamLimitRetryMs: integer(env, "WORKER_TEAM_LIMIT_RETRY_MS", 5000, 100),
+    evalFanout: parseFanoutMode(env.EVAL_FANOUT),
+    checkpointsKept: integer(env, "EVAL_CHECKPOINTS_KEPT", 2, 1),
   };
 }

@@ -13,6 +13,7 @@ export type { ParetoEntry } from "./export-front";
 export { baselineArchs, spreadAlongFront } from "./final-phase";
 export type { BaselineResult, FinalResult } from "./final-results";
 export { ProgressClock } from "./progress";
+export type { EvaluationTarget, Fanout, FanoutMode, GenerationEvaluator } from "./remote-evaluator";
 export { paretoSvg, reportMarkdown, winsOverBaselines } from "./report";
 export { runSearch } from "./run-search";
 // The phases on their own, for benches that train several super-networks or run several searches on one.

@@ -63,7 +63,12 @@ export async function runSearch(stored: NasSearch, opts: RunSearchOptions): Prom
       checkpoint,
       work,
       clock,
-      { backend, onCandidate: opts.onCandidate, signal },
+      {
+        backend,
+        onCandidate: opts.onCandidate,
+        signal,
+        ...(opts.fanout ? { fanout: { ...opts.fanout, checkpointDir: own ? work.supernet : chosen!.dir } } : {}),
+      },
     );
     const context = { checkpoint, backend, clock, signal };
     const { front, latency } = await measureFront(job, evolution.history, evolution.front, supernet, context);

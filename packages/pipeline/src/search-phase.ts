@@ -16,6 +16,7 @@ import { Evaluator, ParallelEvaluator, type Supernet, threadsFromEnv } from "@vi
 import { abortError } from "./abort";
 import { writeJsonAtomic } from "./atomic-file";
 import type { ProgressClock } from "./progress";
+import { type Fanout, fanOutGeneration } from "./remote-evaluator";
 import type { CandidateRecord, FrontPoint } from "./types";
 import type { WorkDir } from "./work-dir";
 
@@ -35,7 +36,13 @@ export async function runEvolution(
   checkpoint: string,
   work: WorkDir,
   clock: ProgressClock,
-  hooks: { backend: string; onCandidate?: (c: CandidateRecord) => void; signal?: AbortSignal },
+  hooks: {
+    backend: string;
+    onCandidate?: (c: CandidateRecord) => void;
+    signal?: AbortSignal;
+    /** The evaluation queue, with where its workers find these weights (docs/deployment.md, "Evaluation fan-out"). */
+    fanout?: Fanout & { checkpointDir: string };
+  },
 ): Promise<SearchPhaseResult> {
   const evolution = existsSync(work.evolution)
     ? Evolution.restore(JSON.parse(await readFile(work.evolution, "utf8")) as EvolutionState)
@@ -67,6 +74,8 @@ export async function runEvolution(
           const { macs, params } = countArch(arch);
           return { accuracy: await evaluator.accuracy(arch), macs, params };
         });
+      const at = { job, checkpoint, checkpointDir: hooks.fanout?.checkpointDir ?? "", split: val.fingerprint };
+      computed += await fanOutGeneration(hooks.fanout, cache, at, evolution.generation, proposed, hooks.signal);
       const started = threads > 1 ? proposed.map(evaluate) : [];
       // An abort leaves them unawaited: their failure (the evaluator disposed) is not an error of the search.
       for (const p of started) p.catch(() => {});

@@ -2,6 +2,7 @@
 import type { OnnxLatency } from "@vitnas/export";
 import type { NasSearch, VitArch } from "@vitnas/formats";
 import type { BaselineResult, FinalResult } from "./final-results";
+import type { Fanout } from "./remote-evaluator";
 import type { ReusableSupernet, TrainedSupernet } from "./supernet-records";
 
 export type Phase = "dataset" | "supernet" | "search" | "export" | "final" | "done";
@@ -60,6 +61,8 @@ export interface RunSearchOptions {
   reuse?: ReusableSupernet[];
   /** Called when this search's own super-network training has ended, with what a later search needs to reuse it. */
   onSupernet?: (trained: TrainedSupernet) => void;
+  /** Hands generations to the evaluation queue (docs/deployment.md, "Evaluation fan-out"); absent: in-process. */
+  fanout?: Fanout;
 }
 
 export interface SearchResult {

@@ -5,17 +5,18 @@
 // - short: 7,200 training / 800 validation images, 3 epochs, batch 64, learning rate 2e-3 (target: ours >= PyTorch's
 //   validation accuracy minus 2 points);
 // - long: 10,000 training images, 10 epochs (target: ours >= 0.85 test accuracy);
-// - search: examples/fashion-mnist.json (every attention type, residual/none reductions) run by `runSearch`, then
+// - search: examples/fashion-mnist.json (every attention type, residual/none reductions; PARITY_SEARCH_JOB names
+//   another job) run by `runSearch`, then
 //   PARITY_ALONE (default 3) of its front architectures, spread over MACs, trained alone with the same recipe and
 //   epochs (target: the front's inherited accuracy within 5 points of the same architectures trained alone). Its
-//   work directory (.tmp/parity-search) makes an interrupted run resume.
+//   work directory (.tmp/parity-search-<job file name>) makes an interrupted run resume.
 // Each run is one seed; several seeds (PARITY_SEEDS, default "1,2") give means, since a 3-epoch run moves by a few
 // points from seed to seed. PARITY_PARTS (default "short,long") picks the parts; PARITY_DATA the IDX directory.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { type NasSearchInput, spaceOfArch, type VitArch, validateArch, validateJob } from "@vitnas/formats";
 import { runSearch, trainAlone } from "@vitnas/pipeline";
@@ -27,6 +28,8 @@ const SEEDS = (process.env.PARITY_SEEDS ?? "1,2").split(",").map(Number);
 const PARTS = (process.env.PARITY_PARTS ?? "short,long,search").split(",");
 const ALONE = Number(process.env.PARITY_ALONE ?? 3);
 const PYTHON = process.env.PARITY_PYTHON ?? "/usr/bin/python3";
+/** The search part's job (a recipe or space to compare); its work directory is named after the file. */
+const SEARCH_JOB = resolve(root, process.env.PARITY_SEARCH_JOB ?? join("examples", "fashion-mnist.json"));
 
 interface Part {
   name: string;
@@ -142,10 +145,10 @@ export async function bench(): Promise<BenchSection[]> {
 
 /** Inherited accuracy of a real-data search's front against the same architectures trained alone. */
 async function searchParity(): Promise<BenchSection> {
-  const checked = validateJob(JSON.parse(await readFile(join(root, "examples", "fashion-mnist.json"), "utf8")));
-  if (!checked.ok) throw new Error("examples/fashion-mnist.json is invalid");
+  const checked = validateJob(JSON.parse(await readFile(SEARCH_JOB, "utf8")));
+  if (!checked.ok) throw new Error(`${SEARCH_JOB} is invalid: ${JSON.stringify(checked.errors)}`);
   const job = { ...checked.value, dataset: { ...checked.value.dataset, path: DATA } } as typeof checked.value;
-  const work = join(root, ".tmp", "parity-search");
+  const work = join(root, ".tmp", `parity-search-${basename(SEARCH_JOB, ".json")}`);
   const started = performance.now();
   const result = await runSearch(job, {
     workDir: work,

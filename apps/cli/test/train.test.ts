@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { countArch, type VitArch, validateArch } from "@vitnas/formats";
 import { afterAll, describe, expect, it } from "vitest";
+import { mixedBlocksArch } from "../../../tests/fixtures/mixed-blocks";
 import { root, runCli } from "./run-cli";
 
 const scratch = mkdtempSync(join(tmpdir(), "nas-train-"));
@@ -18,28 +19,14 @@ const write = (name: string, doc: unknown) => {
 };
 
 // Stage 0: two blocks that differ in heads, MLP width and attention; stage 1 halves the 4x4 token grid.
-const archDoc = {
-  format: "vit-arch/v1",
-  input: { imageSize: 8, channels: 3, classes: 3 },
-  stem: { convs: [], patch: { kernel: 2, stride: 2 } },
-  position: "learned",
-  stages: [
-    {
-      width: 16,
-      headDim: 8,
-      blocks: [
-        { heads: 2, mlpHidden: 32, attention: { type: "softmax" } },
-        { heads: 1, mlpHidden: 16, attention: { type: "fnet" } },
-      ],
-    },
-    {
-      width: 24,
-      headDim: 8,
-      reduction: "residual",
-      blocks: [{ heads: 3, mlpHidden: 24, attention: { type: "softmax" } }],
-    },
-  ],
-};
+const archDoc = mixedBlocksArch([
+  {
+    width: 24,
+    headDim: 8,
+    reduction: "residual",
+    blocks: [{ heads: 3, mlpHidden: 24, attention: { type: "softmax" } }],
+  },
+]);
 const archFile = write("arch.json", archDoc);
 const dataset = write("dataset.json", {
   dataset: { kind: "synthetic", train: 64, val: 32, test: 32, seed: 2 },

@@ -1,37 +1,15 @@
 // The final phase's rows: one per (search, architecture) however often a search writes them, the set replaced whole,
 // bound to the search's candidates; training metrics kept per phase.
-import type { NasSearch } from "@vitnas/formats";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDb, createScratchDatabase, type Db, type ScratchDatabase } from "../src";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Db } from "../src";
+import { useTwoSearches } from "./two-searches";
 
-let scratch: ScratchDatabase;
+const fixture = useTwoSearches("final");
 let db: Db;
 let searchId: string;
 let otherSearchId: string;
-
-const job = (name: string) => ({ format: "nas-search/v1", name, seed: 1 }) as unknown as NasSearch;
-const candidate = (id: string, accuracy: number) => ({
-  id,
-  arch: { format: "vit-arch/v1" },
-  accuracy,
-  macs: 1000 * accuracy,
-  params: 10,
-  generation: 0,
-});
-
-beforeAll(async () => {
-  scratch = await createScratchDatabase();
-  db = createDb(scratch.url);
-  const team = await db.teams.create("final");
-  searchId = (await db.searches.create({ teamId: team.id, job: job("a") })).search.id;
-  otherSearchId = (await db.searches.create({ teamId: team.id, job: job("b") })).search.id;
-  for (const id of [searchId, otherSearchId]) {
-    await db.candidates.upsert(id, [candidate("a1", 0.5), candidate("a2", 0.6), candidate("a3", 0.7)]);
-  }
-});
-afterAll(async () => {
-  await db?.close();
-  await scratch?.drop();
+beforeAll(() => {
+  ({ db, searchId, otherSearchId } = fixture);
 });
 
 const trained = (id: string, testAccuracy: number) => ({

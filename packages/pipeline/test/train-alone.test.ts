@@ -13,6 +13,7 @@ import {
   validateJob,
 } from "@vitnas/formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mixedBlocksArch } from "../../../tests/fixtures/mixed-blocks";
 import { isAbortError, type TrainAloneInput, type TrainProgress, trainAlone } from "../src/index";
 
 const complete = (doc: VitArchInput): VitArch => {
@@ -22,22 +23,7 @@ const complete = (doc: VitArchInput): VitArch => {
 };
 
 /** Two blocks of one stage that differ in heads, MLP width and attention. */
-const arch = complete({
-  format: "vit-arch/v1",
-  input: { imageSize: 8, channels: 3, classes: 3 },
-  stem: { convs: [], patch: { kernel: 2, stride: 2 } },
-  position: "learned",
-  stages: [
-    {
-      width: 16,
-      headDim: 8,
-      blocks: [
-        { heads: 2, mlpHidden: 32, attention: { type: "softmax" } },
-        { heads: 1, mlpHidden: 16, attention: { type: "fnet" } },
-      ],
-    },
-  ],
-});
+const arch = complete(mixedBlocksArch());
 const other = complete({ ...arch, stages: [{ ...arch.stages[0]!, blocks: [arch.stages[0]!.blocks[0]!] }] });
 
 function input(): TrainAloneInput {

@@ -3,59 +3,16 @@ import {
   canonicalArch,
   canonicalJson,
   countArch,
-  type SearchSpec,
   spaceSize,
   type VitArch,
-  type VitSpace,
   validateArch,
-  validateSpace,
 } from "@vitnas/formats";
 import { describe, expect, it } from "vitest";
 import { dominates, Evolution, type EvolutionState, hypervolume, selectBest } from "../src";
+import { searchSpec, space, twoStageSpace } from "./spaces";
 
-function space(doc: unknown): VitSpace {
-  const r = validateSpace(doc);
-  if (!r.ok) throw new Error(JSON.stringify(r.errors));
-  return r.value;
-}
-
-const SPACE = space({
-  format: "vit-space/v1",
-  input: { imageSize: 32, channels: 3, classes: 10 },
-  stem: { convs: [], patch: { kernel: 4, stride: 4 } },
-  position: ["learned", "rope"],
-  stages: [
-    {
-      widths: [32, 48, 64],
-      headDim: 16,
-      depth: [1, 2, 3],
-      heads: [1, 2, 3],
-      mlpHidden: [64, 96, 128],
-      attention: ["softmax", "performer", "linformer", "xnorm"],
-    },
-    {
-      widths: [64, 96],
-      headDim: 16,
-      depth: [1, 2],
-      heads: [2, 4],
-      mlpHidden: [128, 192],
-      attention: ["softmax", "castling"],
-      reduction: ["residual", "none"],
-    },
-  ],
-});
-
-const search = (over: Partial<SearchSpec> = {}): SearchSpec => ({
-  population: 16,
-  generations: 4,
-  parents: 8,
-  mutationProb: 0.3,
-  crossoverProb: 0.5,
-  constraints: {},
-  strategy: "nsga2",
-  latency: { measure: false, threads: 1, runs: 50 },
-  ...over,
-});
+const SPACE = twoStageSpace();
+const search = searchSpec;
 
 /** A cheap deterministic stand-in for validation accuracy: grows with MACs, with per-architecture noise. */
 function evaluate(arch: VitArch) {
@@ -85,6 +42,24 @@ function run(evo: Evolution, interrupt: (e: Evolution) => Evolution = (e) => e):
 const roundTrip = (e: Evolution) => Evolution.restore(JSON.parse(JSON.stringify(e.state)) as EvolutionState);
 
 describe("Evolution", () => {
+  it("says when a generation ends: record returns its summary, once, with the front after it", () => {
+    const evo = Evolution.create(SPACE, search({ generations: 2 }), 3);
+    const ended: { generation: number; hypervolume: number; front: string[] }[] = [];
+    while (!evo.done) {
+      const proposed = evo.proposeGeneration();
+      for (const [i, arch] of proposed.entries()) {
+        const summary = evo.record([evaluate(arch)]);
+        // Only the generation's last result ends it.
+        expect(summary === undefined).toBe(i < proposed.length - 1);
+        if (summary) ended.push({ ...summary, front: evo.front.map((c) => c.id) });
+      }
+    }
+    expect(ended.map((e) => e.generation)).toEqual([0, 1, 2]);
+    expect(ended.map((e) => e.hypervolume)).toEqual(evo.summaries.map((s) => s.hypervolume));
+    expect(ended.at(-1)!.hypervolume).toBe(hypervolume(evo.front, evo.referenceMacs));
+    expect(ended.at(-1)!.front).toEqual(evo.front.map((c) => c.id));
+  });
+
   it("runs generation 0 of `population`, then `parents` mutants and crossovers per generation", () => {
     const { evo, ids } = run(Evolution.create(SPACE, search(), 7));
     expect(evo.done).toBe(true);

@@ -1,54 +1,15 @@
 // search.strategy "resnas" (docs/seed-settings.md): ViT-ResNAS's own evolution, parents by accuracy alone and
 // candidates redrawn into [0.975, 1] x the MACs maximum, against the default NSGA-II ranking.
-import { archHash, countArch, type SearchSpec, type VitArch, type VitSpace, validateSpace } from "@vitnas/formats";
+import { archHash, countArch, type SearchSpec, type VitArch } from "@vitnas/formats";
 import { describe, expect, it } from "vitest";
 import { Evolution, type EvolutionState, RankedPopulation, RESNAS_MACS_LOWER, selectBest } from "../src";
+import { searchSpec, twoStageSpace } from "./spaces";
 
-function space(doc: unknown): VitSpace {
-  const r = validateSpace(doc);
-  if (!r.ok) throw new Error(JSON.stringify(r.errors));
-  return r.value;
-}
-
-const SPACE = space({
-  format: "vit-space/v1",
-  input: { imageSize: 32, channels: 3, classes: 10 },
-  stem: { convs: [], patch: { kernel: 4, stride: 4 } },
-  position: ["learned", "rope"],
-  stages: [
-    {
-      widths: [32, 48, 64],
-      headDim: 16,
-      depth: [1, 2, 3],
-      heads: [1, 2, 3],
-      mlpHidden: [64, 96, 128],
-      attention: ["softmax", "performer", "linformer", "xnorm"],
-      depthDrop: "any",
-    },
-    {
-      widths: [64, 96],
-      headDim: 16,
-      depth: [1, 2],
-      heads: [2, 4],
-      mlpHidden: [128, 192],
-      attention: ["softmax", "castling"],
-      reduction: ["residual", "conv", "none"],
-    },
-  ],
-});
+const SPACE = twoStageSpace({ depthDrop: "any", reduction: ["residual", "conv", "none"] });
 
 const MAX = 6e6;
-const search = (over: Partial<SearchSpec> = {}): SearchSpec => ({
-  population: 24,
-  generations: 3,
-  parents: 8,
-  mutationProb: 0.3,
-  crossoverProb: 0.5,
-  constraints: { macs: { max: MAX } },
-  strategy: "resnas",
-  latency: { measure: false, threads: 1, runs: 50 },
-  ...over,
-});
+const search = (over: Partial<SearchSpec> = {}) =>
+  searchSpec({ population: 24, generations: 3, constraints: { macs: { max: MAX } }, strategy: "resnas", ...over });
 
 /**
  * A stand-in for validation accuracy that does not grow with MACs (per-architecture noise only), so the most

@@ -67,7 +67,7 @@ describe("server-sent events", () => {
       type: "progress",
       searchId: id,
       at: new Date().toISOString(),
-      progress: { phase: "supernet", percent: 12 },
+      progress: { kind: "supernet-step", phase: "supernet", percent: 12, epoch: 1, epochs: 2, step: 3, steps: 6 },
     });
     await new Promise((r) => setTimeout(r, 300));
     await h.app.inject({ method: "POST", url: `/v1/searches/${id}/cancel`, headers: team.auth });

@@ -9,14 +9,7 @@ import {
   searchKey,
 } from "@vitnas/artifacts";
 import type { SearchStatus } from "@vitnas/db";
-import type {
-  CandidateRecord,
-  FanoutMode,
-  FrontPoint,
-  ProgressEvent,
-  ReusableSupernet,
-  SearchResult,
-} from "@vitnas/pipeline";
+import type { FanoutMode, ReusableSupernet, SearchResult } from "@vitnas/pipeline";
 import {
   datasetRootIssues,
   type LiveSearchEvent,
@@ -25,10 +18,12 @@ import {
   type SearchJobData,
 } from "@vitnas/queue";
 import type { SelfTestResult } from "@vitnas/supernet";
-import { DelayedError, type Job, UnrecoverableError, WaitingError } from "bullmq";
+import { DelayedError, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "./logger";
 import type { WorkerMetrics } from "./metrics";
+import { ProgressRecorder } from "./progress-recorder";
+import { outcomeOf, type SearchOutcome, settle, stopReasonOf } from "./search-outcome";
 import { type SearchProcess, startSearchProcess } from "./search-process";
 import { describeExit } from "./search-process-exit";
 import { resultRestartingOnDeath } from "./search-process-restarts";
@@ -47,7 +42,6 @@ export interface SearchJobContext {
   worker: string;
   runnerModule: string;
   backend?: string;
-  cancelPollMs: number;
   /** Restarts of a training process that died (SEARCH_CHILD_RETRIES) before the search is failed. */
   childRetries: number;
   /** Where uploaded datasets are unpacked (default: DATASET_CACHE_DIR's default). */
@@ -58,23 +52,9 @@ export interface SearchJobContext {
   maxRunningPerTeam?: number;
   /** How long a search held back by its team's running limit waits before it is tried again. */
   teamLimitRetryMs: number;
-  /** Searches running in this process, so cancellation and shutdown can reach them. */
-  running: Map<string, RunningSearch>;
   /** EVAL_FANOUT and the Redis its evaluation queue is on (docs/deployment.md, "Evaluation fan-out"). */
   fanout?: { mode: FanoutMode; redisUrl: string };
 }
-
-/** Why a running search is being stopped. */
-export type StopReason = "cancelled" | "shutdown" | "lock-lost";
-
-export interface RunningSearch {
-  stop(reason: StopReason): void;
-}
-
-/** How often progress is written to Postgres (snapshot, event, training metric) and published live, at most; phase
- * changes, new messages and fronts always go through. */
-const SNAPSHOT_EVERY_MS = 1000;
-const LIVE_EVERY_MS = 250;
 
 /**
  * Classifies an output file by the pipeline's layout: `architectures/<archHash>/...` are export bundles (weights
@@ -109,22 +89,16 @@ const TOP_LEVEL_KINDS: Record<string, string> = {
   "baselines.json": "baselines",
 };
 
-/** Serialises database writes of one search so they land in order, and keeps going after a failed one. */
-class WriteChain {
-  private tail: Promise<void> = Promise.resolve();
-  constructor(private readonly logger: Logger) {}
-  push(what: string, write: () => Promise<void>): void {
-    this.tail = this.tail.then(write).catch((err: Error) => this.logger.error({ err }, `could not record ${what}`));
-  }
-  drain(): Promise<void> {
-    return this.tail;
-  }
-}
-
+/**
+ * BullMQ's processor of a search job. `signal` is the job's own abort signal: the worker cancels the job
+ * (`worker.cancelJob`) with a StopReason when the search is cancelled, the worker shuts down or the job's lock is
+ * lost, and the search checkpoints and stops.
+ */
 export async function processSearchJob(
   job: Job<SearchJobData>,
   token: string | undefined,
   ctx: SearchJobContext,
+  signal?: AbortSignal,
 ): Promise<void> {
   const { searchId } = job.data;
   const log = ctx.logger.child({ searchId, jobId: job.id });
@@ -144,6 +118,18 @@ export async function processSearchJob(
       at: new Date().toISOString(),
     } as LiveSearchEvent).catch((err: Error) => log.warn({ err }, "could not publish a live event"));
   const status = (value: SearchStatus, error?: string) => live({ type: "status", status: value, error });
+  const finish = (outcome: SearchOutcome, error?: string) =>
+    settle(
+      outcome,
+      {
+        searchId,
+        records: ctx.records,
+        announce: status,
+        count: (label) => ctx.metrics.searchesFinished.inc({ worker: ctx.worker, outcome: label }),
+        requeue: () => job.moveToWait(token!).then(() => undefined),
+      },
+      error,
+    );
 
   let started: boolean;
   try {
@@ -167,10 +153,8 @@ export async function processSearchJob(
   const refused = await datasetRootIssues(search.job.dataset, ctx.datasetRoots);
   if (refused.length > 0) {
     const error = refused.map((issue) => `${issue.path}: ${issue.message}`).join("; ");
-    if (await ctx.records.finish(searchId, { status: "failed", error })) await status("failed", error);
-    ctx.metrics.searchesFinished.inc({ worker: ctx.worker, outcome: "failed" });
     log.warn({ error }, "search refused: its dataset is outside DATASET_ROOTS");
-    throw new UnrecoverableError(error);
+    await finish("failed", error);
   }
   let reuse: ReusableSupernet[] | undefined;
   try {
@@ -178,11 +162,8 @@ export async function processSearchJob(
     if (search.job.supernet.from !== undefined) await ctx.records.markReused(searchId, reuse![0]!.id);
   } catch (err) {
     if (!(err instanceof SupernetUnavailableError)) throw err;
-    if (await ctx.records.finish(searchId, { status: "failed", error: err.message }))
-      await status("failed", err.message);
-    ctx.metrics.searchesFinished.inc({ worker: ctx.worker, outcome: "failed" });
     log.warn({ error: err.message }, "search refused: the super-network it names is gone");
-    throw new UnrecoverableError(err.message);
+    await finish("failed", err.message);
   }
   const workDir = await ctx.store.workDir(searchId);
   const outDir = await ctx.store.outDir(searchId);
@@ -194,99 +175,20 @@ export async function processSearchJob(
       await cachedUpload(ctx.store, datasetCache, dataset.sha256);
     } catch (err) {
       const error = `dataset.id: uploaded dataset ${dataset.id} cannot be read: ${(err as Error).message}`;
-      if (await ctx.records.finish(searchId, { status: "failed", error })) await status("failed", error);
-      ctx.metrics.searchesFinished.inc({ worker: ctx.worker, outcome: "failed" });
       log.warn({ error }, "search refused: its uploaded dataset cannot be read");
-      throw new UnrecoverableError(error);
+      await finish("failed", error);
     }
   }
   log.info({ workDir, backend: ctx.selfTest.backend, attempt: job.attemptsStarted }, "search started");
 
-  const writes = new WriteChain(log);
-  let candidates: CandidateRecord[] = [];
-  let lastPhase: string | undefined;
-  let lastMessage: string | undefined;
-  let lastSnapshot = 0;
-  let lastLive = 0;
-  // The front of the generation in progress: the search reports it after every evaluation; it is written when the
-  // generation ends (the next one starts), now and then meanwhile, and at the end.
-  let front: { generation: number; points: FrontPoint[]; hypervolume: number | undefined } | undefined;
-  let frontDirty = false;
-  let lastFrontWrite = 0;
-  let frontsWritten = 0;
-  let evaluated: number | undefined;
-  let unsaved: ProgressEvent | undefined;
-  let lastEvent: ProgressEvent | undefined;
-  const flushCandidates = () => {
-    if (candidates.length === 0) return;
-    const batch = candidates;
-    candidates = [];
-    writes.push("candidates", () => ctx.records.upsertCandidates(searchId, batch));
-  };
-
-  const writeFront = () => {
-    if (!front || !frontDirty) return;
-    const { generation, points, hypervolume } = front;
-    frontDirty = false;
-    lastFrontWrite = Date.now();
-    frontsWritten++;
-    // Members must be candidates before the front names them.
-    flushCandidates();
-    writes.push("front", () => ctx.records.setFront(searchId, generation, points, hypervolume));
-  };
-
-  const onProgress = (event: ProgressEvent) => {
-    lastEvent = event;
-    const now = Date.now();
-    const phaseChanged = event.phase !== lastPhase;
-    lastPhase = event.phase;
-    if (event.phase === "supernet" && event.imagesPerSec !== undefined) {
-      ctx.metrics.recordThroughput(searchId, event.imagesPerSec);
-    } else if (phaseChanged) {
-      ctx.metrics.recordThroughput(searchId, undefined);
-    }
-    if (event.candidatesEvaluated !== undefined) {
-      // The count restarts from the checkpoint on a resume; only growth is new work.
-      if (evaluated !== undefined && event.candidatesEvaluated > evaluated) {
-        ctx.metrics.candidatesEvaluated.inc({ worker: ctx.worker }, event.candidatesEvaluated - evaluated);
-      }
-      evaluated = event.candidatesEvaluated;
-    }
-    let generationEnded = false;
-    if (event.front !== undefined) {
-      // The final report (phase "done") carries the front without a generation: it is the last generation's.
-      const generation = event.generation ?? front?.generation ?? search.job.search.generations;
-      if (front && generation !== front.generation) {
-        writeFront();
-        generationEnded = true;
-      }
-      front = { generation, points: event.front, hypervolume: event.hypervolume };
-      frontDirty = true;
-      if (generationEnded || now - lastFrontWrite >= SNAPSHOT_EVERY_MS) writeFront();
-    }
-    // A new message goes through at once; a repeated one does not: the final phase names the model it trains on
-    // every step, and those steps are throttled like the super-network's.
-    const messageChanged = event.message !== undefined && event.message !== lastMessage;
-    if (event.message !== undefined) lastMessage = event.message;
-    const important = phaseChanged || generationEnded || messageChanged;
-    // A phase's last event is written before the next phase starts, even inside the throttle window, so a short
-    // training phase still leaves its final loss and images/s in the metrics history.
-    if (phaseChanged && unsaved) {
-      const last = unsaved;
-      writes.push("progress", () => ctx.records.saveProgress(searchId, last));
-    }
-    unsaved = event;
-    if (important || now - lastSnapshot >= SNAPSHOT_EVERY_MS) {
-      lastSnapshot = now;
-      unsaved = undefined;
-      writes.push("progress", () => ctx.records.saveProgress(searchId, event));
-      void job.updateProgress({ phase: event.phase, percent: event.percent }).catch(() => undefined);
-    }
-    if (important || now - lastLive >= LIVE_EVERY_MS) {
-      lastLive = now;
-      void live({ type: "progress", progress: event });
-    }
-  };
+  const recorder = new ProgressRecorder(searchId, {
+    records: ctx.records,
+    publish: (progress) => void live({ type: "progress", progress }),
+    jobProgress: (progress) => void job.updateProgress(progress).catch(() => undefined),
+    throughput: (imagesPerSec) => ctx.metrics.recordThroughput(searchId, imagesPerSec),
+    evaluated: (count) => ctx.metrics.candidatesEvaluated.inc({ worker: ctx.worker }, count),
+    logger: log,
+  });
 
   const startChild = () =>
     startSearchProcess(
@@ -301,33 +203,25 @@ export async function processSearchJob(
         ...(ctx.fanout && ctx.fanout.mode !== "off" ? { fanout: { ...ctx.fanout, searchId, prefix: ctx.prefix } } : {}),
       },
       {
-        onProgress,
-        onCandidate: (candidate) => candidates.push(candidate),
+        onProgress: (event) => recorder.progress(event),
+        onCandidate: (candidate) => recorder.candidate(candidate),
         // Durable in the store before it is recorded: another worker's search may load it next.
         onSupernet: (trained) =>
-          writes.push("super-network", async () => {
+          recorder.write("super-network", async () => {
             await ctx.store.saveWorkDir(searchId);
             await ctx.records.recordSupernet(search, trained, searchKey(searchId, "work", "supernet"));
           }),
       },
     );
   let child: SearchProcess = startChild();
-  let stopReason: StopReason | undefined;
-  const stop = (reason: StopReason) => {
-    if (stopReason) return;
-    stopReason = reason;
-    log.info({ reason }, "stopping search");
-    child.abort(reason);
+  const stop = () => {
+    log.info({ reason: signal?.reason }, "stopping search");
+    child.abort(String(signal?.reason));
   };
-  ctx.running.set(searchId, { stop });
+  // Cancelled before the process started (while the search was being loaded): it stops at once.
+  if (signal?.aborted) stop();
+  else signal?.addEventListener("abort", stop, { once: true });
   ctx.metrics.searchesRunning.inc({ worker: ctx.worker });
-  // Pub/sub delivers cancellations at once; this catches one published while the worker was not subscribed.
-  const poll = setInterval(() => {
-    ctx.records.status(searchId).then(
-      (value) => value === "cancelled" && stop("cancelled"),
-      (err: Error) => log.warn({ err }, "could not read the search's status"),
-    );
-  }, ctx.cancelPollMs);
 
   // A store whose work directory is a local copy (a bucket) gets the checkpoints now and then, so a worker killed
   // outright loses at most that interval besides the checkpoint interval (docs/deployment.md, "Artifact store").
@@ -348,7 +242,7 @@ export async function processSearchJob(
   try {
     result = await resultRestartingOnDeath(child, startChild, {
       retries: ctx.childRetries,
-      stopping: () => stopReason !== undefined,
+      stopping: () => signal?.aborted === true,
       onRestart(next, exit, retry) {
         child = next;
         const message =
@@ -356,73 +250,39 @@ export async function processSearchJob(
           `(retry ${retry} of ${ctx.childRetries})`;
         log.warn({ signal: exit.signal, code: exit.code, memory: exit.memory }, message);
         ctx.metrics.processRestarts.inc({ worker: ctx.worker });
-        // What the dead process reported is stored before its successor reports again.
-        writeFront();
-        flushCandidates();
-        const { front: _front, ...last } = lastEvent ?? { phase: "dataset", percent: 0 };
-        const snapshot: ProgressEvent = { ...last, message };
-        writes.push("progress", () => ctx.records.saveProgress(searchId, snapshot));
-        void live({ type: "progress", progress: snapshot });
+        recorder.restarted(message);
       },
     });
   } catch (err) {
     failure = err as Error;
   } finally {
-    clearInterval(poll);
+    signal?.removeEventListener("abort", stop);
     clearInterval(saver);
     // What a stopped, failed or cancelled search checkpointed is what a resume, on any worker, starts from.
     if (saver) {
       await saving;
       await saveWork();
     }
-    ctx.running.delete(searchId);
     ctx.metrics.searchesRunning.dec({ worker: ctx.worker });
     ctx.metrics.recordThroughput(searchId, undefined);
-    writeFront();
-    flushCandidates();
-    await writes.drain();
+    await recorder.flush();
   }
 
-  if (result) {
-    await recordResult(ctx, searchId, result, frontsWritten > 0, search.job.search.generations);
-    if (!(await ctx.records.finish(searchId, { status: "succeeded" }))) {
-      log.info("search finished after it was cancelled; it stays cancelled, its results are kept");
-      return;
-    }
-    await status("succeeded");
-    ctx.metrics.searchesFinished.inc({ worker: ctx.worker, outcome: "succeeded" });
-    log.info({ front: result.front.length, candidates: result.candidatesEvaluated }, "search succeeded");
-    return;
-  }
-  const error = failure!;
-  const aborted = error.name === "AbortError" || stopReason !== undefined;
-  if (aborted && stopReason === "cancelled") {
-    await ctx.records.finish(searchId, { status: "cancelled" });
-    await status("cancelled");
-    ctx.metrics.searchesFinished.inc({ worker: ctx.worker, outcome: "cancelled" });
+  if (result) await recordResult(ctx, searchId, result, recorder.frontsWritten > 0, search.job.search.generations);
+  const stopReason = stopReasonOf(signal);
+  const outcome = outcomeOf({ succeeded: result !== undefined, stopReason, canRequeue: token !== undefined });
+  const error = failure?.message;
+  if (outcome === "failed") log.error({ err: failure }, "search failed; checkpoints kept for a resume");
+  if (outcome === "lock-lost") log.warn("lost the job's lock; stopped without recording an outcome");
+  if (outcome === "requeued") log.info("search checkpointed; putting it back in the queue");
+  const changed = await finish(outcome, error);
+  if (outcome === "succeeded" && !changed) {
+    log.info("search finished after it was cancelled; it stays cancelled, its results are kept");
+  } else if (outcome === "succeeded") {
+    log.info({ front: result!.front.length, candidates: result!.candidatesEvaluated }, "search succeeded");
+  } else if (outcome === "cancelled") {
     log.info("search cancelled; checkpoints kept");
-    return;
   }
-  if (aborted && stopReason === "shutdown" && token) {
-    await ctx.records.markRequeued(searchId, "worker shut down");
-    await status("queued");
-    await job.moveToWait(token);
-    ctx.metrics.searchesFinished.inc({ worker: ctx.worker, outcome: "requeued" });
-    log.info("search checkpointed and put back in the queue");
-    throw new WaitingError();
-  }
-  if (aborted && stopReason === "lock-lost") {
-    // Another worker has taken the job up (or will); its status and results are its business now.
-    log.warn("lost the job's lock; stopped without recording an outcome");
-    throw new Error(`search ${searchId}: the job's lock was lost`);
-  }
-  if (await ctx.records.finish(searchId, { status: "failed", error: error.message })) {
-    await status("failed", error.message);
-  }
-  ctx.metrics.searchesFinished.inc({ worker: ctx.worker, outcome: "failed" });
-  log.error({ err: error }, "search failed; checkpoints kept for a resume");
-  // Recorded as failed: BullMQ must not run it again on its own.
-  throw new UnrecoverableError(error.message);
 }
 
 async function recordResult(

@@ -10,12 +10,13 @@ import {
   searchControlChannel,
 } from "@vitnas/queue";
 import type { SelfTestResult } from "@vitnas/supernet";
-import { QueueEvents, Worker } from "bullmq";
+import { type Job, QueueEvents, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { createLogger, type Logger } from "./logger";
 import { serveMetrics, WorkerMetrics } from "./metrics";
 import { startReconciler } from "./reconciler";
-import { processSearchJob, type RunningSearch, type SearchJobContext } from "./search-job";
+import { processSearchJob, type SearchJobContext } from "./search-job";
+import type { StopReason } from "./search-outcome";
 import { runSelfTest } from "./search-process";
 import type { SearchRecords } from "./search-records";
 import type { WorkerSettings } from "./settings";
@@ -85,7 +86,9 @@ export async function startSearchWorker(options: SearchWorkerOptions): Promise<S
     connection.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
   }
 
-  const running = new Map<string, RunningSearch>();
+  // The searches this process runs (for heartbeats, the reconciler and the cancellation poll); stopping one goes
+  // through BullMQ's own cancellation (`worker.cancelJob`), which aborts its processor's signal.
+  const running = new Set<string>();
   const ctx: SearchJobContext = {
     records: options.records,
     store: options.store,
@@ -97,25 +100,24 @@ export async function startSearchWorker(options: SearchWorkerOptions): Promise<S
     worker: settings.name,
     runnerModule: options.runnerModule ?? "@vitnas/pipeline",
     backend: settings.backend,
-    cancelPollMs: settings.cancelPollMs,
     childRetries: settings.childRetries,
     datasetCacheDir: settings.datasetCacheDir,
     datasetRoots: settings.datasetRoots,
     maxRunningPerTeam: settings.maxRunningPerTeam,
     teamLimitRetryMs: settings.teamLimitRetryMs,
-    running,
     fanout: { mode: settings.evalFanout, redisUrl: settings.redisUrl },
   };
 
-  const control = searchControlChannel(settings.queuePrefix);
-  subscriber.on("message", (channel, raw) => {
-    if (channel !== control) return;
-    const message = parseControlMessage(raw);
-    if (message) running.get(message.searchId)?.stop("cancelled");
-  });
-  await subscriber.subscribe(control);
-
-  const worker = new Worker<SearchJobData>(SEARCH_QUEUE, (job, token) => processSearchJob(job, token, ctx), {
+  // Three parameters: BullMQ gives a processor that takes a third one an abort signal, which `cancelJob` aborts.
+  const processor = async (job: Job<SearchJobData>, token: string | undefined, signal?: AbortSignal) => {
+    running.add(job.data.searchId);
+    try {
+      await processSearchJob(job, token, ctx, signal);
+    } finally {
+      running.delete(job.data.searchId);
+    }
+  };
+  const worker = new Worker<SearchJobData>(SEARCH_QUEUE, processor, {
     connection: bullConnection,
     prefix: settings.queuePrefix,
     name: settings.name,
@@ -131,9 +133,28 @@ export async function startSearchWorker(options: SearchWorkerOptions): Promise<S
       "a search's worker stopped renewing its lock: back in the queue, or failed past WORKER_MAX_STALLED",
     ),
   );
+  const cancel = (searchId: string, reason: StopReason) => worker.cancelJob(searchId, reason);
   worker.on("lockRenewalFailed", (jobIds) => {
-    for (const id of jobIds) running.get(id)?.stop("lock-lost");
+    for (const id of jobIds) cancel(id, "lock-lost");
   });
+  const control = searchControlChannel(settings.queuePrefix);
+  subscriber.on("message", (channel, raw) => {
+    if (channel !== control) return;
+    const message = parseControlMessage(raw);
+    // The job id is the search id (enqueueSearch); a worker not running it has nothing to cancel.
+    if (message) cancel(message.searchId, "cancelled");
+  });
+  await subscriber.subscribe(control);
+
+  // Pub/sub delivers cancellations at once; this catches one published while the worker was not subscribed.
+  const cancelPoll = setInterval(() => {
+    for (const id of running) {
+      options.records.status(id).then(
+        (value) => value === "cancelled" && cancel(id, "cancelled"),
+        (err: Error) => logger.warn({ err, searchId: id }, "could not read the search's status"),
+      );
+    }
+  }, settings.cancelPollMs);
 
   // A job whose workers died more than maxStalledCount times is failed by BullMQ's stalled checker, which runs no
   // processor: the search's status is set here, by whichever workers hear of it (the transition is conditional).
@@ -161,7 +182,7 @@ export async function startSearchWorker(options: SearchWorkerOptions): Promise<S
       backend: selfTest.backend,
       device: selfTest.device,
       selfTestMs: selfTest.ms,
-      running: [...running.keys()],
+      running: [...running],
       concurrency: settings.concurrency,
       at: new Date().toISOString(),
     });
@@ -183,7 +204,7 @@ export async function startSearchWorker(options: SearchWorkerOptions): Promise<S
           logger,
           graceMs: settings.reconcileGraceMs,
           intervalMs: settings.reconcileIntervalMs,
-          localRunning: () => running.keys(),
+          localRunning: () => running.values(),
         })
       : undefined;
 
@@ -196,13 +217,15 @@ export async function startSearchWorker(options: SearchWorkerOptions): Promise<S
     metrics,
     selfTest,
     metricsServer,
-    runningSearches: () => [...running.keys()],
+    runningSearches: () => [...running],
     shutdown() {
       closing ??= (async () => {
-        logger.info({ running: [...running.keys()] }, "shutting down");
+        logger.info({ running: [...running] }, "shutting down");
         await reconciler?.stop();
+        clearInterval(cancelPoll);
         const closed = Promise.all([worker.close(), queueEvents.close()]);
-        for (const search of running.values()) search.stop("shutdown");
+        // Each running search checkpoints, and is put back in the queue (search-outcome.ts).
+        worker.cancelAllJobs("shutdown" satisfies StopReason);
         await closed;
         clearInterval(heartbeat);
         await queue.close().catch(() => undefined);

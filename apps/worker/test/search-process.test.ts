@@ -23,6 +23,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+const stepOf = (event: ProgressEvent | undefined) => (event?.kind === "supernet-step" ? event.step : 0);
+
 function start(workDir: string) {
   const progress: ProgressEvent[] = [];
   const candidates: CandidateRecord[] = [];
@@ -41,14 +43,15 @@ describe("search child process", () => {
     expect(result.front).toHaveLength(6);
     expect(candidates.map((c) => c.id).sort()).toEqual(result.front.map((p) => p.id).sort());
     expect(progress.at(-1)).toMatchObject({ phase: "done", percent: 100 });
-    expect(progress.filter((p) => p.front).map((p) => p.generation)).toEqual([0, 0, 0, 1, 1, 1]);
+    expect(progress.filter((p) => p.kind === "evaluation").map((p) => p.generation)).toEqual([0, 0, 0, 1, 1, 1]);
+    expect(progress.filter((p) => p.kind === "generation").map((p) => p.generation)).toEqual([0, 1]);
   });
 
   it("aborts with an AbortError after a checkpoint, and a second run resumes from it", async () => {
     const first = start(dir);
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => {
-        if ((first.progress.at(-1)?.step ?? 0) >= 5) {
+        if (stepOf(first.progress.at(-1)) >= 5) {
           clearInterval(timer);
           resolve();
         }
@@ -63,14 +66,15 @@ describe("search child process", () => {
     await second.proc.done;
     const starts = (await readFile(join(dir, "starts.log"), "utf8")).trim().split("\n").map(Number);
     expect(starts).toEqual([0, stoppedAt]);
-    expect(second.progress.find((p) => p.step !== undefined)?.step).toBe(stoppedAt + 1);
+    const firstStep = second.progress.find((p) => p.kind === "supernet-step" && p.loss !== undefined);
+    expect(stepOf(firstStep)).toBe(stoppedAt + 1);
   });
 
   it("leaves signals to the worker: a SIGINT or SIGTERM sent to the whole process group does not kill the search", async () => {
     const { proc, progress } = start(dir);
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => {
-        if ((progress.at(-1)?.step ?? 0) >= 2) {
+        if (stepOf(progress.at(-1)) >= 2) {
           clearInterval(timer);
           resolve();
         }

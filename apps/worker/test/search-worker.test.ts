@@ -133,6 +133,35 @@ describe("search worker", () => {
     }
   });
 
+  it("cancels through BullMQ: the worker whose BullMQ holds the job stops it, and no other", async () => {
+    process.env.COUNTING_RUNNER_STEP_MS = "60";
+    const workers = [await h.startWorker(), await h.startWorker()];
+    try {
+      const ids = [await h.submit(), await h.submit()];
+      await waitFor("both searches running, one on each worker", async () =>
+        workers.every((w) => w.runningSearches().length === 1),
+      );
+      for (const id of ids) await waitFor("training", async () => (await checkpointStep(id)) >= 2);
+      const [cancelled, kept] = ids as [string, string];
+      const holder = workers.find((w) => w.runningSearches().includes(cancelled))!;
+      const other = workers.find((w) => w !== holder)!;
+      // A worker's BullMQ cancels only the jobs it processes.
+      expect(other.worker.cancelJob(cancelled, "cancelled")).toBe(false);
+
+      await h.db.searches.cancel(cancelled);
+      await requestCancel(h.redis, h.prefix, cancelled);
+      await waitFor("the holder to let go", async () => !holder.runningSearches().includes(cancelled));
+      expect((await h.db.searches.get(cancelled))?.status).toBe("cancelled");
+      expect(await checkpointStep(cancelled)).toBeLessThan(30);
+
+      await waitFor("the other search to succeed", async () => (await h.db.searches.get(kept))?.status === "succeeded");
+      expect(await h.db.candidates.count(kept)).toBe(6);
+      expect(await h.db.candidates.count(cancelled)).toBe(0);
+    } finally {
+      await Promise.all(workers.map((w) => w.shutdown()));
+    }
+  });
+
   it("notices a cancellation missed on pub/sub by polling the database", async () => {
     process.env.COUNTING_RUNNER_STEP_MS = "100";
     const worker = await h.startWorker();

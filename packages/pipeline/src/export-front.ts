@@ -64,7 +64,11 @@ export async function exportFront(
     } finally {
       model.dispose();
     }
-    context.clock.report("export", (i + 1) / front.length, { backend: context.backend, message: `exported ${c.id}` });
+    context.clock.report((i + 1) / front.length, {
+      kind: "export",
+      backend: context.backend,
+      message: `exported ${c.id}`,
+    });
   }
   // Bundles left by an earlier export of another front (a search run again into the same directory).
   const keep = new Set(front.map((c) => c.id));

@@ -132,7 +132,8 @@ async function trainOne(
   const startedFrom = job.final.mode === "finetune" ? checkpoint : undefined;
   const dir = join(outDir, trainee.bundle);
   const report = (fraction: number, details: { epoch?: number; step?: number; steps?: number; loss?: number }) =>
-    context.clock.report("final", (index + fraction) / count, {
+    context.clock.report((index + fraction) / count, {
+      kind: "final-step",
       backend: context.backend,
       epochs: recipe.epochs,
       ...details,

@@ -36,7 +36,8 @@ export async function measureFront(
       try {
         const measured = await measureLatency(model, { threads, runs });
         latency.set(c.id, measured);
-        context.clock.report("export", 0, {
+        context.clock.report(0, {
+          kind: "export",
           backend: context.backend,
           message: `${c.id}: ${measured.medianMs} ms median, ${measured.p90Ms} ms p90 (ONNX Runtime, ${threads} thread(s))`,
         });
@@ -55,7 +56,8 @@ export async function measureFront(
     );
   }
   if (excluded.length > 0) {
-    context.clock.report("export", 0, {
+    context.clock.report(0, {
+      kind: "export",
       backend: context.backend,
       message: `${excluded.length} architecture(s) over search.latency.maxMs ${maxMs} ms left out of the front`,
     });

@@ -36,10 +36,15 @@ export async function runSearch(stored: NasSearch, opts: RunSearchOptions): Prom
 
   const backendInfo = await initBackend({ ...(opts.backend ? { force: opts.backend } : {}), log: null });
   const backend = backendInfo.name;
-  clock.report("dataset", 0, { backend, message: `loading the ${job.dataset.kind} dataset on ${backendInfo.device}` });
+  clock.report(0, {
+    kind: "dataset",
+    backend,
+    message: `loading the ${job.dataset.kind} dataset on ${backendInfo.device}`,
+  });
   const { input } = job.space;
   const data = await loadDataset(job.dataset, input, { uploads: opts.datasetCache });
-  clock.report("dataset", 1, {
+  clock.report(1, {
+    kind: "dataset",
     backend,
     message: `${data.train.count} training and ${data.val.count} validation images (${data.fingerprint})`,
   });
@@ -89,8 +94,12 @@ export async function runSearch(stored: NasSearch, opts: RunSearchOptions): Prom
       backend,
     });
     const points = front.map(({ id, accuracy, macs, params }) => ({ id, accuracy, macs, params }));
-    clock.report("done", 1, {
+    clock.report(1, {
+      kind: "done",
       backend,
+      epochs: job.supernet.epochs,
+      generation: evolution.summaries.at(-1)?.generation ?? job.search.generations,
+      generations: job.search.generations,
       candidatesEvaluated: evolution.history.length,
       front: points,
       hypervolume: hypervolume(front, evolution.referenceMacs),

@@ -10,7 +10,7 @@ import {
   type EvolutionState,
   evaluateOnce,
   FileEvaluationCache,
-  hypervolume,
+  type GenerationSummary,
 } from "@vitnas/search";
 import { Evaluator, ParallelEvaluator, type Supernet, threadsFromEnv } from "@vitnas/supernet";
 import { abortError } from "./abort";
@@ -53,16 +53,20 @@ export async function runEvolution(
   const evaluator = threads > 1 ? new ParallelEvaluator(supernet, val, { threads }) : new Evaluator(supernet, val);
   const generations = job.search.generations + 1;
   let computed = 0;
-  const report = (generation: number, inGeneration: number, generationSize: number) => {
+  // One event per evaluation; the evolution says when a generation ends, and that event carries its front.
+  const report = (generation: number, inGeneration: number, generationSize: number, ended?: GenerationSummary) => {
     const fraction = (generation + inGeneration / Math.max(1, generationSize)) / generations;
-    clock.report("search", evolution.done ? 1 : fraction, {
+    const at = {
       backend: hooks.backend,
       generation: Math.min(generation, job.search.generations),
       generations: job.search.generations,
       candidatesEvaluated: evolution.history.length,
-      front: frontPoints(evolution.front),
-      hypervolume: hypervolume(evolution.front, evolution.referenceMacs),
-    });
+    };
+    clock.report(evolution.done ? 1 : fraction, { kind: "evaluation", ...at });
+    if (ended) {
+      const front = frontPoints(evolution.front);
+      clock.report(evolution.done ? 1 : fraction, { kind: "generation", ...at, front, hypervolume: ended.hypervolume });
+    }
   };
   try {
     report(Math.min(evolution.generation, generations), 0, 1);
@@ -85,9 +89,9 @@ export async function runEvolution(
         const { evaluation, cached } = await (started[i] ?? evaluate(arch));
         if (!cached) computed++;
         const generation = evolution.generation;
-        evolution.record([{ arch, ...evaluation }]);
+        const ended = evolution.record([{ arch, ...evaluation }]);
         hooks.onCandidate?.({ id, arch, generation, ...evaluation });
-        report(generation, i + 1, proposed.length);
+        report(generation, i + 1, proposed.length, ended);
       }
       await writeJsonAtomic(work.evolution, evolution.state);
     }

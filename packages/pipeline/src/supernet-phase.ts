@@ -34,8 +34,9 @@ export async function trainSupernet(
   const resumedAtStep = trainer.step;
   const every = job.supernet.checkpointEverySteps;
   const { totalSteps, stepsPerEpoch } = trainer.position;
-  const report = (details: Parameters<ProgressClock["report"]>[2]) =>
-    clock.report("supernet", trainer.step / totalSteps, {
+  const report = (details: { message?: string; loss?: number; imagesPerSec?: number }) =>
+    clock.report(trainer.step / totalSteps, {
+      kind: "supernet-step",
       ...base,
       epoch: trainer.epoch,
       epochs: job.supernet.epochs,

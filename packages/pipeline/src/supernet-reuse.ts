@@ -46,7 +46,8 @@ export async function loadReused(
     chosen.datasetFingerprint !== undefined && chosen.datasetFingerprint !== fingerprint
       ? ` (trained on other data: ${chosen.datasetFingerprint}, this search's is ${fingerprint})`
       : "";
-  clock.report("supernet", 1, {
+  clock.report(1, {
+    kind: "supernet-reused",
     ...base,
     step,
     steps: step,

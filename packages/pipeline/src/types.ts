@@ -21,25 +21,107 @@ export interface CandidateRecord extends FrontPoint {
   generation: number;
 }
 
-export interface ProgressEvent {
-  phase: Phase;
+/** What every progress event carries: the run's overall completion and, once it can be measured, the time left. */
+interface ProgressBase {
   /** Overall completion, 0..100. */
   percent: number;
+  etaSeconds?: number;
   backend?: string;
+  message?: string;
+}
+
+/** The dataset is being loaded (at its start and end). */
+export interface DatasetProgress extends ProgressBase {
+  kind: "dataset";
+  phase: "dataset";
+}
+
+/** Super-network training: when it starts (or resumes) and after every step. */
+export interface SupernetStepProgress extends ProgressBase {
+  kind: "supernet-step";
+  phase: "supernet";
+  epoch: number;
+  epochs: number;
+  step: number;
+  steps: number;
+  loss?: number;
+  imagesPerSec?: number;
+}
+
+/** A trained super-network was loaded instead of training one (docs/supernet-reuse.md). */
+export interface SupernetReusedProgress extends ProgressBase {
+  kind: "supernet-reused";
+  phase: "supernet";
+  step: number;
+  steps: number;
+}
+
+/** One architecture evaluated (and one when the search phase starts or resumes); the front comes at generation end. */
+export interface EvaluationProgress extends ProgressBase {
+  kind: "evaluation";
+  phase: "search";
+  /** The generation in progress, 0 (the random one) to `generations`. */
+  generation: number;
+  generations: number;
+  candidatesEvaluated: number;
+}
+
+/** A generation ended: the evolution's own front and hypervolume after it, once per generation. */
+export interface GenerationProgress extends ProgressBase {
+  kind: "generation";
+  phase: "search";
+  generation: number;
+  generations: number;
+  candidatesEvaluated: number;
+  front: FrontPoint[];
+  hypervolume: number;
+}
+
+/** The front's latency being measured, or its bundles written. */
+export interface ExportProgress extends ProgressBase {
+  kind: "export";
+  phase: "export";
+}
+
+/** The final phase: a front architecture or baseline trained alone, when it starts and after every step. */
+export interface FinalStepProgress extends ProgressBase {
+  kind: "final-step";
+  phase: "final";
+  epochs: number;
   epoch?: number;
-  epochs?: number;
   step?: number;
   steps?: number;
   loss?: number;
-  imagesPerSec?: number;
-  generation?: number;
-  generations?: number;
-  candidatesEvaluated?: number;
-  front?: FrontPoint[];
-  hypervolume?: number;
-  etaSeconds?: number;
-  message?: string;
 }
+
+/** The run is over: the exported front (after any latency limit) and what the run planned and did. */
+export interface DoneProgress extends ProgressBase {
+  kind: "done";
+  phase: "done";
+  epochs: number;
+  /** The last generation the evolution ran (fewer than `generations` when it ran out of new architectures). */
+  generation: number;
+  generations: number;
+  candidatesEvaluated: number;
+  front: FrontPoint[];
+  hypervolume: number;
+}
+
+/**
+ * What `runSearch` reports, keyed by `kind` (each kind belongs to one `phase`): consumers switch on `kind` instead of
+ * inferring generation ends or training steps from which fields are set (docs/api.md, "Progress events").
+ */
+export type ProgressEvent =
+  | DatasetProgress
+  | SupernetStepProgress
+  | SupernetReusedProgress
+  | EvaluationProgress
+  | GenerationProgress
+  | ExportProgress
+  | FinalStepProgress
+  | DoneProgress;
+
+export type ProgressKind = ProgressEvent["kind"];
 
 export interface RunSearchOptions {
   /** Holds checkpoints and the evaluation history; running again with the same workDir resumes. */

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadDataset } from "@vitnas/datasets";
 import { archHash, countArch, validateArch } from "@vitnas/formats";
+import { Evolution, type EvolutionState } from "@vitnas/search";
 import { StandaloneModel } from "@vitnas/supernet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -61,9 +62,45 @@ describe("runSearch", () => {
     expect(percents).toEqual([...percents].sort((a, b) => a - b));
     expect(events.at(-1)).toMatchObject({ phase: "done", percent: 100, candidatesEvaluated: candidates.length });
     expect(new Set(events.map((e) => e.phase))).toEqual(new Set(["dataset", "supernet", "search", "export", "done"]));
-    const training = events.filter((e) => e.phase === "supernet" && e.loss !== undefined);
+    const training = events.flatMap((e) => (e.kind === "supernet-step" && e.loss !== undefined ? [e] : []));
     expect(training.length).toBeGreaterThan(0);
     expect(training.every((e) => Number.isFinite(e.loss) && (e.imagesPerSec ?? 0) > 0)).toBe(true);
+  });
+
+  it("reports each evaluation, and each generation's end once with the evolution's own front and hypervolume", () => {
+    const state = JSON.parse(readFileSync(join(root, "fresh", "work", "evolution.json"), "utf8")) as EvolutionState;
+    const evolution = Evolution.restore(state);
+    const ends = events.flatMap((e) => (e.kind === "generation" ? [e] : []));
+    expect(ends.map((e) => e.generation)).toEqual(state.summaries.map((s) => s.generation));
+    expect(ends.map((e) => e.hypervolume)).toEqual(state.summaries.map((s) => s.hypervolume));
+    expect(ends.map((e) => e.candidatesEvaluated)).toEqual(state.summaries.map((s) => s.totalEvaluated));
+    expect(ends.map((e) => e.front.length)).toEqual(state.summaries.map((s) => s.frontSize));
+    // The last generation's front is the evolution's.
+    expect(ends.at(-1)!.front.map((p) => p.id)).toEqual(evolution.front.map((c) => c.id));
+    // Each generation's end follows the evaluation that ended it; evaluations carry no front.
+    const evaluations = events.filter((e) => e.kind === "evaluation");
+    expect(evaluations.length).toBe(candidates.length + 1);
+    expect(evaluations.every((e) => !("front" in e))).toBe(true);
+    for (const end of ends) {
+      const before = events[events.indexOf(end) - 1];
+      expect(before).toMatchObject({ kind: "evaluation", candidatesEvaluated: end.candidatesEvaluated });
+    }
+    // Every event says its kind, and each kind keeps to its phase.
+    const phases = new Map(events.map((e) => [e.kind, e.phase]));
+    expect(Object.fromEntries(phases)).toEqual({
+      dataset: "dataset",
+      "supernet-step": "supernet",
+      evaluation: "search",
+      generation: "search",
+      export: "export",
+      done: "done",
+    });
+    expect(events.at(-1)).toMatchObject({
+      kind: "done",
+      generation: state.summaries.at(-1)!.generation,
+      generations: job.search.generations,
+      epochs: job.supernet.epochs,
+    });
   });
 
   it("writes a pareto.json whose entries are on the front of every candidate", () => {

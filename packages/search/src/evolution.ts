@@ -258,8 +258,11 @@ export class Evolution {
     return proposals.map((p) => p.arch);
   }
 
-  /** Records evaluated architectures of the pending generation; the generation ends when all are recorded. */
-  record(results: readonly EvaluationResult[]): void {
+  /**
+   * Records evaluated architectures of the pending generation; the generation ends when all are recorded, and then
+   * its summary is returned (the front after it is `front`), so a caller learns of the end from the search itself.
+   */
+  record(results: readonly EvaluationResult[]): GenerationSummary | undefined {
     for (const r of results) {
       const id = this.#idOf.get(r.arch) ?? archHash(r.arch);
       const proposal = this.#pending?.get(id);
@@ -290,20 +293,22 @@ export class Evolution {
       this.#front.insert(candidate);
       this.#ranked.add(candidate);
     }
-    if (this.#pending?.size === 0) this.#endGeneration();
+    return this.#pending?.size === 0 ? this.#endGeneration() : undefined;
   }
 
-  #endGeneration() {
+  #endGeneration(): GenerationSummary {
     const evaluated = this.#history.filter((c) => c.generation === this.#generation).length;
-    this.#summaries.push({
+    const summary: GenerationSummary = {
       generation: this.#generation,
       evaluated,
       totalEvaluated: this.#history.length,
       frontSize: this.#front.size,
       hypervolume: hypervolume(this.#front.points, this.referenceMacs),
-    });
+    };
+    this.#summaries.push(summary);
     this.#pending = null;
     this.#generation++;
+    return summary;
   }
 
   /**

@@ -127,22 +127,35 @@ async function barDisplay(): Promise<Display> {
   };
   const eta = (e: ProgressEvent) =>
     e.etaSeconds === undefined ? "" : ` | ${e.percent.toFixed(0)}% ETA ${e.etaSeconds}s`;
+  // The front comes with each generation's end; evaluations in between show the last one.
+  let front = { size: 0, hypervolume: "-" };
   return {
     progress(e) {
-      if (e.phase === "supernet" && e.steps) {
-        const info = `epoch ${(e.epoch ?? 0) + 1 > (e.epochs ?? 1) ? e.epochs : (e.epoch ?? 0) + 1}/${e.epochs} loss ${e.loss?.toFixed(3) ?? "-"} ${e.imagesPerSec ?? "-"} img/s${eta(e)}`;
-        bar("supernet", e.steps).update(e.step ?? 0, { info });
-      } else if (e.phase === "search" && e.generations !== undefined) {
-        const info = `gen ${e.generation}/${e.generations} evaluated ${e.candidatesEvaluated} front ${e.front?.length ?? 0} HV ${e.hypervolume?.toFixed(4) ?? "-"}${eta(e)}`;
-        bar("search", e.generations + 1).update(Math.min(e.generations + 1, (e.generation ?? 0) + 1), { info });
-      } else if (e.phase === "export") {
-        bar("export", 1).update(0, { info: e.message ?? "" });
-      } else if (e.phase === "final" && e.steps) {
-        const info = `${e.message ?? ""} loss ${e.loss?.toFixed(3) ?? "-"}${eta(e)}`;
-        bar("final", e.steps).update(e.step ?? 0, { info });
-      } else if (e.message) {
-        bars.log(`${e.message}\n`);
+      switch (e.kind) {
+        case "supernet-step": {
+          const info = `epoch ${Math.min(e.epoch + 1, e.epochs)}/${e.epochs} loss ${e.loss?.toFixed(3) ?? "-"} ${e.imagesPerSec ?? "-"} img/s${eta(e)}`;
+          bar("supernet", e.steps).update(e.step, { info });
+          return;
+        }
+        case "generation":
+          front = { size: e.front.length, hypervolume: e.hypervolume.toFixed(4) };
+          return;
+        case "evaluation": {
+          const info = `gen ${e.generation}/${e.generations} evaluated ${e.candidatesEvaluated} front ${front.size} HV ${front.hypervolume}${eta(e)}`;
+          bar("search", e.generations + 1).update(Math.min(e.generations + 1, e.generation + 1), { info });
+          return;
+        }
+        case "export":
+          bar("export", 1).update(0, { info: e.message ?? "" });
+          return;
+        case "final-step":
+          if (e.steps) {
+            const info = `${e.message ?? ""} loss ${e.loss?.toFixed(3) ?? "-"}${eta(e)}`;
+            bar("final", e.steps).update(e.step ?? 0, { info });
+            return;
+          }
       }
+      if (e.message) bars.log(`${e.message}\n`);
     },
     candidate: () => {},
     finish(r) {

@@ -45,6 +45,14 @@ export const Progress = nullable(
           "a client should show a phase it does not know by its name",
       }),
       percent: T.Number(),
+      kind: T.Optional(
+        T.String({
+          description:
+            "what the event is: dataset, supernet-step, supernet-reused, evaluation, generation (a generation " +
+            'ended), export, final-step, done (docs/deployment.md, "Progress events and cancellation"); absent ' +
+            "on events recorded before kinds existed",
+        }),
+      ),
       epoch: T.Optional(T.Number()),
       epochs: T.Optional(T.Number()),
       generation: T.Optional(T.Number()),

@@ -1,5 +1,5 @@
 // How a search's run ends, in one table: what each outcome records in Postgres, announces live, counts in the
-// metrics, and tells BullMQ about the job (docs/deployment.md, "Cancelling, shutting down, resuming").
+// metrics, and tells BullMQ about the job (docs/deployment.md, "Progress events and cancellation").
 import type { SearchStatus } from "@vitnas/db";
 import { UnrecoverableError, WaitingError } from "bullmq";
 import type { SearchRecords } from "./search-records";

@@ -109,7 +109,7 @@ export interface DoneProgress extends ProgressBase {
 
 /**
  * What `runSearch` reports, keyed by `kind` (each kind belongs to one `phase`): consumers switch on `kind` instead of
- * inferring generation ends or training steps from which fields are set (docs/api.md, "Progress events").
+ * inferring generation ends or training steps from which fields are set (docs/deployment.md, "Progress events and cancellation").
  */
 export type ProgressEvent =
   | DatasetProgress

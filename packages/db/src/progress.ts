@@ -55,8 +55,8 @@ export function progressRepository(pool: pg.Pool) {
   return {
     /**
      * Records one progress event: it becomes the search's progress snapshot and an event row; when it carries a
-     * loss or an images/s figure it is also a training metric of its phase. The `front` array is left out
-     * (fronts.set keeps it).
+     * loss or an images/s figure it is also a training metric of its phase. The `front` array of a generation's end
+     * or the run's is left out (fronts.set keeps it).
      */
     async report(searchId: string, event: ProgressSnapshot): Promise<void> {
       const { front: _front, ...snapshot } = event;

@@ -11,8 +11,11 @@ export const SEARCH_STATUSES = ["queued", "running", "succeeded", "failed", "can
 export type SearchStatus = (typeof SEARCH_STATUSES)[number];
 export const FINISHED_STATUSES: readonly SearchStatus[] = ["succeeded", "failed", "cancelled"];
 
-/** The latest progress event as the pipeline reported it (phase, percent, epoch, generation, ETA ...). */
-export type ProgressSnapshot = { phase: string; percent: number } & Record<string, unknown>;
+/**
+ * The latest progress event as the pipeline reported it: its `kind` (absent on events recorded before kinds existed),
+ * phase, percent, epoch, generation, ETA ... (docs/deployment.md, "Progress events and cancellation").
+ */
+export type ProgressSnapshot = { phase: string; percent: number; kind?: string } & Record<string, unknown>;
 
 export interface SearchSummary {
   id: string;

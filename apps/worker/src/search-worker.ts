@@ -105,7 +105,12 @@ export async function startSearchWorker(options: SearchWorkerOptions): Promise<S
     datasetRoots: settings.datasetRoots,
     maxRunningPerTeam: settings.maxRunningPerTeam,
     teamLimitRetryMs: settings.teamLimitRetryMs,
-    fanout: { mode: settings.evalFanout, redisUrl: settings.redisUrl },
+    // Evaluation workers read the checkpoint from the shared artifact directory; a store synced to a bucket now and
+    // then has none to read (docs/deployment.md, "Evaluation fan-out").
+    fanout: {
+      mode: options.store.saveEveryMs === undefined ? settings.evalFanout : "off",
+      redisUrl: settings.redisUrl,
+    },
   };
 
   // Three parameters: BullMQ gives a processor that takes a third one an abort signal, which `cancelJob` aborts.

@@ -114,6 +114,34 @@ describe("evaluation fan-out", () => {
     for (const w of workers) await w.close();
   }, 300_000);
 
+  it("auto keeps a search with one evaluation worker in its own process", async () => {
+    const prefix = `test-${randomUUID()}`;
+    const lone = await startEvaluationWorker({ settings: settings(prefix, "lone") });
+    opened.push(lone);
+    const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    const evaluator = createFlowEvaluator(connection, { prefix });
+    opened.push({ close: () => evaluator.close().then(() => connection.quit()) });
+    const candidates: CandidateRecord[] = [];
+    await runSearch(job, {
+      workDir: join(dir, "one-worker"),
+      onCandidate: (c) => candidates.push(c),
+      reuse: [{ id: "reference", dir: join(dir, "in-process", "supernet"), anyData: true }],
+      fanout: { mode: "auto", searchId: randomUUID(), evaluator },
+    });
+    expect(candidates.map((c) => c.accuracy)).toEqual(inProcess.map((c) => c.accuracy));
+    expect(lone.evaluated()).toBe(0);
+    expect(lone.checkpoints.loads).toBe(0);
+    await lone.close();
+  }, 300_000);
+
+  it("EVAL_FANOUT names its allowed values when it has another", () => {
+    expect(settingsFromEnv({ EVAL_FANOUT: "on" }).evalFanout).toBe("on");
+    expect(settingsFromEnv({}).evalFanout).toBe("auto");
+    expect(() => settingsFromEnv({ EVAL_FANOUT: "sometimes" })).toThrow(
+      'EVAL_FANOUT must be one of off, auto, on, got "sometimes"',
+    );
+  });
+
   it("a worker killed mid-evaluation has its job retried elsewhere, each architecture counted once", async () => {
     const prefix = `test-${randomUUID()}`;
     const checkpointDir = join(dir, "in-process", "supernet");

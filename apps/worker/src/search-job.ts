@@ -1,5 +1,5 @@
-// The BullMQ processor of one search: loads it from Postgres, trains it in a child process, and carries its progress
-// to Postgres (snapshot, events, metrics, candidates, fronts), to BullMQ (job progress) and to Redis (live events).
+// The BullMQ processor of one search: loads it from Postgres, trains it in a child process, carries its progress to
+// Postgres, BullMQ and Redis (progress-recorder.ts), and ends as one of the outcomes of search-outcome.ts.
 
 import {
   type ArtifactStore,

@@ -25,7 +25,7 @@ export const Dataset = T.Object(
     previewUrl: T.String({ description: "a PNG of the first image of each of the first 10 classes" }),
     createdAt: T.String({ format: "date-time" }),
   },
-  { $id: "Dataset" },
+  { $id: "UploadedDataset" },
 );
 
 export const DatasetList = T.Object({ datasets: T.Array(Dataset) });

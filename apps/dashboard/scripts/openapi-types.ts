@@ -1,6 +1,7 @@
 // The dashboard's API types, generated from the API's own OpenAPI document (the one /openapi.json serves, built from
 // the routes' TypeBox schemas): the document itself and its TypeScript declarations by openapi-typescript. `npm run
-// -w @vitnas/dashboard openapi` writes both; test/openapi-types.test.ts fails when the committed ones are stale.
+// -w @vitnas/dashboard openapi` writes both; test/openapi-types.test.ts fails when the committed ones are stale
+// (docs/api-contract.md).
 import { join } from "node:path";
 import { openApiDocument } from "@vitnas/api";
 import openapiTS, { astToString } from "openapi-typescript";

@@ -1,6 +1,8 @@
 // Routes and the page frame: a header with navigation and the signed-in team, then the page.
-import { lazy, Suspense } from "react";
+import { QueryClientProvider } from "@tanstack/react-query";
+import { lazy, Suspense, useState } from "react";
 import { BrowserRouter, Link, Navigate, NavLink, Outlet, Route, Routes, useLocation } from "react-router";
+import { newQueryClient } from "./api/queries";
 import { PageBoundary } from "./components/page-boundary";
 import { ArchitecturePage } from "./pages/architecture";
 import { ComparePage } from "./pages/compare";
@@ -16,24 +18,27 @@ const CompareSearchesPage = lazy(() =>
 );
 
 export function App() {
+  const [queries] = useState(newQueryClient);
   return (
-    <SessionProvider>
-      <BrowserRouter>
-        <Routes>
-          <Route path="/sign-in" element={<SignInPage />} />
-          <Route element={<SignedInFrame />}>
-            <Route index element={<Navigate to="/searches" replace />} />
-            <Route path="/searches" element={<SearchesPage />} />
-            <Route path="/searches/new" element={<NewSearchPage />} />
-            <Route path="/searches/compare" element={<CompareSearchesPage />} />
-            <Route path="/searches/:id" element={<SearchPage />} />
-            <Route path="/searches/:id/compare" element={<ComparePage />} />
-            <Route path="/searches/:id/architectures/:archId" element={<ArchitecturePage />} />
-            <Route path="*" element={<NotFound />} />
-          </Route>
-        </Routes>
-      </BrowserRouter>
-    </SessionProvider>
+    <QueryClientProvider client={queries}>
+      <SessionProvider>
+        <BrowserRouter>
+          <Routes>
+            <Route path="/sign-in" element={<SignInPage />} />
+            <Route element={<SignedInFrame />}>
+              <Route index element={<Navigate to="/searches" replace />} />
+              <Route path="/searches" element={<SearchesPage />} />
+              <Route path="/searches/new" element={<NewSearchPage />} />
+              <Route path="/searches/compare" element={<CompareSearchesPage />} />
+              <Route path="/searches/:id" element={<SearchPage />} />
+              <Route path="/searches/:id/compare" element={<ComparePage />} />
+              <Route path="/searches/:id/architectures/:archId" element={<ArchitecturePage />} />
+              <Route path="*" element={<NotFound />} />
+            </Route>
+          </Routes>
+        </BrowserRouter>
+      </SessionProvider>
+    </QueryClientProvider>
   );
 }
 
@@ -63,7 +68,7 @@ function SignedInFrame() {
         </nav>
         <div className="who">
           <span>
-            Team <strong>{session.me.team}</strong>
+            Team <strong>{session.me.team.name}</strong>
           </span>
           <button type="button" className="quiet" onClick={() => void signOut()}>
             Sign out

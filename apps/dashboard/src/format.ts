@@ -15,10 +15,10 @@ export function formatCount(n: number): string {
 }
 
 /** A measured latency: median and p90 in ms, with the threads it ran on. */
-export function formatLatency(medianMs: number, p90Ms: number | undefined, threads: number | undefined): string {
+export function formatLatency(medianMs: number, p90Ms?: number | null, threads?: number | null): string {
   const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
-  const p90 = p90Ms === undefined ? "" : `, p90 ${ms(p90Ms)}`;
-  const on = threads === undefined ? "" : ` (${threads} ${threads === 1 ? "thread" : "threads"})`;
+  const p90 = p90Ms == null ? "" : `, p90 ${ms(p90Ms)}`;
+  const on = threads == null ? "" : ` (${threads} ${threads === 1 ? "thread" : "threads"})`;
   return `${ms(medianMs)} ms${p90}${on}`;
 }
 
@@ -34,7 +34,7 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
 }
 
-export function formatWhen(iso: string | undefined): string {
+export function formatWhen(iso: string | null | undefined): string {
   if (!iso) return "—";
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;

@@ -1,8 +1,9 @@
 // Who is signed in. The session itself is the API's httpOnly cookie: the dashboard never sees or stores the key;
 // it only asks the API who the cookie belongs to.
+import { useQueryClient } from "@tanstack/react-query";
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
-import { api } from "./api/client";
-import { type Me, readMe } from "./api/types";
+import { answer, api } from "./api/client";
+import type { Me } from "./api/schema";
 
 type SessionState = { state: "loading" } | { state: "signed-out" } | { state: "signed-in"; me: Me };
 
@@ -18,11 +19,12 @@ const SessionContext = createContext<SessionValue | null>(null);
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<SessionState>({ state: "loading" });
+  const queries = useQueryClient();
 
   // GET /v1/session answers 200 signed in or not: a signed-out first visit is no failed request in the console.
   const refresh = useCallback(async () => {
-    const answer = (await api("/v1/session")) as { signedIn?: boolean; me?: unknown };
-    setSession(answer.signedIn ? { state: "signed-in", me: readMe(answer.me) } : { state: "signed-out" });
+    const { me } = await answer(api.GET("/v1/session"));
+    setSession(me ? { state: "signed-in", me } : { state: "signed-out" });
   }, []);
 
   useEffect(() => {
@@ -33,12 +35,14 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     () => ({
       session,
       async signIn(apiKey) {
-        await api("/v1/session", { method: "POST", body: { apiKey } });
+        await answer(api.POST("/v1/session", { body: { apiKey } }));
+        // Nothing read for an earlier session is shown to this one.
+        queries.clear();
         await refresh();
       },
       async signOut() {
         try {
-          await api("/v1/session", { method: "DELETE" });
+          await answer(api.DELETE("/v1/session"));
         } finally {
           setSession({ state: "signed-out" });
         }
@@ -47,7 +51,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         setSession({ state: "signed-out" });
       },
     }),
-    [session, refresh],
+    [session, refresh, queries],
   );
 
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;

@@ -2,8 +2,8 @@
 // aborts the request in flight, so typing is never held up and an older answer never overwrites a newer one. The
 // last answer stays on screen, marked pending, until the next one arrives.
 import { useEffect, useState } from "react";
-import { ApiError, api, type FieldIssue } from "./api/client";
-import { type Estimate, readEstimate } from "./api/estimate";
+import { ApiError, answer, api, type FieldIssue } from "./api/client";
+import type { Estimate } from "./api/schema";
 import { useSession } from "./session";
 
 export const LIVE_CHECK_DELAY_MS = 400;
@@ -35,8 +35,8 @@ export function useLiveCheck(
         setCheck({ pending: false, result: { state: "local", issues: draft.local } });
         return;
       }
-      api<unknown>("/v1/spaces/estimate", { method: "POST", body: draft.job, signal: controller.signal })
-        .then((raw) => setCheck({ pending: false, result: { state: "checked", estimate: readEstimate(raw) } }))
+      answer(api.POST("/v1/spaces/estimate", { body: draft.job, signal: controller.signal }))
+        .then((estimate) => setCheck({ pending: false, result: { state: "checked", estimate } }))
         .catch((cause: unknown) => {
           if (controller.signal.aborted) return;
           if (cause instanceof ApiError && cause.status === 401) expired();

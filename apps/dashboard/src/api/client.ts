@@ -1,5 +1,8 @@
-// The one way the dashboard talks to the API: same-origin fetch with the session cookie, the CSRF header the API
-// requires on cookie-authenticated writes, and errors turned into ApiError with the API's own field messages.
+// The one way the dashboard talks to the API: openapi-fetch typed by the API's own OpenAPI document
+// (generated/openapi.d.ts), same-origin with the session cookie, the CSRF header the API requires on
+// cookie-authenticated writes, and every failure turned into an ApiError carrying the API's own field messages.
+import createClient from "openapi-fetch";
+import type { paths } from "./generated/openapi";
 
 export interface FieldIssue {
   path: string;
@@ -18,45 +21,60 @@ export class ApiError extends Error {
   }
 }
 
-interface RequestOptions {
-  method?: "GET" | "POST" | "DELETE";
-  /** JSON, or a file sent as its bytes (an upload). */
-  body?: unknown;
-  signal?: AbortSignal;
+export const api = createClient<paths>({
+  baseUrl: "",
+  credentials: "same-origin",
+  headers: { Accept: "application/json", "X-Requested-With": "fetch" },
+});
+
+/** What an openapi-fetch call resolves to: the answer's body, or the API's error body. */
+interface Outcome<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
 }
 
-export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: "application/json", "X-Requested-With": "fetch" };
-  const file = options.body instanceof Blob;
-  if (options.body !== undefined) headers["Content-Type"] = file ? "application/octet-stream" : "application/json";
-  let response: Response;
+/** The answer's body, or an ApiError saying what the API (or the network) said. */
+export async function answer<T>(call: Promise<Outcome<T>>): Promise<T> {
+  let outcome: Outcome<T>;
   try {
-    response = await fetch(path, {
-      method: options.method ?? "GET",
-      headers,
-      credentials: "same-origin",
-      body: options.body === undefined ? null : file ? (options.body as Blob) : JSON.stringify(options.body),
-      signal: options.signal ?? null,
-    });
+    outcome = await call;
   } catch (cause) {
     if (cause instanceof DOMException && cause.name === "AbortError") throw cause;
     throw new ApiError(0, "network", `The API could not be reached (${String(cause)}).`);
   }
-  const text = await response.text();
-  let payload: unknown = null;
-  if (text) {
-    try {
-      payload = JSON.parse(text);
-    } catch {
-      payload = null;
-    }
-  }
-  if (!response.ok) throw errorFrom(response.status, payload, text);
-  return payload as T;
+  if (!outcome.response.ok) throw errorFrom(outcome.response.status, outcome.error);
+  return outcome.data as T;
 }
 
-function errorFrom(status: number, payload: unknown, text: string): ApiError {
-  const body = (payload ?? {}) as { error?: unknown; message?: unknown; details?: unknown };
+/** Sends a file as the request's bytes (a dataset upload), answering like `answer`. */
+export async function upload<T>(path: string, file: Blob, signal?: AbortSignal): Promise<T> {
+  const send = fetch(path, {
+    method: "POST",
+    headers: { Accept: "application/json", "X-Requested-With": "fetch", "Content-Type": "application/octet-stream" },
+    credentials: "same-origin",
+    body: file,
+    signal: signal ?? null,
+  }).then(async (response) => {
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      // Not JSON: the text itself says what went wrong.
+    }
+    return response.ok ? { data: body as T, response } : { error: body, response };
+  });
+  return answer(send);
+}
+
+function errorFrom(status: number, payload: unknown): ApiError {
+  const text = typeof payload === "string" ? payload : "";
+  const body = (typeof payload === "object" && payload !== null ? payload : {}) as {
+    error?: unknown;
+    message?: unknown;
+    details?: unknown;
+  };
   const details = Array.isArray(body.details)
     ? body.details
         .filter((d): d is { path?: unknown; message?: unknown } => typeof d === "object" && d !== null)
@@ -69,7 +87,7 @@ function errorFrom(status: number, payload: unknown, text: string): ApiError {
   return new ApiError(status, typeof body.error === "string" ? body.error : String(status), message, details);
 }
 
-/** A query string from the defined values only. */
+/** A query string from the defined values only, for the dashboard's own links and download URLs. */
 export function query(params: Record<string, string | number | undefined | null>): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {

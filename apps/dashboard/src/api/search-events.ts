@@ -1,7 +1,7 @@
 // A search's live progress from its server-sent events: `progress` events carry the pipeline's progress, `status`
 // events a change of status, `end` closes the stream once the search has finished.
 import { useEffect, useRef } from "react";
-import { type Progress, readProgress, type SearchStatus } from "./types";
+import type { Progress, SearchStatus } from "./schema";
 
 export interface SearchEventHandlers {
   onProgress(progress: Progress): void;
@@ -31,7 +31,8 @@ export function useSearchEvents(searchId: string, live: boolean, handlers: Searc
       }
       const kind = typeof payload.type === "string" ? payload.type : event.type;
       if (payload.progress !== undefined || payload.phase !== undefined) {
-        handlersRef.current.onProgress(readProgress(payload.progress ?? payload));
+        // The stream sends the stored progress snapshot GET /v1/searches/:id answers as `progress`.
+        handlersRef.current.onProgress((payload.progress ?? payload) as Progress);
       }
       statusSeen(payload.status);
       // The stream ends with the search; without closing, EventSource would reconnect and replay the end.

@@ -2,7 +2,7 @@
 // stream says `idle` and ends when none of them is queued or running; it is opened again after a while, so a search
 // another member submits meanwhile still shows up, and at once whenever the list is shown anew.
 import { useEffect, useRef } from "react";
-import { readSearch, type Search } from "./types";
+import type { Search } from "./schema";
 
 export function useSearchListEvents(onSearches: (searches: Search[]) => void, reconnectMs = 15_000): void {
   const handler = useRef(onSearches);
@@ -26,12 +26,13 @@ export function useSearchListEvents(onSearches: (searches: Search[]) => void, re
     function connect() {
       source = new EventSource("/v1/searches/events");
       source.addEventListener("snapshot", (event) => {
+        // Each search as GET /v1/searches lists it.
         const items = read(event as MessageEvent<string>)?.items;
-        if (Array.isArray(items)) handler.current(items.map(readSearch));
+        if (Array.isArray(items)) handler.current(items as Search[]);
       });
       source.addEventListener("search", (event) => {
         const search = read(event as MessageEvent<string>)?.search;
-        if (search) handler.current([readSearch(search)]);
+        if (search) handler.current([search as Search]);
       });
       source.addEventListener("idle", later);
       // A refused stream (signed out, the API away) is not retried by EventSource itself.

@@ -1,18 +1,18 @@
 // An architecture's figures: the search's accuracy (weights inherited from the super-network, validation split) and,
 // when the final phase trained it alone, its test accuracy beside it with how it was trained.
-import type { ArchitectureDetail } from "../api/types";
+import type { Architecture } from "../api/schema";
 import { formatAccuracy, formatCount, formatLatency, formatMacs } from "../format";
 
 /** How the final phase trained a model, in words. */
-export function trainedHow(mode: string | undefined, epochs: number | undefined): string {
+export function trainedHow(mode: string | null | undefined, epochs: number | null | undefined): string {
   const how =
     mode === "finetune" ? "fine-tuned from the inherited weights" : mode === "scratch" ? "from scratch" : mode;
-  const length = epochs === undefined ? "" : `${epochs} ${epochs === 1 ? "epoch" : "epochs"}`;
+  const length = epochs == null ? "" : `${epochs} ${epochs === 1 ? "epoch" : "epochs"}`;
   return [how, length].filter(Boolean).join(", ");
 }
 
-export function ArchitectureMetrics({ metrics }: { metrics: ArchitectureDetail["metrics"] }) {
-  const trained = metrics.testAccuracy !== undefined;
+export function ArchitectureMetrics({ metrics }: { metrics: Architecture["metrics"] }) {
+  const trained = metrics.testAccuracy != null;
   return (
     <dl className="facts metrics" data-testid="arch-metrics">
       <div>
@@ -31,7 +31,7 @@ export function ArchitectureMetrics({ metrics }: { metrics: ArchitectureDetail["
           <dd>{trainedHow(metrics.finalMode, metrics.finalEpochs) || "yes"}</dd>
         </div>
       )}
-      {metrics.finalValAccuracy !== undefined && (
+      {metrics.finalValAccuracy != null && (
         <div>
           <dt>Validation accuracy, trained alone</dt>
           <dd>{formatAccuracy(metrics.finalValAccuracy)}</dd>
@@ -41,12 +41,12 @@ export function ArchitectureMetrics({ metrics }: { metrics: ArchitectureDetail["
         <dt>MACs</dt>
         <dd>{formatMacs(metrics.macs)}</dd>
       </div>
-      {metrics.latencyMs !== undefined && (
+      {metrics.latencyMs != null && (
         <div>
           <dt>Latency, ONNX Runtime (CPU, batch 1)</dt>
-          <dd data-testid="latency" title={metrics.latencyCpu}>
+          <dd data-testid="latency" title={metrics.latencyCpu ?? undefined}>
             {formatLatency(metrics.latencyMs, metrics.latencyP90Ms, metrics.latencyThreads)}
-            {metrics.latencyRuns !== undefined && <span className="muted"> over {metrics.latencyRuns} runs</span>}
+            {metrics.latencyRuns != null && <span className="muted"> over {metrics.latencyRuns} runs</span>}
           </dd>
         </div>
       )}

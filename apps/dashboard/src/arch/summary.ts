@@ -1,6 +1,6 @@
 // The facts two architectures are compared on, as short text per row.
 import type { VitArch } from "@vitnas/formats";
-import type { ArchitectureDetail } from "../api/types";
+import { type Architecture, vitArch } from "../api/schema";
 import { formatAccuracy, formatCount, formatMacs } from "../format";
 
 export interface SummaryRow {
@@ -16,14 +16,14 @@ function attentionMix(arch: VitArch): string {
   return [...counts.entries()].map(([type, n]) => `${n}× ${type}`).join(", ");
 }
 
-export function summarise(detail: ArchitectureDetail): SummaryRow[] {
+export function summarise(detail: Architecture): SummaryRow[] {
   const { metrics } = detail;
-  const arch: VitArch = Array.isArray(detail.arch?.stages) ? detail.arch : { ...detail.arch, stages: [] };
+  const arch = vitArch(detail);
   return [
     { label: "Accuracy", value: formatAccuracy(metrics.accuracy) },
     {
       label: "Test accuracy, trained alone",
-      value: metrics.testAccuracy === undefined ? "—" : formatAccuracy(metrics.testAccuracy),
+      value: metrics.testAccuracy == null ? "—" : formatAccuracy(metrics.testAccuracy),
     },
     { label: "MACs", value: formatMacs(metrics.macs) },
     { label: "Parameters", value: metrics.params === undefined ? "—" : formatCount(metrics.params) },

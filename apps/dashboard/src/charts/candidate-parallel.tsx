@@ -6,13 +6,14 @@
 import type { ECharts } from "echarts/core";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { Link } from "react-router";
-import type { ParallelData, ParallelRow, StageRow } from "../api/types";
+import type { StageOutline } from "../api/schema";
+import type { ParallelLine, ParallelView } from "../api/views";
 import { formatAccuracy, formatCount, formatMacs } from "../format";
 import { EChart } from "./echart";
 
 interface Axis {
   name: string;
-  value(row: ParallelRow): number | string;
+  value(row: ParallelLine): number | string;
   /** Category axes list their values; value axes have none. */
   categories?: string[];
   format?: (value: number) => string;
@@ -24,14 +25,14 @@ const ACCURACY_COLOURS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"]
 const LISTED = 8;
 
 /** The axes the rows vary on: a choice every candidate made alike tells nothing and takes room. */
-function axesOf(data: ParallelData): Axis[] {
+function axesOf(data: ParallelView): Axis[] {
   const axes: Axis[] = [];
-  const stageAxis = (i: number, label: string, pick: (s: StageRow) => number | string, category = false) => {
-    const value = (row: ParallelRow) => {
+  const stageAxis = (i: number, label: string, pick: (s: StageOutline) => number | string, category = false) => {
+    const value = (row: ParallelLine) => {
       const stage = row.stages[i];
       return stage ? pick(stage) : category ? "none" : Number.NaN;
     };
-    const seen = new Set(data.rows.map(value));
+    const seen = new Set(data.lines.map(value));
     if (seen.size < 2) return;
     axes.push({
       name: `S${i + 1} ${label}`,
@@ -54,23 +55,23 @@ function axesOf(data: ParallelData): Axis[] {
 
 export interface CandidateParallelProps {
   searchId: string;
-  data: ParallelData;
+  data: ParallelView;
   onPick?: (id: string) => void;
 }
 
 export function CandidateParallel({ searchId, data, onPick }: CandidateParallelProps) {
   const axes = useMemo(() => axesOf(data), [data]);
-  const others = useMemo(() => data.rows.filter((r) => !r.onFront), [data]);
-  const front = useMemo(() => data.rows.filter((r) => r.onFront), [data]);
+  const others = useMemo(() => data.lines.filter((r) => !r.onFront), [data]);
+  const front = useMemo(() => data.lines.filter((r) => r.onFront), [data]);
   // null: nothing brushed, every line counts.
-  const [kept, setKept] = useState<ParallelRow[] | null>(null);
+  const [kept, setKept] = useState<ParallelLine[] | null>(null);
   // New rows replace the chart's option, ranges included: what was kept no longer describes it.
   // biome-ignore lint/correctness/useExhaustiveDependencies: new data is what clears the selection.
   useEffect(() => setKept(null), [data]);
 
   const option = useMemo(() => {
-    const accuracies = data.rows.map((r) => r.accuracy * 100);
-    const line = (row: ParallelRow) => axes.map((a) => a.value(row));
+    const accuracies = data.lines.map((r) => r.accuracy * 100);
+    const line = (row: ParallelLine) => axes.map((a) => a.value(row));
     return {
       animation: false,
       parallel: { left: 48, right: 72, top: 56, bottom: 32 },
@@ -147,7 +148,7 @@ export function CandidateParallel({ searchId, data, onPick }: CandidateParallelP
     [others, front],
   );
 
-  const standsFor = (rows: ParallelRow[]) => rows.reduce((n, r) => n + r.count, 0);
+  const standsFor = (rows: ParallelLine[]) => rows.reduce((n, r) => n + r.count, 0);
   const best = kept ? [...kept].sort((a, b) => b.accuracy - a.accuracy).slice(0, LISTED) : [];
   return (
     <>
@@ -183,8 +184,7 @@ export function CandidateParallel({ searchId, data, onPick }: CandidateParallelP
                   <Link to={`/searches/${searchId}/architectures/${r.id}`}>
                     <code>{r.id.slice(0, 10)}</code>
                   </Link>{" "}
-                  {formatAccuracy(r.accuracy)} at {formatMacs(r.macs)} MACs
-                  {r.params !== undefined && <>, {formatCount(r.params)} params</>}
+                  {formatAccuracy(r.accuracy)} at {formatMacs(r.macs)} MACs , {formatCount(r.params)} params
                   {r.onFront && <span className="tag">front</span>}
                 </li>
               ))}

@@ -7,7 +7,7 @@
 // way, are labelled squares at their test accuracy: what the front is judged against.
 import type { ECharts } from "echarts/core";
 import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from "react";
-import type { Baseline, Point, Scatter } from "../api/types";
+import type { Baseline, ParetoPoint, Point, Scatter } from "../api/schema";
 import { formatAccuracy, formatCount, formatMacs } from "../format";
 import { EChart } from "./echart";
 import { accuracyAxis, macsAxis } from "./macs-accuracy-axes";
@@ -20,7 +20,7 @@ export interface CandidateScatterProps {
   budget?: number;
   best?: Point;
   /** Front architectures with the test accuracy the final phase measured (the others are ignored). */
-  trained?: Point[];
+  trained?: ParetoPoint[];
   baselines?: Baseline[];
   onPick?: (id: string) => void;
 }
@@ -44,7 +44,7 @@ export function CandidateScatter({
   onPick,
 }: CandidateScatterProps) {
   const testAccuracy = useMemo(
-    () => new Map(trained.flatMap((p) => (p.testAccuracy === undefined ? [] : [[p.id, p.testAccuracy] as const]))),
+    () => new Map(trained.flatMap((p) => (p.testAccuracy == null ? [] : [[p.id, p.testAccuracy] as const]))),
     [trained],
   );
   const front = useMemo(() => [...scatter.front].sort((a, b) => a.macs - b.macs), [scatter.front]);

@@ -1,6 +1,6 @@
 // The front after each generation, oldest faint and newest bold, to show how the search moved it.
 import { useMemo } from "react";
-import type { FrontStep } from "../api/types";
+import type { FrontStep } from "../api/schema";
 import { formatAccuracy, formatMacs } from "../format";
 import { EChart } from "./echart";
 import { accuracyAxis, macsAxis } from "./macs-accuracy-axes";
@@ -25,7 +25,7 @@ export function FrontHistory({ steps }: { steps: FrontStep[] }) {
         const t = last > 0 ? i / last : 1;
         const color = `hsl(218, ${40 + 40 * t}%, ${78 - 48 * t}%)`;
         return {
-          name: `generation ${step.generation}${step.hypervolume === undefined ? "" : ` (HV ${step.hypervolume.toPrecision(3)})`}`,
+          name: `generation ${step.generation}${step.hypervolume == null ? "" : ` (HV ${step.hypervolume.toPrecision(3)})`}`,
           type: "line",
           step: "end",
           symbolSize: i === last ? 7 : 4,

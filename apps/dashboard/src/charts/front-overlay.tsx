@@ -1,7 +1,7 @@
 // Several searches' fronts on one accuracy-against-MACs plane, each in its own colour and marker, named with its
 // hypervolume on the common scale.
 import { useMemo } from "react";
-import type { ComparedSearch } from "../api/types";
+import type { ComparedSearch } from "../api/schema";
 import { formatAccuracy, formatMacs } from "../format";
 import { EChart } from "./echart";
 import { accuracyAxis, macsAxis } from "./macs-accuracy-axes";

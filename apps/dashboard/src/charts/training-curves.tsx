@@ -1,6 +1,6 @@
 // Training over time (the super-network's, or the final phase's models one after the other): the loss (left axis) and throughput in images per second (right axis).
 import { useMemo } from "react";
-import type { MetricSample } from "../api/types";
+import type { MetricSample } from "../api/schema";
 import { EChart } from "./echart";
 
 export function TrainingCurves({
@@ -17,8 +17,8 @@ export function TrainingCurves({
 }) {
   const option = useMemo(() => {
     // Training steps when every sample has one: metrics recorded in one batch can share a timestamp.
-    const bySteps = !overTime && samples.length > 0 && samples.every((s) => s.step !== undefined);
-    const x = (s: MetricSample) => (bySteps ? s.step! : s.at);
+    const bySteps = !overTime && samples.length > 0 && samples.every((s) => s.step != null);
+    const x = (s: MetricSample) => (bySteps ? s.step! : Date.parse(s.at));
     return {
       animation: false,
       grid: { left: 56, right: 64, top: 40, bottom: 40 },
@@ -39,7 +39,7 @@ export function TrainingCurves({
           showSymbol: samples.length < 50,
           sampling: "lttb",
           itemStyle: { color: "#b91c1c" },
-          data: samples.filter((s) => s.loss !== undefined).map((s) => [x(s), s.loss]),
+          data: samples.filter((s) => s.loss != null).map((s) => [x(s), s.loss]),
         },
         {
           name: "images/s",
@@ -48,7 +48,7 @@ export function TrainingCurves({
           showSymbol: samples.length < 50,
           sampling: "lttb",
           itemStyle: { color: "#1d4ed8" },
-          data: samples.filter((s) => s.imagesPerSec !== undefined).map((s) => [x(s), s.imagesPerSec]),
+          data: samples.filter((s) => s.imagesPerSec != null).map((s) => [x(s), s.imagesPerSec]),
         },
       ],
     };

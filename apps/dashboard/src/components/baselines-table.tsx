@@ -1,6 +1,6 @@
 // The job's baselines trained alone beside the front: the reference each trained front architecture is judged
 // against at equal or higher MACs (docs/final-phase.md).
-import type { Baseline } from "../api/types";
+import type { Baseline } from "../api/schema";
 import { trainedHow } from "../arch/metrics";
 import { formatAccuracy, formatCount, formatMacs } from "../format";
 

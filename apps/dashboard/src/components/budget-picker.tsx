@@ -2,8 +2,8 @@
 // /candidates?maxMacs=&sort=-accuracy&limit=1, so it is exact even when the scatter shows a sample.
 import { useEffect, useId, useRef, useState } from "react";
 import { Link } from "react-router";
-import { api, query } from "../api/client";
-import { type Point, readPage, readPoint } from "../api/types";
+import { answer, api } from "../api/client";
+import type { Candidate } from "../api/schema";
 import { formatAccuracy, formatCount, formatMacs } from "../format";
 
 const STEPS = 200;
@@ -14,7 +14,7 @@ export interface BudgetPickerProps {
   maxMacs: number;
   /** Bumps when new candidates may have arrived. */
   version: number;
-  onChange(budget: number, best: Point | undefined): void;
+  onChange(budget: number, best: Candidate | undefined): void;
 }
 
 /** Slider position to MACs on a log scale: budgets spread over orders of magnitude. */
@@ -28,7 +28,7 @@ function macsAt(position: number, min: number, max: number): number {
 export function BudgetPicker({ searchId, minMacs, maxMacs, version, onChange }: BudgetPickerProps) {
   const id = useId();
   const [position, setPosition] = useState(STEPS);
-  const [best, setBest] = useState<Point | undefined | null>(null);
+  const [best, setBest] = useState<Candidate | undefined | null>(null);
   const [error, setError] = useState<string | null>(null);
   const budget = macsAt(position, minMacs, maxMacs);
   const onChangeRef = useRef(onChange);
@@ -39,13 +39,14 @@ export function BudgetPicker({ searchId, minMacs, maxMacs, version, onChange }: 
     const controller = new AbortController();
     // A short pause so dragging the slider sends one request, not one per pixel.
     const timer = setTimeout(() => {
-      api<unknown>(
-        `/v1/searches/${encodeURIComponent(searchId)}/candidates${query({ maxMacs: budget, sort: "-accuracy", limit: 1, arch: "false" })}`,
-        { signal: controller.signal },
+      answer(
+        api.GET("/v1/searches/{id}/candidates", {
+          params: { path: { id: searchId }, query: { maxMacs: budget, sort: "-accuracy", limit: 1, arch: false } },
+          signal: controller.signal,
+        }),
       )
-        .then((raw) => {
-          const first = readPage(raw).items[0];
-          const point = first === undefined ? undefined : readPoint(first);
+        .then((page) => {
+          const point = page.items[0];
           setBest(point);
           setError(null);
           onChangeRef.current(budget, point);
@@ -80,8 +81,8 @@ export function BudgetPicker({ searchId, minMacs, maxMacs, version, onChange }: 
         {best === undefined && !error && <span className="muted">No architecture fits under this budget.</span>}
         {best && (
           <span>
-            Best under budget: <strong>{formatAccuracy(best.accuracy)}</strong> at {formatMacs(best.macs)} MACs
-            {best.params !== undefined && <>, {formatCount(best.params)} params</>} —{" "}
+            Best under budget: <strong>{formatAccuracy(best.accuracy)}</strong> at {formatMacs(best.macs)} MACs ,{" "}
+            {formatCount(best.params)} params —{" "}
             <Link to={`/searches/${searchId}/architectures/${best.id}`}>open architecture</Link>
           </span>
         )}

@@ -1,7 +1,7 @@
 // How much each searchable choice explains accuracy, as a table a screen reader reads like anyone else: the share
 // as a bar and a percentage, then each option's accuracy (mean and spread over the candidates that took it), best
 // first, so "which attention type in stage 2?" is answered in one row.
-import type { Importance } from "../api/types";
+import type { Importance } from "../api/schema";
 import { formatAccuracy } from "../format";
 
 const percent = (share: number) => `${(share * 100).toFixed(share < 0.1 ? 1 : 0)}%`;

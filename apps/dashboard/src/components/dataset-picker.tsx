@@ -2,20 +2,11 @@
 // the API before it is accepted, its refusal shown as the API words it), the datasets listed with what their check
 // found and their preview, and one set as the job's dataset (docs/datasets.md).
 import { type ChangeEvent, useState } from "react";
-import { ApiError, api } from "../api/client";
-import { useResource } from "../use-resource";
+import { ApiError, answer, api, upload as uploadFile } from "../api/client";
+import { useApi } from "../api/queries";
+import type { Dataset } from "../api/schema";
 
-export interface UploadedDataset {
-  id: string;
-  name: string;
-  format: string;
-  classes: number;
-  train: number;
-  test: number | null;
-  imageSize: number | null;
-  channels: number;
-  previewUrl: string;
-}
+export type UploadedDataset = Dataset;
 
 const describe = (d: UploadedDataset) =>
   `${d.format}, ${d.classes} classes, ${d.train.toLocaleString("en")} training` +
@@ -23,7 +14,7 @@ const describe = (d: UploadedDataset) =>
   `${d.imageSize === null ? "mixed sizes" : `${d.imageSize} px`}, ${d.channels === 1 ? "grayscale" : "colour"}`;
 
 export function DatasetPicker({ selected, onUse }: { selected?: string; onUse(dataset: UploadedDataset): void }) {
-  const list = useResource("/v1/datasets", (raw) => (raw as { datasets: UploadedDataset[] }).datasets);
+  const list = useApi(["datasets"], async (signal) => (await answer(api.GET("/v1/datasets/", { signal }))).datasets);
   const [status, setStatus] = useState<{ kind: "busy" | "done" | "error"; text: string } | null>(null);
 
   async function upload(event: ChangeEvent<HTMLInputElement>) {
@@ -33,10 +24,7 @@ export function DatasetPicker({ selected, onUse }: { selected?: string; onUse(da
     setStatus({ kind: "busy", text: `Uploading ${file.name} and checking it…` });
     try {
       const name = file.name.replace(/\.(tar\.gz|tgz|tar|zip|npz)$/i, "");
-      const dataset = await api<UploadedDataset>(`/v1/datasets?name=${encodeURIComponent(name)}`, {
-        method: "POST",
-        body: file,
-      });
+      const dataset = await uploadFile<Dataset>(`/v1/datasets?name=${encodeURIComponent(name)}`, file);
       setStatus({ kind: "done", text: `Accepted ${dataset.name}: ${describe(dataset)}. It is now the job's dataset.` });
       list.reload();
       onUse(dataset);

@@ -3,7 +3,8 @@
 // to the evolution on the weights this one trained (docs/supernet-reuse.md).
 import { type FormEvent, useEffect, useId, useState } from "react";
 import { useNavigate } from "react-router";
-import { ApiError, api } from "../api/client";
+import { ApiError, answer, api } from "../api/client";
+import type { SubmittedJob } from "../api/schema";
 import { formatMacs } from "../format";
 
 type Job = Record<string, unknown> & {
@@ -47,11 +48,9 @@ export function SearchAgain({ searchId, name, budget }: { searchId: string; name
     setBusy(true);
     setError(null);
     try {
-      const search = await api<{ job: Job }>(`/v1/searches/${encodeURIComponent(searchId)}`);
-      const created = await api<{ id: string }>("/v1/searches", {
-        method: "POST",
-        body: jobWithBudget(search.job, searchId, name, maxMacs),
-      });
+      const search = await answer(api.GET("/v1/searches/{id}", { params: { path: { id: searchId } } }));
+      const job = jobWithBudget(search.job as Job, searchId, name, maxMacs);
+      const created = await answer(api.POST("/v1/searches/", { body: job as SubmittedJob }));
       navigate(`/searches/${created.id}`);
     } catch (cause) {
       setError(cause instanceof ApiError ? cause.message : String(cause));

@@ -1,5 +1,5 @@
 // A search's status and progress as every page shows them.
-import type { Progress, SearchStatus } from "../api/types";
+import type { Progress, SearchStatus } from "../api/schema";
 import { formatDuration } from "../format";
 
 export function StatusBadge({ status }: { status: SearchStatus }) {
@@ -7,7 +7,7 @@ export function StatusBadge({ status }: { status: SearchStatus }) {
 }
 
 export function ProgressBar({ progress, status, label }: { progress: Progress; status: SearchStatus; label: string }) {
-  const percent = status === "succeeded" ? 100 : progress.percent;
+  const percent = status === "succeeded" ? 100 : Math.max(0, Math.min(100, progress.percent));
   return (
     <div className="progress">
       <div
@@ -37,7 +37,7 @@ export function ProgressLine({ progress, status }: { progress: Progress; status:
     parts.push(
       `generation ${progress.generation}${progress.generations !== undefined ? `/${progress.generations}` : ""}`,
     );
-  if (progress.candidates !== undefined) parts.push(`${progress.candidates} candidates`);
+  if (progress.candidatesEvaluated !== undefined) parts.push(`${progress.candidatesEvaluated} candidates`);
   if (status === "running" && progress.etaSeconds !== undefined)
     parts.push(`ETA ${formatDuration(progress.etaSeconds)}`);
   return <span className="muted">{parts.join(" · ") || "—"}</span>;

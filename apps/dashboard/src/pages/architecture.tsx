@@ -5,11 +5,11 @@
 import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { query } from "../api/client";
-import { readArchitecture } from "../api/types";
+import { useArchitecture } from "../api/queries";
+import { vitArch } from "../api/schema";
 import { ArchitectureDiagram } from "../arch/diagram";
 import { ArchitectureMetrics, trainedHow } from "../arch/metrics";
 import { formatAccuracy } from "../format";
-import { useResource } from "../use-resource";
 
 /** The API's download formats (`?format=`), with what each holds. */
 const FORMATS = [
@@ -32,9 +32,9 @@ const FORMAT_NOTES: Record<DownloadFormat, string> = {
 export function ArchitecturePage() {
   const { id = "", archId = "" } = useParams();
   const path = `/v1/searches/${encodeURIComponent(id)}/architectures/${encodeURIComponent(archId)}`;
-  const detail = useResource(path, (raw) => readArchitecture(raw, archId));
+  const detail = useArchitecture(id, archId);
   const metrics = detail.data?.metrics;
-  const trained = metrics?.testAccuracy !== undefined;
+  const trained = metrics?.testAccuracy != null;
   const [format, setFormat] = useState<DownloadFormat>("bundle");
   const download = (weights?: "inherited") =>
     `${path}/download${query({ format: format === "bundle" ? undefined : format, weights })}`;
@@ -102,7 +102,7 @@ export function ArchitecturePage() {
       {detail.data && (
         <>
           <ArchitectureMetrics metrics={detail.data.metrics} />
-          <ArchitectureDiagram arch={detail.data.arch} />
+          <ArchitectureDiagram arch={vitArch(detail.data)} />
           <details>
             <summary>vit-arch/v1 JSON</summary>
             <pre>{JSON.stringify(detail.data.arch, null, 2)}</pre>

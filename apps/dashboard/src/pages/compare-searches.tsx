@@ -3,13 +3,13 @@
 // (/searches/compare?ids=a,b), so a comparison can be bookmarked and shared.
 import { useMemo } from "react";
 import { Link, useSearchParams } from "react-router";
-import { query } from "../api/client";
-import { readComparison, readPage, readSearch, type Search } from "../api/types";
+import { answer, api } from "../api/client";
+import { useApi } from "../api/queries";
+import type { Search } from "../api/schema";
 import { FrontOverlay, SEARCH_COLOURS } from "../charts/front-overlay";
 import { HypervolumeHistory } from "../charts/hypervolume-history";
 import { StatusBadge } from "../components/status";
 import { formatAccuracy, formatMacs, formatWhen } from "../format";
-import { useResource } from "../use-resource";
 
 export const MAX_COMPARED = 8;
 
@@ -21,11 +21,13 @@ export function comparedIds(value: string | null): string[] {
 export function CompareSearchesPage() {
   const [params, setParams] = useSearchParams();
   const ids = comparedIds(params.get("ids"));
-  const list = useResource(`/v1/searches${query({ limit: 100 })}`, (raw) => readPage(raw).items.map(readSearch));
+  const list = useApi(
+    ["searches", "", undefined, 100],
+    async (signal) => (await answer(api.GET("/v1/searches/", { params: { query: { limit: 100 } }, signal }))).items,
+  );
   const enough = ids.length >= 2 && ids.length <= MAX_COMPARED;
-  const comparison = useResource(
-    enough ? `/v1/searches/compare${query({ ids: ids.join(",") })}` : null,
-    readComparison,
+  const comparison = useApi(enough ? ["compare", ids] : null, (signal) =>
+    answer(api.GET("/v1/searches/compare", { params: { query: { ids: ids.join(",") } }, signal })),
   );
   const toggle = (id: string) => {
     const next = ids.includes(id) ? ids.filter((x) => x !== id) : [...ids, id];

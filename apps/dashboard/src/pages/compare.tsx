@@ -1,10 +1,10 @@
 // Two architectures of a search side by side: a table of their differences, then metrics and diagrams.
 import { Link, useParams, useSearchParams } from "react-router";
-import { type ArchitectureDetail, readArchitecture } from "../api/types";
+import { type Loaded, useArchitecture } from "../api/queries";
+import { type Architecture, vitArch } from "../api/schema";
 import { ArchitectureDiagram } from "../arch/diagram";
 import { ArchitectureMetrics } from "../arch/metrics";
 import { summarise } from "../arch/summary";
-import { type Resource, useResource } from "../use-resource";
 
 const short = (archId: string) => archId.slice(0, 12);
 
@@ -13,10 +13,8 @@ export function ComparePage() {
   const [params] = useSearchParams();
   const a = params.get("a") ?? "";
   const b = params.get("b") ?? "";
-  const pathOf = (archId: string) =>
-    archId ? `/v1/searches/${encodeURIComponent(id)}/architectures/${encodeURIComponent(archId)}` : null;
-  const left = useResource(pathOf(a), (raw) => readArchitecture(raw, a));
-  const right = useResource(pathOf(b), (raw) => readArchitecture(raw, b));
+  const left = useArchitecture(id, a);
+  const right = useArchitecture(id, b);
 
   return (
     <section>
@@ -39,7 +37,7 @@ export function ComparePage() {
   );
 }
 
-function Differences({ left, right }: { left: ArchitectureDetail; right: ArchitectureDetail }) {
+function Differences({ left, right }: { left: Architecture; right: Architecture }) {
   const l = summarise(left);
   const r = summarise(right);
   return (
@@ -79,7 +77,7 @@ function CompareColumn({
 }: {
   searchId: string;
   archId: string;
-  detail: Resource<ArchitectureDetail>;
+  detail: Loaded<Architecture>;
 }) {
   return (
     <article className="panel" aria-label={`Architecture ${short(archId)}`}>
@@ -92,7 +90,7 @@ function CompareColumn({
       {detail.data && (
         <>
           <ArchitectureMetrics metrics={detail.data.metrics} />
-          <ArchitectureDiagram arch={detail.data.arch} />
+          <ArchitectureDiagram arch={vitArch(detail.data)} />
         </>
       )}
     </article>

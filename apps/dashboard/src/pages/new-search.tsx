@@ -4,7 +4,8 @@
 // and the job's cost beside the form before anything is submitted.
 import { type ChangeEvent, type FormEvent, useMemo, useRef, useState } from "react";
 import { useNavigate } from "react-router";
-import { ApiError, api, type FieldIssue } from "../api/client";
+import { ApiError, answer, api, type FieldIssue } from "../api/client";
+import type { SubmittedJob } from "../api/schema";
 import { DatasetPicker, type UploadedDataset } from "../components/dataset-picker";
 import { EstimatePanel } from "../components/estimate-panel";
 import { FieldIssues } from "../components/field-issues";
@@ -155,7 +156,7 @@ export function NewSearchPage() {
     }
     setBusy(true);
     try {
-      const created = await api<{ id: string }>("/v1/searches", { method: "POST", body: assembled.job });
+      const created = await answer(api.POST("/v1/searches/", { body: assembled.job as SubmittedJob }));
       navigate(`/searches/${created.id}`);
     } catch (cause) {
       if (!(cause instanceof ApiError)) {

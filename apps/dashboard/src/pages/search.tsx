@@ -5,22 +5,11 @@
 // front, and the report once the search has finished.
 import { useCallback, useMemo, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
-import { ApiError, api, query } from "../api/client";
+import { ApiError, answer, api, query } from "../api/client";
+import { useApi } from "../api/queries";
+import type { Candidate, ParetoPoint, Progress, Search } from "../api/schema";
 import { useSearchEvents } from "../api/search-events";
-import {
-  type Point,
-  type Progress,
-  readBaselines,
-  readFronts,
-  readImportance,
-  readMetrics,
-  readPage,
-  readParallel,
-  readPoint,
-  readScatter,
-  readSearch,
-  type Search,
-} from "../api/types";
+import { parallelView, plannedOf, progressOf, submitterOf } from "../api/views";
 import { trainedHow } from "../arch/metrics";
 import { CandidateParallel } from "../charts/candidate-parallel";
 import { CandidateScatter } from "../charts/candidate-scatter";
@@ -34,7 +23,6 @@ import { SearchAgain } from "../components/search-again";
 import { SearchReport } from "../components/search-report";
 import { ProgressBar, ProgressLine, StatusBadge } from "../components/status";
 import { formatAccuracy, formatCount, formatDuration, formatLatency, formatMacs, formatWhen } from "../format";
-import { useResource } from "../use-resource";
 
 const SCATTER_POINTS = 20_000;
 // Lines cross the whole chart, so fewer of them than scatter dots already fill it.
@@ -42,13 +30,21 @@ const PARALLEL_POINTS = 5000;
 
 export function SearchPage() {
   const { id = "" } = useParams();
-  const base = `/v1/searches/${encodeURIComponent(id)}`;
-  const search = useResource(base, readSearch, { intervalMs: 10_000 });
+  const path = { id };
+  const search = useApi(
+    ["search", id],
+    (signal) => answer(api.GET("/v1/searches/{id}", { params: { path }, signal })),
+    {
+      intervalMs: 10_000,
+    },
+  );
   const [liveProgress, setLiveProgress] = useState<Progress>();
   const status = search.data?.status;
   const live = status === "queued" || status === "running";
-  // While the search runs, its results grow: reload them every few seconds, and once more when it ends.
-  const resultOptions = { intervalMs: live ? 4000 : undefined, version: status };
+  // While the search runs, its results grow: reload them every few seconds, and once more when it ends (the status
+  // is part of each result's key).
+  const resultOptions = { intervalMs: live ? 4000 : undefined };
+  const key = (...parts: unknown[]) => (status ? ["search", id, status, ...parts] : null);
 
   const reloadSearch = search.reload;
   useSearchEvents(id, live, {
@@ -56,36 +52,76 @@ export function SearchPage() {
     onStatus: () => reloadSearch(),
   });
 
-  const metrics = useResource(`${base}/metrics${query({ maxPoints: 1000 })}`, readMetrics, resultOptions);
-  const scatter = useResource(`${base}/scatter${query({ maxPoints: SCATTER_POINTS })}`, readScatter, resultOptions);
-  const fronts = useResource(`${base}/fronts`, readFronts, resultOptions);
-  const pareto = useResource(`${base}/pareto`, (raw) => readPage(raw).items.map(readPoint), resultOptions);
-  const baselines = useResource(`${base}/baselines`, readBaselines, resultOptions);
-  const finalTop = search.data?.planned?.finalTop ?? 0;
+  const metrics = useApi(
+    key("metrics"),
+    async (signal) =>
+      (await answer(api.GET("/v1/searches/{id}/metrics", { params: { path, query: { maxPoints: 1000 } }, signal })))
+        .items,
+    resultOptions,
+  );
+  const scatter = useApi(
+    key("scatter"),
+    (signal) =>
+      answer(api.GET("/v1/searches/{id}/scatter", { params: { path, query: { maxPoints: SCATTER_POINTS } }, signal })),
+    resultOptions,
+  );
+  const fronts = useApi(
+    key("fronts"),
+    async (signal) => (await answer(api.GET("/v1/searches/{id}/fronts", { params: { path }, signal }))).items,
+    resultOptions,
+  );
+  const pareto = useApi(
+    key("pareto"),
+    (signal) => answer(api.GET("/v1/searches/{id}/pareto", { params: { path }, signal })),
+    resultOptions,
+  );
+  const baselines = useApi(
+    key("baselines"),
+    async (signal) => (await answer(api.GET("/v1/searches/{id}/baselines", { params: { path }, signal }))).items,
+    resultOptions,
+  );
+  const planned = search.data ? plannedOf(search.data) : undefined;
+  const finalTop = planned?.finalTop ?? 0;
   // The final phase trains its models one after the other; their loss is kept apart from the super-network's.
-  const finalMetrics = useResource(
-    finalTop > 0 ? `${base}/metrics${query({ phase: "final", maxPoints: 1000 })}` : null,
-    readMetrics,
+  const finalMetrics = useApi(
+    finalTop > 0 ? key("metrics", "final") : null,
+    async (signal) =>
+      (
+        await answer(
+          api.GET("/v1/searches/{id}/metrics", {
+            params: { path, query: { phase: "final", maxPoints: 1000 } },
+            signal,
+          }),
+        )
+      ).items,
     resultOptions,
   );
   // The heavier analyses follow a running search less often.
-  const analysisOptions = { intervalMs: live ? 15_000 : undefined, version: status };
-  const parallel = useResource(
-    `${base}/parallel${query({ maxPoints: PARALLEL_POINTS })}`,
-    readParallel,
+  const analysisOptions = { intervalMs: live ? 15_000 : undefined };
+  const parallelAnswer = useApi(
+    key("parallel"),
+    (signal) =>
+      answer(
+        api.GET("/v1/searches/{id}/parallel", { params: { path, query: { maxPoints: PARALLEL_POINTS } }, signal }),
+      ),
     analysisOptions,
   );
-  const importance = useResource(`${base}/importance`, readImportance, analysisOptions);
+  const parallel = useMemo(() => parallelAnswer.data && parallelView(parallelAnswer.data), [parallelAnswer.data]);
+  const importance = useApi(
+    key("importance"),
+    (signal) => answer(api.GET("/v1/searches/{id}/importance", { params: { path }, signal })),
+    analysisOptions,
+  );
   const hypervolumes = useMemo(
     () =>
-      (fronts.data ?? [])
-        .filter((f) => f.hypervolume !== undefined)
-        .map((f) => ({ generation: f.generation, hypervolume: f.hypervolume! })),
+      (fronts.data ?? []).flatMap((f) =>
+        f.hypervolume == null ? [] : [{ generation: f.generation, hypervolume: f.hypervolume }],
+      ),
     [fronts.data],
   );
 
-  const [budgetPick, setBudgetPick] = useState<{ budget: number; best: Point | undefined }>();
-  const onBudget = useCallback((budget: number, best: Point | undefined) => setBudgetPick({ budget, best }), []);
+  const [budgetPick, setBudgetPick] = useState<{ budget: number; best: Candidate | undefined }>();
+  const onBudget = useCallback((budget: number, best: Candidate | undefined) => setBudgetPick({ budget, best }), []);
 
   const macsRange = useMemo(() => {
     const all = [...(scatter.data?.front ?? []), ...(scatter.data?.others ?? [])].map((p) => p.macs);
@@ -107,14 +143,14 @@ export function SearchPage() {
   if (!search.data) return <p className="page-status">Loading…</p>;
 
   const s = search.data;
-  const progress = live && liveProgress ? { ...s.progress, ...liveProgress } : { ...s.progress };
-  if (s.status === "succeeded" && s.planned) {
+  const progress = live && liveProgress ? { ...progressOf(s), ...liveProgress } : { ...progressOf(s) };
+  if (s.status === "succeeded" && planned) {
     // The final event only says "done"; a finished search ran every epoch and generation it planned.
-    progress.epoch ??= s.planned.epochs;
-    progress.epochs ??= s.planned.epochs;
-    progress.generation ??= s.planned.generations;
-    progress.generations ??= s.planned.generations;
-    progress.candidates ??= scatter.data?.total;
+    progress.epoch ??= planned.epochs;
+    progress.epochs ??= planned.epochs;
+    progress.generation ??= planned.generations;
+    progress.generations ??= planned.generations;
+    progress.candidatesEvaluated ??= scatter.data?.total;
   }
   const scatterData = scatter.data;
 
@@ -153,13 +189,16 @@ export function SearchPage() {
                 : `${progress.generation}${progress.generations ? ` / ${progress.generations}` : ""}`
             }
           />
-          <Fact term="Candidates" value={progress.candidates === undefined ? "—" : String(progress.candidates)} />
+          <Fact
+            term="Candidates"
+            value={progress.candidatesEvaluated === undefined ? "—" : String(progress.candidatesEvaluated)}
+          />
           <Fact
             term="ETA"
             value={live && progress.etaSeconds !== undefined ? formatDuration(progress.etaSeconds) : "—"}
           />
           <Fact term="Backend" value={s.backend ?? "—"} />
-          <Fact term="Submitted by" value={s.submitter ?? "—"} />
+          <Fact term="Submitted by" value={submitterOf(s) ?? "—"} />
           <Fact term="Submitted" value={formatWhen(s.createdAt)} />
           <Fact term="Started" value={formatWhen(s.startedAt)} />
           <Fact term="Finished" value={formatWhen(s.finishedAt)} />
@@ -213,18 +252,18 @@ export function SearchPage() {
 
       <section aria-labelledby="parallel-title" className="panel">
         <h2 id="parallel-title">Candidates across their choices</h2>
-        {parallel.data && parallel.data.rows.length > 0 ? (
+        {parallel && parallel.lines.length > 0 ? (
           <>
             <p className="muted">
               One line per candidate through each stage's choices (S1 is the first stage; heads and MLP are means over
               the stage's blocks, attention the type most of its blocks use) to its MACs and accuracy
-              {parallel.data.rows.length < parallel.data.total &&
-                `; ${parallel.data.rows.length} lines stand for the ${parallel.data.total} candidates, every front member among them`}
+              {parallel.lines.length < parallel.total &&
+                `; ${parallel.lines.length} lines stand for the ${parallel.total} candidates, every front member among them`}
               .
             </p>
             <CandidateParallel
               searchId={id}
-              data={parallel.data}
+              data={parallel}
               onPick={(archId) => navigate(`/searches/${id}/architectures/${archId}`)}
             />
           </>
@@ -306,7 +345,7 @@ export function SearchPage() {
         )}
       </section>
 
-      {((baselines.data?.length ?? 0) > 0 || (s.planned?.baselines ?? 0) > 0) && (
+      {((baselines.data?.length ?? 0) > 0 || (planned?.baselines ?? 0) > 0) && (
         <section aria-labelledby="baselines-title" className="panel">
           <h2 id="baselines-title">Baselines</h2>
           {baselines.data && baselines.data.length > 0 ? (
@@ -349,7 +388,12 @@ function SearchActions({ search, onDone }: { search: Search; onDone(): void }) {
     setBusy(true);
     setError(null);
     try {
-      await api(`/v1/searches/${encodeURIComponent(search.id)}/${action}`, { method: "POST" });
+      const path = { id: search.id };
+      await answer(
+        action === "cancel"
+          ? api.POST("/v1/searches/{id}/cancel", { params: { path } })
+          : api.POST("/v1/searches/{id}/resume", { params: { path } }),
+      );
       onDone();
     } catch (cause) {
       setError(cause instanceof ApiError ? cause.message : String(cause));
@@ -380,13 +424,13 @@ function SearchActions({ search, onDone }: { search: Search; onDone(): void }) {
   );
 }
 
-function FrontTable({ searchId, points }: { searchId: string; points: Point[] }) {
+function FrontTable({ searchId, points }: { searchId: string; points: ParetoPoint[] }) {
   const [chosen, setChosen] = useState<string[]>([]);
   const sorted = useMemo(() => [...points].sort((a, b) => a.macs - b.macs), [points]);
   // The column appears once the final phase has trained any of them.
-  const trained = points.some((p) => p.testAccuracy !== undefined);
+  const trained = points.some((p) => p.testAccuracy != null);
   // Beside MACs once the search measured any (its job's search.latency).
-  const measured = points.some((p) => p.latencyMs !== undefined);
+  const measured = points.some((p) => p.latencyMs != null);
   const toggle = (archId: string) =>
     setChosen((c) => (c.includes(archId) ? c.filter((x) => x !== archId) : [...c.slice(-1), archId]));
   return (
@@ -423,7 +467,7 @@ function FrontTable({ searchId, points }: { searchId: string; points: Point[] })
                 <td>{formatAccuracy(p.accuracy)}</td>
                 {trained && (
                   <td data-testid="front-test-accuracy">
-                    {p.testAccuracy === undefined ? (
+                    {p.testAccuracy == null ? (
                       "—"
                     ) : (
                       <>
@@ -436,7 +480,7 @@ function FrontTable({ searchId, points }: { searchId: string; points: Point[] })
                 <td>{formatMacs(p.macs)}</td>
                 {measured && (
                   <td data-testid="front-latency">
-                    {p.latencyMs === undefined ? "—" : formatLatency(p.latencyMs, p.latencyP90Ms, p.latencyThreads)}
+                    {p.latencyMs == null ? "—" : formatLatency(p.latencyMs, p.latencyP90Ms, p.latencyThreads)}
                   </td>
                 )}
                 <td>{p.params === undefined ? "—" : formatCount(p.params)}</td>

@@ -3,12 +3,13 @@
 // their fronts.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import { query } from "../api/client";
+import { answer, api, query } from "../api/client";
+import { useApi } from "../api/queries";
+import { SEARCH_STATUSES, type Search, type SearchStatus } from "../api/schema";
 import { useSearchListEvents } from "../api/search-list-events";
-import { readPage, readSearch, SEARCH_STATUSES, type Search } from "../api/types";
+import { progressOf, submitterOf } from "../api/views";
 import { ProgressBar, ProgressLine, StatusBadge } from "../components/status";
 import { formatWhen } from "../format";
-import { useResource } from "../use-resource";
 
 const PAGE_SIZE = 50;
 
@@ -16,9 +17,14 @@ export function SearchesPage() {
   const [params, setParams] = useSearchParams();
   const status = params.get("status") ?? "";
   const [cursor, setCursor] = useState<string | undefined>();
-  const list = useResource(`/v1/searches${query({ status, limit: PAGE_SIZE, cursor })}`, (raw) => {
-    const page = readPage(raw);
-    return { searches: page.items.map(readSearch), nextCursor: page.nextCursor };
+  const list = useApi(["searches", status, cursor], async (signal) => {
+    const filter = {
+      limit: PAGE_SIZE,
+      ...(status ? { status: status as SearchStatus } : {}),
+      ...(cursor ? { cursor } : {}),
+    };
+    const page = await answer(api.GET("/v1/searches/", { params: { query: filter }, signal }));
+    return { searches: page.items, nextCursor: page.nextCursor };
   });
   // Newer states of listed searches, from the event stream; a fresh page supersedes them.
   const [updates, setUpdates] = useState<ReadonlyMap<string, Search>>(new Map());
@@ -107,7 +113,7 @@ export function SearchesPage() {
           </button>
         )}
         {list.data?.nextCursor && (
-          <button type="button" className="quiet" onClick={() => setCursor(list.data?.nextCursor)}>
+          <button type="button" className="quiet" onClick={() => setCursor(list.data?.nextCursor ?? undefined)}>
             Next page
           </button>
         )}
@@ -156,11 +162,11 @@ function SearchTable({
               <StatusBadge status={s.status} />
             </td>
             <td className="progress-cell">
-              <ProgressBar progress={s.progress} status={s.status} label={`Progress of ${s.name}`} />
-              <ProgressLine progress={s.progress} status={s.status} />
+              <ProgressBar progress={progressOf(s)} status={s.status} label={`Progress of ${s.name}`} />
+              <ProgressLine progress={progressOf(s)} status={s.status} />
             </td>
             <td>{s.backend ?? "—"}</td>
-            <td>{s.submitter ?? "—"}</td>
+            <td>{submitterOf(s) ?? "—"}</td>
             <td>{formatWhen(s.createdAt)}</td>
           </tr>
         ))}

@@ -274,7 +274,7 @@ export async function processSearchJob(
   const error = failure?.message;
   if (outcome === "failed") log.error({ err: failure }, "search failed; checkpoints kept for a resume");
   if (outcome === "lock-lost") log.warn("lost the job's lock; stopped without recording an outcome");
-  if (outcome === "requeued") log.info("search checkpointed; putting it back in the queue");
+  if (outcome === "requeued") log.info("search checkpointed and put back in the queue");
   const changed = await finish(outcome, error);
   if (outcome === "succeeded" && !changed) {
     log.info("search finished after it was cancelled; it stays cancelled, its results are kept");

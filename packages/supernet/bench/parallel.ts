@@ -118,7 +118,8 @@ async function evaluationRatio(job: NasSearch, calibration: Calibration) {
   const net = Supernet.create(job.space, { seed: 1, attentionWeights: job.supernet.attentionWeights });
   const val = split(job.dataset.kind === "synthetic" ? (job.dataset.val ?? 500) : 500, job);
   const sampler = new ArchSampler(job.space, 3);
-  const group = () => Array.from({ length: 2 * THREADS }, () => sampler.sample(99));
+  // A group is a generation of the demo's search: the candidates a search hands the evaluator at once.
+  const group = () => Array.from({ length: job.search.population }, () => sampler.sample(99));
   const one = new Evaluator(net, val);
   const many = new ParallelEvaluator(net, val, { threads: THREADS });
   const sequential = async (archs: VitArch[]) => {
@@ -129,7 +130,9 @@ async function evaluationRatio(job: NasSearch, calibration: Calibration) {
   await Promise.all(group().map((a) => many.accuracy(a)));
   const warmUp = (performance.now() - started) / 1000;
   await sequential(group());
-  for (let i = 0; i < WARM_UP / 4; i++) await Promise.all(group().map((a) => many.accuracy(a)));
+  for (let i = 0; i < Math.ceil(WARM_UP / job.search.population); i++) {
+    await Promise.all(group().map((a) => many.accuracy(a)));
+  }
   const rates = { one: [] as number[], many: [] as number[], cpu: [] as number[] };
   for (let i = 0; i < ROUNDS; i++) {
     const archs = group();

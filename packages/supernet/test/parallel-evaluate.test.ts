@@ -1,8 +1,17 @@
 // Candidates evaluated by several threads at once: the accuracies one thread gives, whatever order they finish
 // in; the threads hold the weights as they were when they started, until disposed; errors reach the caller.
 import * as tf from "@tensorflow/tfjs";
+import { countArch } from "@vitnas/formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ArchSampler, Evaluator, initBackend, ParallelEvaluator, Supernet } from "../src";
+import {
+  ArchSampler,
+  Evaluator,
+  initBackend,
+  largestSubnet,
+  ParallelEvaluator,
+  Supernet,
+  smallestSubnet,
+} from "../src";
 import { patternSplit } from "./data";
 import { tinySpace } from "./spaces";
 
@@ -46,6 +55,20 @@ describe("evaluation on several threads", { timeout: 600_000 }, () => {
     expect(await Promise.all(archs.map((a) => evaluator.accuracy(a)))).toEqual(changed);
     head.assign(before);
     before.dispose();
+    await evaluator.dispose();
+  });
+
+  it("hands a turn's candidates out most expensive first (their MACs), a started thread included", async () => {
+    const evaluator = new ParallelEvaluator(net, split, { batchSize: 10, threads: 1 });
+    const sampler = new ArchSampler(net.space, 4);
+    await evaluator.accuracy(sampler.sample(9));
+    const archs = [smallestSubnet(net.space), sampler.sample(9), largestSubnet(net.space)].sort(
+      (a, b) => countArch(a).macs - countArch(b).macs,
+    );
+    const finished: number[] = [];
+    await Promise.all(archs.map((a, i) => evaluator.accuracy(a).then(() => finished.push(i))));
+    // One thread finishes in the order it was handed the candidates: the free thread did not take the first asked.
+    expect(finished).toEqual([2, 1, 0]);
     await evaluator.dispose();
   });
 

@@ -3,9 +3,11 @@
 // split (shared, read-only), take the next candidate when they finish one. A candidate's accuracy is computed
 // exactly as one thread computes it (same backend, same batches), so the results are identical; only the order in
 // which they finish differs. The main thread only hands out the work: computing there would stall the hand-out.
+// Candidates go out most expensive first (by the counter's MACs), the longest-processing-time rule: a generation's
+// last candidates are then the cheap ones, so no thread waits long at its end for another's large candidate.
 import * as tf from "@tensorflow/tfjs";
 import type { ImageSplit } from "@vitnas/datasets";
-import type { VitArch } from "@vitnas/formats";
+import { countArch, type VitArch } from "@vitnas/formats";
 import type { BackendName } from "../backend";
 import { type EvaluateOptions, Evaluator } from "../evaluate";
 import type { Supernet } from "../supernet";
@@ -19,6 +21,8 @@ export interface ParallelEvaluateOptions extends EvaluateOptions {
 
 interface Job {
   arch: VitArch;
+  /** MACs per image: the order in which candidates go out. */
+  cost: number;
   resolve: (accuracy: number) => void;
   reject: (error: Error) => void;
 }
@@ -31,6 +35,7 @@ export class ParallelEvaluator {
   private free: number[] = [];
   private readonly queue: Job[] = [];
   private shared?: { images: Float32Array; labels: Int32Array; count: number };
+  private scheduled = false;
 
   constructor(
     readonly supernet: Supernet,
@@ -47,8 +52,14 @@ export class ParallelEvaluator {
   /** Top-1 accuracy (0..1) of `arch` on the split; call it for many candidates before awaiting any. */
   accuracy(arch: VitArch): Promise<number> {
     return new Promise<number>((resolve, reject) => {
-      this.queue.push({ arch, resolve, reject });
-      this.pump();
+      this.queue.push({ arch, cost: countArch(arch).macs, resolve, reject });
+      // Hand out after the caller's other requests of this turn have arrived, so the order covers them all.
+      if (this.scheduled) return;
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.pump();
+      });
     });
   }
 
@@ -69,6 +80,7 @@ export class ParallelEvaluator {
       return;
     }
     const pool = this.pool;
+    this.queue.sort((a, b) => b.cost - a.cost);
     while (this.free.length > 0 && this.queue.length > 0) {
       const thread = this.free.shift()!;
       const job = this.queue.shift()!;

@@ -1,6 +1,6 @@
 // The API's OpenAPI document as `/openapi.json` serves it, produced without a server: the app is built with its real
-// route registration over dependencies that are never called (no route is requested), so the dashboard's generated
-// types (apps/dashboard/src/api/generated/, docs/api-contract.md) follow the routes' schemas exactly.
+// route registration over dependencies that are never called (no route is requested), so the clients' generated
+// types (@vitnas/api-client, written by scripts/openapi.ts; docs/api-contract.md) follow the routes' schemas exactly.
 import { createDb } from "@vitnas/db";
 import { buildApp } from "./app";
 

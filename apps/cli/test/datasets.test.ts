@@ -53,7 +53,7 @@ describe("nas datasets", () => {
     expect([gone.code, gone.stderr]).toEqual([1, `nas datasets: 404 not_found: dataset ${id} not found\n`]);
   });
 
-  it("says why: a refused upload, a missing path, no key", async () => {
+  it("says why: a refused upload, a missing path, no key, no service", async () => {
     await writeFile(join(scratch, "insects", "bee", "notes.txt"), "x");
     const bad = await runCli(["datasets", "push", join(scratch, "insects"), ...env]);
     expect([bad.code, bad.stderr]).toEqual([
@@ -63,5 +63,10 @@ describe("nas datasets", () => {
     expect((await runCli(["datasets", "push", join(scratch, "nowhere"), ...env])).code).toBe(2);
     const noKey = await runCli(["datasets", "list", "--url", env[1]!]);
     expect([noKey.code, noKey.stderr]).toEqual([2, expect.stringMatching(/an API key is needed/)]);
+    const nowhere = await runCli(["datasets", "list", "--url", "http://127.0.0.1:1/", "--key", "vn_x"]);
+    expect([nowhere.code, nowhere.stderr]).toEqual([
+      1,
+      expect.stringMatching(/^nas datasets: cannot reach http:\/\/127\.0\.0\.1:1: /),
+    ]);
   });
 });

@@ -1,8 +1,7 @@
-// The one way the dashboard talks to the API: openapi-fetch typed by the API's own OpenAPI document
-// (generated/openapi.d.ts), same-origin with the session cookie, the CSRF header the API requires on
+// The one way the dashboard talks to the API: @vitnas/api-client's openapi-fetch client, typed by the API's own
+// OpenAPI document (docs/api-contract.md), same-origin with the session cookie, the CSRF header the API requires on
 // cookie-authenticated writes, and every failure turned into an ApiError carrying the API's own field messages.
-import createClient from "openapi-fetch";
-import type { paths } from "./generated/openapi";
+import { createApiClient } from "@vitnas/api-client";
 
 export interface FieldIssue {
   path: string;
@@ -21,8 +20,7 @@ export class ApiError extends Error {
   }
 }
 
-export const api = createClient<paths>({
-  baseUrl: "",
+export const api = createApiClient("", {
   credentials: "same-origin",
   headers: { Accept: "application/json", "X-Requested-With": "fetch" },
 });

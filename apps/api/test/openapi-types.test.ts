@@ -1,19 +1,20 @@
-// The dashboard's API types are generated from the API's own OpenAPI document: a route whose schema changed without
-// `npm run -w @vitnas/dashboard openapi` leaves the committed files stale, and this test says so.
+// The clients' API types (@vitnas/api-client, which the dashboard and the CLI use) are generated from the API's own
+// OpenAPI document: a route whose schema changed without `npm run openapi` leaves the committed files stale, and this
+// test says so (docs/api-contract.md).
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { DOCUMENT_FILE, generatedFiles, TYPES_FILE } from "../scripts/openapi-types";
 
-const REGENERATE = "stale: run `npm run -w @vitnas/dashboard openapi` and commit src/api/generated/";
+const REGENERATE = "stale: run `npm run openapi` and commit packages/api-client/src/generated/";
 
-describe("the dashboard's generated API types", () => {
+describe("the generated API types of @vitnas/api-client", () => {
   it("are those of the API's current OpenAPI document", async () => {
     const { document, types } = await generatedFiles();
     expect(await readFile(DOCUMENT_FILE, "utf8"), `openapi.json is ${REGENERATE}`).toBe(document);
     expect(await readFile(TYPES_FILE, "utf8"), `openapi.d.ts is ${REGENERATE}`).toBe(types);
   });
 
-  it("describe every JSON answer the dashboard reads, each with its fields", async () => {
+  it("describe every JSON answer the dashboard and the CLI read, each with its fields", async () => {
     const doc = JSON.parse((await generatedFiles()).document) as {
       paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>>;
       components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
@@ -36,6 +37,11 @@ describe("the dashboard's generated API types", () => {
     for (const path of read) {
       const json = doc.paths[path]?.get?.responses["200"]?.content?.["application/json"];
       expect(json, `${path} declares its 200 answer`).toBeDefined();
+    }
+    // `nas datasets push` reads the uploaded dataset from either answer (201 new, 200 already uploaded).
+    for (const status of ["200", "201"]) {
+      const json = doc.paths["/v1/datasets/"]?.post?.responses[status]?.content?.["application/json"];
+      expect(json, `POST /v1/datasets/ declares its ${status} answer`).toBeDefined();
     }
     // The uploaded datasets' list refers to their own schema, not to the job's `dataset` section (once both had the
     // $id "Dataset", and the list was documented as holding job sections).

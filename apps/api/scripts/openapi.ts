@@ -1,4 +1,5 @@
-// Writes src/api/generated/openapi.json and openapi.d.ts from the API's current routes (openapi-types.ts).
+// Writes packages/api-client/src/generated/openapi.json and openapi.d.ts from the API's current routes
+// (openapi-types.ts).
 import { mkdir, writeFile } from "node:fs/promises";
 import { DOCUMENT_FILE, GENERATED_DIR, generatedFiles, TYPES_FILE } from "./openapi-types";
 

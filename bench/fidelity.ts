@@ -5,8 +5,8 @@
 //   product's recipe, the super-network's epochs) and measured on the test split; Kendall tau between their accuracy
 //   with inherited weights (the validation split, what a search ranks by) and their stand-alone test accuracy,
 //   overall and within each attention type (the architectures using it), beside the MACs-only baseline, for five
-//   super-networks: per-type weights with the sandwich rule and distillation (the defaults), per-type without the
-//   sandwich, shared weights with the sandwich, and the first and third with whole batches (archBatch "whole").
+//   super-networks: shared weights with the sandwich rule and distillation (the defaults), per-type weights with and
+//   without the sandwich, and per-type and shared with whole batches (archBatch "whole").
 // - Search: evolution against random search (`randomArchs`) at equal evaluation budget on the default
 //   super-network, seeds FIDELITY_SEEDS, both under one MACs limit: hypervolume and best accuracy, mean and spread.
 // Every trained piece is cached under FIDELITY_WORK (.tmp/fidelity), keyed by what made it, so a rerun resumes.
@@ -76,12 +76,12 @@ export interface FidelityConfig {
 
 /** The super-network settings compared; the first is the product's default. */
 export const SETTINGS = [
-  { name: "per-type + sandwich (default)", supernet: {} },
-  { name: "per-type, no sandwich", supernet: { sandwich: false, distill: false } },
-  { name: "shared + sandwich", supernet: { attentionWeights: "shared" } },
+  { name: "shared + sandwich (default)", supernet: {} },
+  { name: "per-type + sandwich", supernet: { attentionWeights: "per-type" } },
+  { name: "per-type, no sandwich", supernet: { attentionWeights: "per-type", sandwich: false, distill: false } },
   // Every sub-network of a step on the whole batch (BigNAS): archsPerStep times the work of the settings above.
-  { name: "per-type + sandwich, whole batch", supernet: { archBatch: "whole" } },
-  { name: "shared + sandwich, whole batch", supernet: { attentionWeights: "shared", archBatch: "whole" } },
+  { name: "per-type + sandwich, whole batch", supernet: { attentionWeights: "per-type", archBatch: "whole" } },
+  { name: "shared + sandwich, whole batch", supernet: { archBatch: "whole" } },
 ] as const;
 
 /** At least this many architectures using an attention type for its own tau (3 give only 3 pairs). */

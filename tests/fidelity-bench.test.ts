@@ -53,11 +53,11 @@ describe("fidelity bench", () => {
       expect(section.figures["kendall tau within xnorm (4 architectures; MACs baseline)"]).toBeDefined();
       expect(String(section.figures["inherited validation accuracies"]).split(" ")).toHaveLength(8);
     }
-    expect(sections[2]!.figures["super-network"]).toBe(
-      "attentionWeights per-type, sandwich false, distill false, archBatch split",
+    expect(sections[1]!.figures["super-network"]).toBe(
+      "attentionWeights shared, sandwich true, distill true, archBatch split",
     );
     expect(sections[3]!.figures["super-network"]).toBe(
-      "attentionWeights shared, sandwich true, distill true, archBatch split",
+      "attentionWeights per-type, sandwich false, distill false, archBatch split",
     );
     expect(sections[4]!.figures["super-network"]).toBe(
       "attentionWeights per-type, sandwich true, distill true, archBatch whole",

@@ -706,7 +706,7 @@ export interface paths {
                             };
                             /**
                              * @description each attention type its own q/k/v and output projection per block, or one set shared by every type
-                             * @default per-type
+                             * @default shared
                              */
                             attentionWeights?: "per-type" | "shared";
                             /**

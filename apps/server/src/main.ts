@@ -1,89 +1,57 @@
-// `npm start`: a whole single-machine service in one process. Checks PostgreSQL (creating the database when it is
-// missing) and Redis, applies the migrations, starts the API on PORT (default 3000), then one worker. More workers
-// run on their own with `npm run worker`, against the same DATABASE_URL, REDIS_URL and ARTIFACTS_DIR (or ARTIFACTS_URL).
-import { apiSettingsFromEnv, buildApp, redisServices } from "@vitnas/api";
-import { createArtifactStore } from "@vitnas/artifacts";
-import { createDb, migrate, redactUrl } from "@vitnas/db";
-import {
-  checkPostgres,
-  checkRedis,
-  createLogger,
-  settingsFromEnv,
-  startWorkerProcess,
-  type WorkerProcess,
-} from "@vitnas/worker";
+// `npm start`: a whole single-machine service. Checks PostgreSQL (creating the database when it is missing) and
+// Redis, applies the migrations once, then runs the API (apps/api/src/server.ts, on PORT, default 3000) and one
+// worker (apps/worker/src/main.ts, what `npm run worker` runs) as child processes with this environment. SIGINT and
+// SIGTERM go to both (the worker checkpoints its running searches and puts them back in the queue); either dying
+// stops the other and this launcher with status 1, except a worker whose backend failed its self-test (status 3):
+// the API keeps serving and searches wait in the queue. More workers: `npm run worker` (docs/deployment.md).
+import { resolve } from "node:path";
+import { checkPostgres, DEFAULT_DATABASE_URL, migrate, redactUrl } from "@vitnas/db";
+import { checkRedis, DEFAULT_REDIS_URL } from "@vitnas/queue";
+import { pino } from "pino";
+import { superviseChildren } from "./children";
 
-const logger = createLogger("vitnas");
-/** What is running so far, closed in reverse order on a signal. */
-const closers: (() => Promise<unknown>)[] = [];
-let stopping = false;
+const ROOT = resolve(import.meta.dirname, "../../..");
+/** The worker's exit status for a backend that failed its start-up self-test (apps/worker/src/main.ts). */
+const SELF_TEST_FAILED = 3;
 
-async function stop(signal: NodeJS.Signals): Promise<void> {
-  if (stopping) process.exit(1);
-  stopping = true;
-  logger.info({ signal }, "shutting down: running searches checkpoint and go back to the queue");
-  for (const close of closers.reverse()) {
-    await close().catch((err: unknown) => logger.error({ err }, "shutdown step failed"));
-  }
-  process.exit(0);
+const logger = pino({ name: "start", level: process.env.LOG_LEVEL || "info" });
+let signalled: NodeJS.Signals | undefined;
+let stopChildren: ((signal: NodeJS.Signals) => void) | undefined;
+
+function onSignal(signal: NodeJS.Signals): void {
+  logger.info(
+    { signal },
+    signalled
+      ? "second signal: the worker stops without waiting for checkpoints"
+      : "shutting down: running searches checkpoint and go back to the queue",
+  );
+  signalled = signal;
+  stopChildren?.(signal);
 }
-process.on("SIGTERM", (signal) => void stop(signal));
-process.on("SIGINT", (signal) => void stop(signal));
+process.on("SIGTERM", onSignal);
+process.on("SIGINT", onSignal);
+// The children are in their own process groups, so a closed terminal's SIGHUP reaches them only through here.
+process.on("SIGHUP", () => onSignal("SIGTERM"));
 
 async function start(): Promise<void> {
-  const api = apiSettingsFromEnv();
-  const workerSettings = settingsFromEnv();
-  await checkRedis(api.redisUrl);
-  const { created } = await checkPostgres(api.databaseUrl, { create: true });
-  if (created) logger.info({ database: redactUrl(api.databaseUrl) }, "created the database");
-  const applied = await migrate(api.databaseUrl);
+  const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+  await checkRedis(process.env.REDIS_URL || DEFAULT_REDIS_URL);
+  const { created } = await checkPostgres(databaseUrl, { create: true });
+  if (created) logger.info({ database: redactUrl(databaseUrl) }, "created the database");
+  const applied = await migrate(databaseUrl);
   logger.info(
-    { database: redactUrl(api.databaseUrl), applied },
+    { database: redactUrl(databaseUrl), applied },
     applied.length ? "applied migrations" : "schema up to date",
   );
-  if (stopping) return;
+  if (signalled) process.exit(0);
 
-  const db = createDb(api.databaseUrl);
-  closers.push(() => db.close());
-  const redis = redisServices({ redisUrl: api.redisUrl, prefix: api.queuePrefix });
-  closers.push(() => redis.close());
-  const artifacts = createArtifactStore(api.artifactStore);
-  await artifacts.check?.();
-  const app = await buildApp({
-    db,
-    dispatch: redis.dispatch,
-    live: redis.live,
-    workers: redis.workers,
-    revocations: redis.revocations,
-    datasetRoots: api.datasetRoots,
-    jobLimits: api.jobLimits,
-    artifacts,
-    readiness: { redis: () => redis.ping() },
-    loggerInstance: logger.child({ component: "api" }),
-    rateLimit: { max: api.rateLimitPerMinute, timeWindowMs: 60_000 },
-    secureCookie: api.secureCookie,
-    trustProxy: api.trustProxy,
-    ...(api.dashboardDir ? { dashboardDir: api.dashboardDir } : {}),
-  });
-  closers.push(() => app.close());
-  await app.listen({ host: api.host, port: api.port });
-  if (stopping) return;
-
-  // The API serves (and queues searches) even when this worker cannot: its failed self-test is logged, not fatal.
-  let worker: WorkerProcess;
-  try {
-    worker = await startWorkerProcess(workerSettings, logger.child({ component: "worker" }));
-  } catch (err) {
-    logger.error({ err }, `no worker in this process: ${err instanceof Error ? err.message : String(err)}`);
-    return;
-  }
-  if (stopping) {
-    // A signal came while the worker was starting: it may hold a job already, so put it back.
-    await worker.shutdown();
-    return;
-  }
-  closers.push(() => worker.shutdown());
-  logger.info({ backend: worker.worker.selfTest.backend, concurrency: workerSettings.concurrency }, "worker started");
+  stopChildren = superviseChildren(
+    [
+      { name: "API", entry: resolve(ROOT, "apps/api/src/server.ts") },
+      { name: "worker", entry: resolve(ROOT, "apps/worker/src/main.ts"), optionalExitCode: SELF_TEST_FAILED },
+    ],
+    logger,
+  ).stop;
 }
 
 start().catch((err: unknown) => {

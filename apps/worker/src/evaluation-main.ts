@@ -2,9 +2,9 @@
 // (docs/deployment.md, "Evaluation fan-out"). Configuration: settings.ts (REDIS_URL, QUEUE_PREFIX, NAS_BACKEND,
 // WORKER_NAME, EVAL_CHECKPOINTS_KEPT, DATASET_ROOTS, DATASET_CACHE_DIR, ARTIFACTS_DIR / ARTIFACTS_URL, ...).
 import { createArtifactStore } from "@vitnas/artifacts";
+import { checkRedis } from "@vitnas/queue";
 import { startEvaluationWorker } from "./evaluation-worker";
 import { createLogger } from "./logger";
-import { checkRedis } from "./services";
 import { settingsFromEnv } from "./settings";
 
 const logger = createLogger("evaluation-worker");

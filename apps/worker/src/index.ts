@@ -1,5 +1,5 @@
-// Public API of the worker package: the worker itself and its start-up checks. The queue, live events and
-// cancellation it shares with the API are @vitnas/queue's; the artifact store they share is @vitnas/artifacts'.
+// Public API of the worker package: the worker itself. Its start-up checks, and the queue, live events and
+// cancellation it shares with the API, are @vitnas/queue's (and @vitnas/db's); the artifact store is @vitnas/artifacts'.
 export { createLogger, type Logger } from "./logger";
 export type { SearchRecords, SearchToRun } from "./search-records";
 export {
@@ -9,6 +9,5 @@ export {
   startSearchWorker,
   workerHeartbeatKey,
 } from "./search-worker";
-export { checkPostgres, checkRedis } from "./services";
 export * from "./settings";
 export { startWorkerProcess, type WorkerProcess } from "./worker-process";

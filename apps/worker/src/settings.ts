@@ -1,8 +1,9 @@
 // Worker settings from the environment, with the defaults a single-machine install needs.
 import { hostname } from "node:os";
 import { type ArtifactStoreSettings, artifactSettingsFromEnv, DEFAULT_DATASET_CACHE } from "@vitnas/artifacts";
+import { DEFAULT_DATABASE_URL } from "@vitnas/db";
 import type { FanoutMode } from "@vitnas/pipeline";
-import { parseDatasetRoots, parseFanoutMode } from "@vitnas/queue";
+import { DEFAULT_REDIS_URL, parseDatasetRoots, parseFanoutMode } from "@vitnas/queue";
 
 export interface WorkerSettings {
   redisUrl: string;
@@ -56,8 +57,7 @@ export interface WorkerSettings {
   checkpointsKept: number;
 }
 
-export const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/vitnas";
-export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
+export { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL };
 
 function integer(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number): number {
   const raw = env[key];

@@ -1,12 +1,12 @@
 // A worker wired to its environment: checks Redis and PostgreSQL, opens the database and the artifact store, and
-// starts consuming. Used by `npm run worker` (main.ts) and by `npm start` next to the API.
+// starts consuming. Used by `npm run worker` (main.ts), which `npm start` runs as a child process next to the API.
 
 import { createArtifactStore } from "@vitnas/artifacts";
-import { createDb } from "@vitnas/db";
+import { checkPostgres, createDb } from "@vitnas/db";
+import { checkRedis } from "@vitnas/queue";
 import { dbSearchRecords } from "./db-search-records";
 import type { Logger } from "./logger";
 import { type SearchWorker, startSearchWorker } from "./search-worker";
-import { checkPostgres, checkRedis } from "./services";
 import type { WorkerSettings } from "./settings";
 
 export interface WorkerProcess {

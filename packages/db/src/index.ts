@@ -4,6 +4,7 @@ export type { ArtifactInput, ArtifactRecord } from "./artifacts";
 export type { AuditInput, AuditRecord } from "./audit";
 export type { BaselineInput, BaselineRecord } from "./baselines";
 export * from "./candidates";
+export { CHECK_TIMEOUT_MS, checkPostgres, connectionFailureReason, DEFAULT_DATABASE_URL } from "./check-postgres";
 export { createDb, type Db, type DbOptions } from "./client";
 export { isConnectionError, isReadOnlyStatement } from "./connection-loss";
 export { InvalidCursorError, isUuid } from "./cursor";

@@ -1,43 +1,22 @@
-// Start-up checks of the services a worker (and `npm start`) needs, each failing with a message that says which
-// service, where, and how to fix it, instead of a driver's stack trace minutes later.
-import { redactUrl } from "@vitnas/db";
-import { Redis } from "ioredis";
+// Start-up check of PostgreSQL for `npm start` and every worker, failing with a message that says where and how to
+// fix it instead of a driver's stack trace minutes later.
 import pg from "pg";
+import { redactUrl } from "./migrate";
 
-const TIMEOUT_MS = 5000;
+export const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/vitnas";
 
-function reason(err: unknown): string {
-  if (err instanceof AggregateError && err.errors.length > 0) return reason(err.errors[0]);
+/** How long a start-up check waits for a service to answer. */
+export const CHECK_TIMEOUT_MS = 5000;
+
+/** Why a connection failed, in a word where the driver has one (ECONNREFUSED), for a start-up check's message. */
+export function connectionFailureReason(err: unknown): string {
+  if (err instanceof AggregateError && err.errors.length > 0) return connectionFailureReason(err.errors[0]);
   if (err instanceof Error) return (err as NodeJS.ErrnoException).code ?? err.message;
   return String(err);
 }
 
-export async function checkRedis(url: string): Promise<void> {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: TIMEOUT_MS,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  // connect() rejects with a bare "Connection is closed."; the socket's own error says why.
-  let socketError: unknown;
-  redis.on("error", (err) => {
-    socketError ??= err;
-  });
-  try {
-    await redis.connect();
-    await redis.ping();
-  } catch (err) {
-    throw new Error(
-      `Redis is unreachable at ${redactUrl(url)} (${reason(socketError ?? err)}): start it, or point REDIS_URL at a running one`,
-    );
-  } finally {
-    redis.disconnect();
-  }
-}
-
 async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: TIMEOUT_MS });
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CHECK_TIMEOUT_MS });
   await client.connect();
   try {
     return await use(client);
@@ -70,14 +49,16 @@ export async function checkPostgres(url: string, options: { create?: boolean } =
         );
         return { created: true };
       } catch (createErr) {
-        throw new Error(`could not create database "${name}" at ${redactUrl(url)}: ${reason(createErr)}`);
+        throw new Error(
+          `could not create database "${name}" at ${redactUrl(url)}: ${connectionFailureReason(createErr)}`,
+        );
       }
     }
     if (code === "3D000") {
       throw new Error(`database missing at ${redactUrl(url)}: create it, or run \`npm start\` once, which does`);
     }
     throw new Error(
-      `PostgreSQL is unreachable at ${redactUrl(url)} (${reason(err)}): start it, or point DATABASE_URL at a running one`,
+      `PostgreSQL is unreachable at ${redactUrl(url)} (${connectionFailureReason(err)}): start it, or point DATABASE_URL at a running one`,
     );
   }
 }

@@ -347,20 +347,24 @@ export class Evolution {
   }
 
   /**
-   * `draw()` itself with nsga2; with resnas, draws again until the MACs lie within the band (and every other bound
-   * holds), at most RESNAS_REDRAWS times, returning the last draw otherwise (#admit shrinks it).
+   * A draw that meets the constraints: drawn again while it does not (with resnas, also while its MACs lie below
+   * the band), at most RESNAS_REDRAWS times, returning the last draw otherwise (#admit shrinks it). Redrawing keeps
+   * generation 0 the space's own distribution under the constraints, as random search draws it; shrinking every
+   * draw that is over them would push the generation to the cheap end (docs/ranking-fidelity.md).
    */
   #inBand(draw: () => VitArch): VitArch {
-    let arch = draw();
-    if (this.strategy !== "resnas") return arch;
     const constraints = this.search.constraints;
-    const max = constraints.macs!.max!;
-    for (let redraws = 1; ; redraws++) {
+    const resnas = this.strategy === "resnas";
+    if (!resnas && !constraints.macs && !constraints.params) return draw();
+    const fits = (arch: VitArch) => {
       const count = countArch(arch);
-      if (count.macs >= RESNAS_MACS_LOWER * max && meetsConstraints(count, constraints)) return arch;
-      if (redraws >= RESNAS_REDRAWS) return arch;
-      arch = draw();
-    }
+      return (
+        meetsConstraints(count, constraints) && (!resnas || count.macs >= RESNAS_MACS_LOWER * constraints.macs!.max!)
+      );
+    };
+    let arch = draw();
+    for (let redraws = 1; !fits(arch) && redraws < RESNAS_REDRAWS; redraws++) arch = draw();
+    return arch;
   }
 
   /** A random architecture; with resnas, one above the maximum is first shrunk under it, as the paper does. */

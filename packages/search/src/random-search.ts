@@ -1,6 +1,6 @@
 // Random search, the baseline an evolutionary search must beat at equal evaluation budget: distinct uniform draws of
-// the space that meet the job's constraints. A draw outside them is drawn again, not shrunk into them as
-// evolution's generation 0 is, so the baseline is the space's own distribution under the constraints.
+// the space that meet the job's constraints. A draw outside them is drawn again, not shrunk into them, so the
+// baseline is the space's own distribution under the constraints (as evolution's generation 0 draws it).
 import {
   archHash,
   type Constraints,

@@ -145,7 +145,8 @@ export function SearchPage() {
   const s = search.data;
   const progress = live && liveProgress ? { ...progressOf(s), ...liveProgress } : { ...progressOf(s) };
   if (s.status === "succeeded" && planned) {
-    // The final event only says "done"; a finished search ran every epoch and generation it planned.
+    // A "done" event carries its epochs and generations; searches recorded before it did only said "done", and a
+    // finished search ran every epoch and generation it planned.
     progress.epoch ??= planned.epochs;
     progress.epochs ??= planned.epochs;
     progress.generation ??= planned.generations;

@@ -46,27 +46,28 @@ describe("splitBatch", () => {
 
   it("balances cost, not images: the largest sub-network of a sandwich costs most", () => {
     const { list, cost } = archs([8, 1, 2, 2]);
-    const shares = splitBatch(list, [4, 4, 4, 4], 2, cost);
-    // 52 in all: 3 of the largest's images (24) against the rest (28); its 4 (32) would be worse.
+    const shares = splitBatch(list, [8, 2, 2, 2], 2, cost);
+    // 74 in all: 5 of the largest's images (40) against the rest (34); its boundary (64) is beyond half a share.
     expect(shape(shares)).toEqual([
-      [0, 3, [3]],
-      [3, 13, [1, 4, 4, 4]],
+      [0, 5, [5]],
+      [5, 9, [3, 2, 2, 2]],
     ]);
-    expectComplete(shares, [4, 4, 4, 4], list);
+    expectComplete(shares, [8, 2, 2, 2], list);
   });
 
-  it("cuts at a sub-network's boundary when that unbalances the shares by 5% at most", () => {
-    const near = archs([1, 1.1]);
-    // 42 in all: the boundary at 20 is 1 from the middle, within 5% of a share (1.05).
+  it("cuts at a sub-network's boundary when that unbalances the shares by half a share at most", () => {
+    const near = archs([1, 2]);
+    // 60 in all: the boundary at 20 (cost 20) is 10 from the middle, within half a share (15).
     expect(shape(splitBatch(near.list, [20, 20], 2, near.cost))).toEqual([
       [0, 20, [20]],
       [20, 20, [20]],
     ]);
-    const far = archs([1, 1.2]);
-    // 44 in all: the boundary is 2 from the middle, beyond 5% (1.1): the cut goes into the second sub-batch.
+    const far = archs([1, 4]);
+    // 100 in all: the boundary (cost 20) is 30 from the middle, beyond half a share (25): the cut goes into the
+    // second sub-batch.
     expect(shape(splitBatch(far.list, [20, 20], 2, far.cost))).toEqual([
-      [0, 22, [20, 2]],
-      [22, 18, [18]],
+      [0, 28, [20, 8]],
+      [28, 12, [12]],
     ]);
   });
 

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { loadDataset } from "@vitnas/datasets";
 import { archHash, validateJob } from "@vitnas/formats";
-import type { EvaluationTarget } from "@vitnas/pipeline";
+import { checkpointName, type EvaluationTarget } from "@vitnas/pipeline";
 import { createFlowEvaluator } from "@vitnas/queue";
 import { Evolution } from "@vitnas/search";
 import { Evaluator, initBackend, loadSupernet, Supernet, saveCheckpoint, Trainer } from "@vitnas/supernet";
@@ -69,7 +69,7 @@ export async function bench(): Promise<BenchSection> {
     const archs = [...new Map(proposed.map((a) => [archHash(a), a])).values()];
     const target: EvaluationTarget = {
       searchId: "",
-      checkpoint: `step${step}-${sha256.slice(0, 16)}`,
+      checkpoint: checkpointName(step, sha256),
       checkpointDir,
       split: data.fingerprint,
       dataset: job.dataset,

@@ -6,7 +6,7 @@
 import { type ArtifactStore, cachedUpload, DEFAULT_DATASET_CACHE } from "@vitnas/artifacts";
 import { loadDataset } from "@vitnas/datasets";
 import { archHash, countArch } from "@vitnas/formats";
-import type { EvaluationTarget } from "@vitnas/pipeline";
+import { checkpointName, type EvaluationTarget } from "@vitnas/pipeline";
 import { datasetRootIssues, EVALUATION_QUEUE, type EvaluationJobData, type EvaluationJobResult } from "@vitnas/queue";
 import { Evaluator, initBackend, loadSupernet } from "@vitnas/supernet";
 import { type Job, UnrecoverableError, Worker } from "bullmq";
@@ -59,8 +59,7 @@ async function loadTarget(target: EvaluationTarget, options: EvaluationWorkerOpt
     throw new UnrecoverableError(`the validation split here is ${data.fingerprint}, the search's ${target.split}`);
   }
   const { supernet, step, sha256 } = await loadSupernet(target.checkpointDir);
-  // The checkpoint id as the pipeline names it (supernet-phase.ts, checkpointName).
-  const id = `step${step}-${sha256.slice(0, 16)}`;
+  const id = checkpointName(step, sha256);
   if (id !== target.checkpoint) {
     supernet.dispose();
     throw new UnrecoverableError(

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadDataset } from "@vitnas/datasets";
 import { archHash, type NasSearchInput } from "@vitnas/formats";
-import { type CandidateRecord, runSearch } from "@vitnas/pipeline";
+import { type CandidateRecord, checkpointName, runSearch } from "@vitnas/pipeline";
 import { createFlowEvaluator, EVALUATION_QUEUE, GENERATION_QUEUE, generationJobId } from "@vitnas/queue";
 import { Evolution } from "@vitnas/search";
 import { Evaluator, loadSupernet } from "@vitnas/supernet";
@@ -150,7 +150,7 @@ describe("evaluation fan-out", () => {
     const archs = Evolution.create(job.space, job.search, 11).proposeGeneration();
     const target = {
       searchId: randomUUID(),
-      checkpoint: `step${step}-${sha256.slice(0, 16)}`,
+      checkpoint: checkpointName(step, sha256),
       checkpointDir,
       split: data.fingerprint,
       dataset: job.dataset,

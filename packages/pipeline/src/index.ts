@@ -18,7 +18,7 @@ export { paretoSvg, reportMarkdown, winsOverBaselines } from "./report";
 export { runSearch } from "./run-search";
 // The phases on their own, for benches that train several super-networks or run several searches on one.
 export { runEvolution } from "./search-phase";
-export { trainSupernet } from "./supernet-phase";
+export { checkpointName, trainSupernet } from "./supernet-phase";
 export type { ReusableSupernet, SubnetFigures, TrainedSupernet } from "./supernet-records";
 export {
   type TrainAloneInput,

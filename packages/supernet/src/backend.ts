@@ -2,6 +2,9 @@
 // installed, else `wasm`, else `cpu`. NAS_BACKEND or `force` selects one and fails clearly if it cannot load, or
 // lists several in order of preference (`tensorflow,wasm`: the CPU worker image, where tfjs-node may or may not
 // have installed, docs/deployment.md), the first that loads being used.
+import { existsSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { clearConstants } from "./attention/constants";
 import { registerSimdBatchMatMul } from "./kernels/batch-matmul";
@@ -71,6 +74,11 @@ async function activate(name: BackendName) {
     if (!tf.findBackend("tensorflow")) {
       const reasons: string[] = [];
       for (const pkg of TENSORFLOW_BINDINGS) {
+        const missing = missingAddon(pkg);
+        if (missing) {
+          reasons.push(`${pkg}: ${missing}`);
+          continue;
+        }
         try {
           await import(/* @vite-ignore */ pkg);
           nodeBinding = pkg;
@@ -97,6 +105,28 @@ async function activate(name: BackendName) {
     if (process.env.NAS_WASM_BATCH_MATMUL !== "tfjs") await registerSimdBatchMatMul();
     registerHeapSlice();
   }
+}
+
+/**
+ * Why `pkg` cannot provide `tensorflow` without importing it, or undefined when its native addon is there. A package
+ * installed with its install script skipped (`npm install --ignore-scripts`) registers its kernels before failing to
+ * load the addon, so importing it and then the other binding would register every kernel twice (a warning each).
+ */
+function missingAddon(pkg: string): string | undefined {
+  let root: string;
+  try {
+    root = dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`));
+  } catch {
+    return "not installed";
+  }
+  // package.json's binary.module_path: lib/napi-v<N>/tfjs_binding.node.
+  const lib = join(root, "lib");
+  const found =
+    existsSync(lib) &&
+    readdirSync(lib).some((d) => d.startsWith("napi-v") && existsSync(join(lib, d, "tfjs_binding.node")));
+  return found
+    ? undefined
+    : "installed without its native addon (lib/napi-v*/tfjs_binding.node; its install script did not run)";
 }
 
 function firstLine(error: unknown): string {

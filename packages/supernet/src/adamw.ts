@@ -1,6 +1,7 @@
 // AdamW (Loshchilov & Hutter): Adam moments plus weight decay applied to the weights directly, not through the
 // gradient: w -= lr * (m^ / (sqrt(v^) + eps) + decay * w). A weight no sub-network of a step read gets no update.
 import * as tf from "@tensorflow/tfjs";
+import { adamwUpdate, hasAdamWKernel } from "./kernels/adamw";
 
 export interface AdamWOptions {
   beta1: number;
@@ -19,18 +20,33 @@ export class AdamW {
   readonly slots = new Map<string, AdamWSlot>();
   readonly options: AdamWOptions;
 
-  constructor(options: Partial<AdamWOptions> = {}) {
+  /** `fused` false: tfjs ops even where the backend has the fused kernel (tests compare the two). */
+  constructor(
+    options: Partial<AdamWOptions> = {},
+    readonly fused = true,
+  ) {
     this.options = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, ...options };
   }
 
   /** One update of each named weight from its gradient; `decay(name)` is its decoupled weight decay. */
   apply(weights: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>, lr: number, decay: (name: string) => number) {
     const { beta1, beta2, epsilon } = this.options;
+    // One fused kernel per weight where the backend has it (kernels/adamw.ts), the same update in tfjs ops elsewhere.
+    const fused = this.fused && hasAdamWKernel();
     for (const [name, grad] of grads) {
       const w = weights.get(name);
       if (!w) throw new Error(`AdamW: gradient for unknown weight ${name}`);
       const slot = this.slots.get(name) ?? { m: tf.keep(tf.zerosLike(w)), v: tf.keep(tf.zerosLike(w)), t: 0 };
       const t = slot.t + 1;
+      if (fused) {
+        const [next, m, v] = adamwUpdate(w, grad, slot.m, slot.v, { lr, beta1, beta2, epsilon, decay: decay(name), t });
+        w.assign(next!);
+        next!.dispose();
+        slot.m.dispose();
+        slot.v.dispose();
+        this.slots.set(name, { m: tf.keep(m!), v: tf.keep(v!), t });
+        continue;
+      }
       const next = tf.tidy(() => {
         const m = tf.add(tf.mul(slot.m, beta1), tf.mul(grad, 1 - beta1));
         const v = tf.add(tf.mul(slot.v, beta2), tf.mul(tf.square(grad), 1 - beta2));

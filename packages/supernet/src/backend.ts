@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { clearConstants } from "./attention/constants";
+import { registerAdamWKernel } from "./kernels/adamw";
 import { registerSimdBatchMatMul } from "./kernels/batch-matmul";
 import { registerHeapSlice } from "./kernels/slice";
 import "./node-util-compat";
@@ -104,6 +105,7 @@ async function activate(name: BackendName) {
     // The batched attention products on SIMD (kernels/batch-matmul.ts); NAS_WASM_BATCH_MATMUL=tfjs keeps tfjs's own.
     if (process.env.NAS_WASM_BATCH_MATMUL !== "tfjs") await registerSimdBatchMatMul();
     registerHeapSlice();
+    registerAdamWKernel();
   }
 }
 

@@ -2,7 +2,8 @@
 // caller asks for a generation, evaluates it wherever it likes, records the results, and may save `state` (plain
 // JSON) at any point and restore it later to continue exactly as an uninterrupted run would.
 //
-// Generation 0: `population` random architectures of the space, each shrunk to meet the constraints. Generation
+// Generation 0: with nsga2, the space's cheapest architecture (smallestArch) and `population - 1` random ones;
+// with resnas `population` random ones; each shrunk to meet the constraints. Generation
 // g >= 1: the best `parents` of everything evaluated so far give `parents` mutants (each gene re-drawn with
 // probability mutationProb) and `parents` uniform crossovers (each gene from the second parent with probability
 // crossoverProb), each shrunk to meet the constraints. A candidate whose canonical id was already proposed in this
@@ -29,6 +30,7 @@ import {
   type SearchSpec,
   sampleArch,
   shrinkArch,
+  smallestArch,
   type VitArch,
   type VitSpace,
 } from "@vitnas/formats";
@@ -36,7 +38,8 @@ import { hypervolume, ParetoFront } from "./front";
 import { RankedPopulation } from "./ranking";
 import { referenceMacs } from "./reference";
 
-export type Origin = "random" | "mutation" | "crossover";
+/** "smallest": the space's cheapest architecture, seeded into generation 0 (nsga2). */
+export type Origin = "random" | "smallest" | "mutation" | "crossover";
 
 /** What the caller measured for one proposed architecture. */
 export interface EvaluationResult {
@@ -383,6 +386,10 @@ export class Evolution {
     const out: Proposal[] = [];
     const failures: { last?: ConstraintError } = {};
     const wanted = this.search.population;
+    // With nsga2, the space's cheapest architecture first: the front's cheap end, which random draws reach only by
+    // luck, is then there from the start for mutation to improve on (the boundary solution a multi-objective
+    // search is seeded with); resnas searches a band just under the MACs limit, where it does not belong.
+    if (this.strategy === "nsga2" && wanted > 1) this.#admit(smallestArch(this.space), "smallest", [], out, failures);
     for (let attempt = 0; out.length < wanted && attempt < wanted * ATTEMPTS_PER_CANDIDATE; attempt++) {
       this.#admit(
         this.#inBand(() => this.#random()),

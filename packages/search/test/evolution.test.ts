@@ -60,13 +60,14 @@ describe("Evolution", () => {
     expect(ended.at(-1)!.front).toEqual(evo.front.map((c) => c.id));
   });
 
-  it("runs generation 0 of `population`, then `parents` mutants and crossovers per generation", () => {
+  it("runs generation 0 of `population` (the cheapest and random ones), then `parents` mutants and crossovers", () => {
     const { evo, ids } = run(Evolution.create(SPACE, search(), 7));
     expect(evo.done).toBe(true);
     expect(ids.map((g) => g.length)).toEqual([16, 16, 16, 16, 16]);
     expect(evo.summaries.map((s) => s.generation)).toEqual([0, 1, 2, 3, 4]);
     const origins = evo.history.map((c) => `${c.generation}:${c.origin}`);
-    expect(origins.filter((o) => o === "0:random").length).toBe(16);
+    expect(origins.filter((o) => o === "0:smallest").length).toBe(1);
+    expect(origins.filter((o) => o === "0:random").length).toBe(15);
     expect(origins.filter((o) => o === "3:mutation").length).toBe(8);
     expect(origins.filter((o) => o === "3:crossover").length).toBe(8);
     expect(evo.proposeGeneration()).toEqual([]);

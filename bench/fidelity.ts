@@ -12,7 +12,9 @@
 // Every trained piece is cached under FIDELITY_WORK (.tmp/fidelity), keyed by what made it, so a rerun resumes.
 // Sizes: FIDELITY_TRAIN / _VAL / _TEST images, FIDELITY_EPOCHS (super-networks and stand-alone), FIDELITY_ARCHS,
 // FIDELITY_POPULATION / _GENERATIONS, FIDELITY_SEEDS ("1,2,3"), FIDELITY_MACS_LIMIT, FIDELITY_DATA; FIDELITY_ONLY=supernets
-// (or search) trains the super-networks (or runs the search comparison) alone, so a second process can prepare them.
+// (or search, or alone) trains the super-networks (or runs the search comparison, or trains the architectures alone)
+// and stops, so processes can prepare the pieces side by side; FIDELITY_SETTINGS ("0,4") measures those super-networks
+// of SETTINGS only, in that order (the default, 0, always).
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -66,10 +68,12 @@ export interface FidelityConfig {
   work: string;
   /**
    * "supernets": only train the super-networks into the work directory and stop; "search": only the default
-   * one and the search comparison. A second process can so prepare them while another trains the architectures
+   * one and the search comparison; "alone": only train the architectures alone. A second process can so prepare them while another trains the architectures
    * alone (the pieces are the same either way; never two processes on one piece).
    */
-  only?: "supernets" | "search";
+  only?: "supernets" | "search" | "alone";
+  /** Indices into SETTINGS of the super-networks to measure, in this order (default: all; 0 is always trained). */
+  settings?: number[];
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
 }
@@ -132,9 +136,24 @@ export async function configFromEnv(env = process.env): Promise<FidelityConfig &
     generations: num("FIDELITY_GENERATIONS", 2),
     seeds: (env.FIDELITY_SEEDS ?? "1,2,3").split(",").map(Number),
     ...(env.FIDELITY_MACS_LIMIT ? { macsLimit: Number(env.FIDELITY_MACS_LIMIT) } : {}),
-    ...(env.FIDELITY_ONLY === "supernets" || env.FIDELITY_ONLY === "search" ? { only: env.FIDELITY_ONLY } : {}),
+    ...(["supernets", "search", "alone"].includes(env.FIDELITY_ONLY ?? "")
+      ? { only: env.FIDELITY_ONLY as FidelityConfig["only"] }
+      : {}),
+    ...(env.FIDELITY_SETTINGS ? { settings: settingIndices(env.FIDELITY_SETTINGS) } : {}),
     work: resolve(env.FIDELITY_WORK ?? join(root, ".tmp", "fidelity")),
   };
+}
+
+/** "0,4": those SETTINGS, in that order. */
+function settingIndices(list: string): number[] {
+  const indices = list.split(",").map(Number);
+  for (const i of indices) {
+    if (!Number.isInteger(i) || i < 0 || i >= SETTINGS.length)
+      throw new Error(
+        `FIDELITY_SETTINGS: ${i} is not an index of the ${SETTINGS.length} settings (0-${SETTINGS.length - 1})`,
+      );
+  }
+  return indices;
 }
 
 export async function bench(): Promise<BenchSection[]> {
@@ -165,6 +184,9 @@ export async function fidelity(config: FidelityConfig): Promise<BenchSection[]> 
   const backend = (await initBackend({ log: null })).name;
   const data = await loadDataset(base.dataset, base.space.input);
   const val = { ...data.val, fingerprint: data.fingerprint };
+  const settings = (config.settings ?? SETTINGS.map((_, i) => i)).map((i) => SETTINGS[i]!);
+  // The default is the search comparison's super-network.
+  if (!settings.includes(SETTINGS[0])) settings.unshift(SETTINGS[0]);
   const supernetOf = async (setting: (typeof SETTINGS)[number]) => {
     const job = checked({ ...config.job, supernet: { ...config.job.supernet, ...setting.supernet } } as NasSearchInput);
     const fields = { space: job.space, dataset: job.dataset, supernet: job.supernet, seed: job.seed };
@@ -259,7 +281,7 @@ export async function fidelity(config: FidelityConfig): Promise<BenchSection[]> 
   }
   if (config.only === "supernets") {
     const figures: BenchSection["figures"] = {};
-    for (const setting of SETTINGS) {
+    for (const setting of settings) {
       const { trainer, checkpoint } = await supernetOf(setting);
       trainer.supernet.dispose();
       trainer.dispose();
@@ -295,13 +317,16 @@ export async function fidelity(config: FidelityConfig): Promise<BenchSection[]> 
       `${alone.length}/${archs.length} trained alone: ${alone.at(-1)!.types.join("+")} ${macs} MACs, test ${metrics.testAccuracy} (${elapsed()})`,
     );
   }
+  if (config.only === "alone") {
+    return [{ name: "fidelity: architectures trained alone", figures: { architectures: alone.length } }];
+  }
   const aloneTest = alone.map((a) => a.test);
   const macs = alone.map((a) => a.macs);
   const types = [...new Set(alone.flatMap((a) => a.types))];
 
   const sections: BenchSection[] = [];
   let searchSupernet: { supernet: Supernet; checkpoint: string; dir: string } | undefined;
-  for (const [s, setting] of SETTINGS.entries()) {
+  for (const setting of settings) {
     const { job, dir, trainer, checkpoint } = await supernetOf(setting);
     const cache = await FileEvaluationCache.open(join(dir, "evaluations"));
     const evaluator = new Evaluator(trainer.supernet, data.val);
@@ -350,7 +375,7 @@ export async function fidelity(config: FidelityConfig): Promise<BenchSection[]> 
     }
     figures["inherited validation accuracies"] = inherited.map((x) => x.toFixed(3)).join(" ");
     sections.push({ name: `fidelity: ${setting.name}`, figures });
-    if (s === 0) searchSupernet = { supernet: trainer.supernet, checkpoint, dir };
+    if (setting === SETTINGS[0]) searchSupernet = { supernet: trainer.supernet, checkpoint, dir };
     else trainer.supernet.dispose();
     trainer.dispose();
   }

@@ -11,6 +11,7 @@
 //   super-network, seeds FIDELITY_SEEDS, both under one MACs limit: hypervolume and best accuracy, mean and spread.
 // Every trained piece is cached under FIDELITY_WORK (.tmp/fidelity), keyed by what made it, so a rerun resumes.
 // Sizes: FIDELITY_TRAIN / _VAL / _TEST images, FIDELITY_EPOCHS (super-networks and stand-alone), FIDELITY_ARCHS,
+// FIDELITY_ALONE_SEEDS (seeds each architecture is trained alone with, accuracy their mean; 1),
 // FIDELITY_POPULATION / _GENERATIONS, FIDELITY_SEEDS ("1,2,3"), FIDELITY_MACS_LIMIT, FIDELITY_DATA; FIDELITY_ONLY=supernets
 // (or search, or alone) trains the super-networks (or runs the search comparison, or trains the architectures alone)
 // and stops, so processes can prepare the pieces side by side; FIDELITY_SETTINGS ("0,4") measures those super-networks
@@ -72,6 +73,11 @@ export interface FidelityConfig {
    * alone (the pieces are the same either way; never two processes on one piece).
    */
   only?: "supernets" | "search" | "alone";
+  /**
+   * Seeds each architecture is trained alone with (default 1); its stand-alone accuracy is their mean, which
+   * halves the seed-to-seed noise of the ranking the super-network is measured against with 4.
+   */
+  aloneSeeds?: number;
   /** Indices into SETTINGS of the super-networks to measure, in this order (default: all; 0 is always trained). */
   settings?: number[];
   /** Progress lines (default: stderr). */
@@ -139,6 +145,7 @@ export async function configFromEnv(env = process.env): Promise<FidelityConfig &
     ...(["supernets", "search", "alone"].includes(env.FIDELITY_ONLY ?? "")
       ? { only: env.FIDELITY_ONLY as FidelityConfig["only"] }
       : {}),
+    ...(env.FIDELITY_ALONE_SEEDS ? { aloneSeeds: Number(env.FIDELITY_ALONE_SEEDS) } : {}),
     ...(env.FIDELITY_SETTINGS ? { settings: settingIndices(env.FIDELITY_SETTINGS) } : {}),
     work: resolve(env.FIDELITY_WORK ?? join(root, ".tmp", "fidelity")),
   };
@@ -293,16 +300,23 @@ export async function fidelity(config: FidelityConfig): Promise<BenchSection[]> 
 
   // Stand-alone training of every drawn architecture: the product's recipe, the super-network's epochs.
   const recipe = base.supernet;
-  const aloneKey = key({ dataset: base.dataset, recipe, seed: base.seed });
+  const seeds = Array.from({ length: config.aloneSeeds ?? 1 }, (_, k) => base.seed + k);
   const alone: Trained[] = [];
   for (const arch of archs) {
     const id = archHash(arch);
-    const outDir = join(config.work, "alone", `${aloneKey}-${id}`);
-    const metricsFile = join(outDir, "metrics.json");
-    if (!existsSync(metricsFile)) {
-      await trainAlone(arch, { dataset: base.dataset, recipe, seed: base.seed, name: "fidelity" }, { outDir });
+    const runs: BundleMetrics[] = [];
+    for (const seed of seeds) {
+      const outDir = join(config.work, "alone", `${key({ dataset: base.dataset, recipe, seed })}-${id}`);
+      const metricsFile = join(outDir, "metrics.json");
+      if (!existsSync(metricsFile)) {
+        await trainAlone(arch, { dataset: base.dataset, recipe, seed, name: "fidelity" }, { outDir });
+      }
+      runs.push(JSON.parse(await readFile(metricsFile, "utf8")) as BundleMetrics);
     }
-    const metrics = JSON.parse(await readFile(metricsFile, "utf8")) as BundleMetrics;
+    const metrics = {
+      accuracy: mean(runs.map((r) => r.accuracy)),
+      testAccuracy: round(mean(runs.map((r) => r.testAccuracy!)), 4),
+    };
     const { macs } = countArch(arch);
     alone.push({
       arch,
@@ -386,6 +400,7 @@ export async function fidelity(config: FidelityConfig): Promise<BenchSection[]> 
       "train / validation / test images": `${data.train.count} / ${data.val.count} / ${data.test.count}`,
       "epochs (super-networks and stand-alone)": recipe.epochs,
       architectures: alone.length,
+      "seeds per architecture trained alone (accuracy: their mean)": seeds.length,
       "attention types (stage 0 + stage 1 ...)": alone
         .map((a) => a.arch.stages.map((st) => st.blocks[0]!.attention.type).join("+"))
         .join(" "),

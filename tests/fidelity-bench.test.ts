@@ -1,6 +1,6 @@
 // The ranking-fidelity bench (bench/fidelity.ts) end to end on tiny synthetic data: its figures for every
 // super-network setting and the search comparison, then a second run that resumes from the cached pieces alone.
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { NasSearchInput } from "@vitnas/formats";
@@ -82,5 +82,48 @@ describe("fidelity bench", () => {
     expect(checkpoints(again)).toEqual(checkpoints(lines).slice(settings));
     const [searchOnly] = await fidelity({ ...config, only: "search", log: () => {} });
     expect(stable([searchOnly!])).toEqual(stable(sections.slice(1 + settings)));
+  });
+
+  it("trains each architecture alone with several seeds (accuracy their mean) and measures the settings asked for", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "fidelity-seeds-"));
+    try {
+      const config: FidelityConfig = {
+        job: {
+          ...tiny,
+          dataset: { kind: "synthetic", train: 64, val: 32, test: 32, seed: 3 },
+          supernet: { ...tiny.supernet, epochs: 1, archsPerStep: 3 },
+        } as NasSearchInput,
+        archs: 8,
+        population: 3,
+        generations: 1,
+        seeds: [1],
+        work: dir,
+        aloneSeeds: 2,
+        settings: [4],
+        log: () => {},
+      };
+      const [alone] = await fidelity({ ...config, only: "alone" });
+      expect(alone!.figures.architectures).toBe(8);
+      const sections = await fidelity(config);
+      // The default is always measured (the search comparison runs on it), then the settings asked for.
+      expect(sections.map((s) => s.name)).toEqual([
+        "fidelity: architectures trained alone",
+        `fidelity: ${SETTINGS[0].name}`,
+        `fidelity: ${SETTINGS[4].name}`,
+        "fidelity: evolution against random search",
+      ]);
+      expect(sections[0]!.figures["seeds per architecture trained alone (accuracy: their mean)"]).toBe(2);
+      // Two bundles per architecture; the reported accuracies are the means of each pair.
+      const runs = await readdir(join(dir, "alone"));
+      expect(runs).toHaveLength(16);
+      const tests = await Promise.all(
+        runs.map(async (r) => JSON.parse(await readFile(join(dir, "alone", r, "metrics.json"), "utf8")).testAccuracy),
+      );
+      const reported = String(sections[0]!.figures["stand-alone test accuracies"]).split(" ").map(Number);
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      expect(Math.abs(mean(reported) - mean(tests))).toBeLessThan(1e-3);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -9,6 +9,23 @@ import { type FidelityConfig, fidelity, SETTINGS } from "../bench/fidelity";
 
 const tiny = JSON.parse(await readFile(join(import.meta.dirname, "../examples/tiny.json"), "utf8")) as NasSearchInput;
 
+/** 2 attention types, 8 architectures: 4 use each, enough for a tau within each type. */
+function tinyConfig(work: string, over: Partial<FidelityConfig>): FidelityConfig {
+  return {
+    job: {
+      ...tiny,
+      dataset: { kind: "synthetic", train: 64, val: 32, test: 32, seed: 3 },
+      supernet: { ...tiny.supernet, epochs: 1, archsPerStep: 3 },
+    } as NasSearchInput,
+    archs: 8,
+    population: 3,
+    generations: 1,
+    seeds: [1],
+    work,
+    ...over,
+  };
+}
+
 describe("fidelity bench", () => {
   let work: string | undefined;
   afterAll(async () => {
@@ -18,20 +35,7 @@ describe("fidelity bench", () => {
   it("measures tau per setting and type, evolution against random, and resumes from prepared or cached pieces", async () => {
     work = await mkdtemp(join(tmpdir(), "fidelity-"));
     const lines: string[] = [];
-    const config: FidelityConfig = {
-      // 2 attention types, 8 architectures: 4 use each, enough for a tau within each type.
-      job: {
-        ...tiny,
-        dataset: { kind: "synthetic", train: 64, val: 32, test: 32, seed: 3 },
-        supernet: { ...tiny.supernet, epochs: 1, archsPerStep: 3 },
-      } as NasSearchInput,
-      archs: 8,
-      population: 3,
-      generations: 1,
-      seeds: [1, 2],
-      work,
-      log: (line) => lines.push(line),
-    };
+    const config = tinyConfig(work, { seeds: [1, 2], log: (line) => lines.push(line) });
     // A second process may train the super-networks first: the full run then uses them as they are.
     const [prepared] = await fidelity({ ...config, only: "supernets" });
     expect(Object.keys(prepared!.figures)).toEqual(SETTINGS.map((s) => s.name));
@@ -87,21 +91,7 @@ describe("fidelity bench", () => {
   it("trains each architecture alone with several seeds (accuracy their mean) and measures the settings asked for", async () => {
     const dir = await mkdtemp(join(tmpdir(), "fidelity-seeds-"));
     try {
-      const config: FidelityConfig = {
-        job: {
-          ...tiny,
-          dataset: { kind: "synthetic", train: 64, val: 32, test: 32, seed: 3 },
-          supernet: { ...tiny.supernet, epochs: 1, archsPerStep: 3 },
-        } as NasSearchInput,
-        archs: 8,
-        population: 3,
-        generations: 1,
-        seeds: [1],
-        work: dir,
-        aloneSeeds: 2,
-        settings: [4],
-        log: () => {},
-      };
+      const config = tinyConfig(dir, { seeds: [1], aloneSeeds: 2, settings: [4], log: () => {} });
       const [alone] = await fidelity({ ...config, only: "alone" });
       expect(alone!.figures.architectures).toBe(8);
       const sections = await fidelity(config);

@@ -5,14 +5,9 @@
 // the step's batch is shared between threads. Outputs are new tensors (nothing is changed in place), so a weight's
 // old value stays valid for whatever still holds it.
 import * as tf from "@tensorflow/tfjs";
+import type { WasmBackend } from "./wasm-backend";
 
 export const ADAMW_KERNEL = "VitnasAdamW";
-
-interface WasmBackend {
-  wasm: { HEAPF32?: Float32Array; HEAP32: Int32Array };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
 
 export interface AdamWAttrs {
   lr: number;
@@ -25,13 +20,10 @@ export interface AdamWAttrs {
   t: number;
 }
 
-let registered = false;
-
 /** Registers the fused update for the wasm backend (once; the backend must be registered). */
 export function registerAdamWKernel(): void {
-  if (registered || tf.getKernel(ADAMW_KERNEL, "wasm")) return;
+  if (tf.getKernel(ADAMW_KERNEL, "wasm")) return;
   tf.registerKernel({ kernelName: ADAMW_KERNEL, backendName: "wasm", kernelFunc: adamw as unknown as tf.KernelFunc });
-  registered = true;
 }
 
 /** Whether the backend in use has the fused update. */

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import wabtInit from "wabt";
+import type { WasmBackend } from "./wasm-backend";
 
 type Bmm = (
   a: number,
@@ -22,13 +23,6 @@ type Bmm = (
   aBatch: number,
   bBatch: number,
 ) => void;
-
-interface WasmBackend {
-  wasm: { asm?: { memory?: unknown } };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  disposeData(dataId: object): void;
-}
 
 export type BatchMatMulKernel = "simd" | "tfjs";
 

@@ -4,12 +4,7 @@
 // contiguous run of the output is one copyWithin on the heap. The same values, so gradients (a Pad) and everything
 // else are unchanged.
 import * as tf from "@tensorflow/tfjs";
-
-interface WasmBackend {
-  wasm: { HEAP32: Int32Array };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
+import type { WasmBackend } from "./wasm-backend";
 
 let tfjsKernel: tf.KernelConfig | undefined;
 let heapKernel: tf.KernelConfig | undefined;

@@ -69,8 +69,8 @@ export interface FidelityConfig {
   work: string;
   /**
    * "supernets": only train the super-networks into the work directory and stop; "search": only the default
-   * one and the search comparison; "alone": only train the architectures alone. A second process can so prepare them while another trains the architectures
-   * alone (the pieces are the same either way; never two processes on one piece).
+   * one and the search comparison; "alone": only train the architectures alone. Processes can so prepare the
+   * pieces side by side (the pieces are the same either way; never two processes on one piece).
    */
   only?: "supernets" | "search" | "alone";
   /**
@@ -142,13 +142,20 @@ export async function configFromEnv(env = process.env): Promise<FidelityConfig &
     generations: num("FIDELITY_GENERATIONS", 2),
     seeds: (env.FIDELITY_SEEDS ?? "1,2,3").split(",").map(Number),
     ...(env.FIDELITY_MACS_LIMIT ? { macsLimit: Number(env.FIDELITY_MACS_LIMIT) } : {}),
-    ...(["supernets", "search", "alone"].includes(env.FIDELITY_ONLY ?? "")
-      ? { only: env.FIDELITY_ONLY as FidelityConfig["only"] }
-      : {}),
-    ...(env.FIDELITY_ALONE_SEEDS ? { aloneSeeds: Number(env.FIDELITY_ALONE_SEEDS) } : {}),
+    ...(env.FIDELITY_ONLY ? { only: onlyPart(env.FIDELITY_ONLY) } : {}),
+    ...(env.FIDELITY_ALONE_SEEDS ? { aloneSeeds: num("FIDELITY_ALONE_SEEDS", 1) } : {}),
     ...(env.FIDELITY_SETTINGS ? { settings: settingIndices(env.FIDELITY_SETTINGS) } : {}),
     work: resolve(env.FIDELITY_WORK ?? join(root, ".tmp", "fidelity")),
   };
+}
+
+const ONLY_PARTS = ["supernets", "search", "alone"] as const;
+
+/** FIDELITY_ONLY's value, refused with the values it may take rather than ignored (a full run takes hours). */
+function onlyPart(value: string): FidelityConfig["only"] {
+  const part = ONLY_PARTS.find((p) => p === value);
+  if (!part) throw new Error(`FIDELITY_ONLY must be one of ${ONLY_PARTS.join(", ")} (is ${JSON.stringify(value)})`);
+  return part;
 }
 
 /** "0,4": those SETTINGS, in that order. */
@@ -300,7 +307,10 @@ export async function fidelity(config: FidelityConfig): Promise<BenchSection[]> 
 
   // Stand-alone training of every drawn architecture: the product's recipe, the super-network's epochs.
   const recipe = base.supernet;
-  const seeds = Array.from({ length: config.aloneSeeds ?? 1 }, (_, k) => base.seed + k);
+  const aloneSeeds = config.aloneSeeds ?? 1;
+  if (!Number.isInteger(aloneSeeds) || aloneSeeds < 1)
+    throw new Error(`FIDELITY_ALONE_SEEDS must be a whole number >= 1 (is ${aloneSeeds})`);
+  const seeds = Array.from({ length: aloneSeeds }, (_, k) => base.seed + k);
   const alone: Trained[] = [];
   for (const arch of archs) {
     const id = archHash(arch);

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { NasSearchInput } from "@vitnas/formats";
 import { afterAll, describe, expect, it } from "vitest";
-import { type FidelityConfig, fidelity, SETTINGS } from "../bench/fidelity";
+import { configFromEnv, type FidelityConfig, fidelity, SETTINGS } from "../bench/fidelity";
 
 const tiny = JSON.parse(await readFile(join(import.meta.dirname, "../examples/tiny.json"), "utf8")) as NasSearchInput;
 
@@ -115,5 +115,18 @@ describe("fidelity bench", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("reads its options from the environment and refuses values it does not know, naming the variable", async () => {
+    const config = await configFromEnv({ FIDELITY_ONLY: "alone", FIDELITY_SETTINGS: "4,1", FIDELITY_ALONE_SEEDS: "2" });
+    expect(config).toMatchObject({ only: "alone", settings: [4, 1], aloneSeeds: 2 });
+    await expect(configFromEnv({ FIDELITY_ONLY: "supernet" })).rejects.toThrow(
+      /FIDELITY_ONLY must be one of supernets, search, alone/,
+    );
+    await expect(configFromEnv({ FIDELITY_SETTINGS: "0,9" })).rejects.toThrow(/FIDELITY_SETTINGS: 9 is not an index/);
+    const none = await configFromEnv({ FIDELITY_ALONE_SEEDS: "0" });
+    await expect(fidelity({ ...none, job: tinyConfig("/nonexistent", {}).job, log: () => {} })).rejects.toThrow(
+      /FIDELITY_ALONE_SEEDS must be a whole number >= 1/,
+    );
   });
 });

@@ -22,6 +22,7 @@ import { useBatchMatMul } from "../src/kernels/batch-matmul";
 import { useSlice } from "../src/kernels/slice";
 import { Random } from "../src/random";
 import { BufferBytes } from "./buffer-bytes";
+import { Halves } from "./halves";
 import { parallelFigures } from "./parallel";
 import { TorchStep } from "./pytorch";
 
@@ -113,12 +114,14 @@ async function trainingRuns() {
       useSlice("heap");
     }
   };
+  const halves = THREADS > 1 ? await Halves.start(referenceSpace(true), batch, THREADS, "wasm") : undefined;
   const torch = await TorchStep.start();
   const a = tf.randomNormal([512, 512]);
   const b = tf.randomNormal([512, 512]);
   for (const t of [reference, one, four]) await t.trainSteps(2);
   for (let i = 0; i < 2; i++) await withTfjsKernel();
   await threaded?.trainSteps(WARM_UP);
+  for (let i = 0; halves && i < WARM_UP / 2; i++) await halves.round();
   await matmulFlops(a, b);
   if (torch instanceof TorchStep) for (const n of [1, THREADS, 1, THREADS]) await torch.step(n);
   const rates = {
@@ -128,6 +131,8 @@ async function trainingRuns() {
     one: [] as number[],
     four: [] as number[],
     threaded: [] as number[],
+    halfAlone: [] as number[],
+    halvesTogether: [] as number[],
     tfjsKernel: [] as number[],
     torchOne: [] as number[],
     torchMany: [] as number[],
@@ -146,6 +151,11 @@ async function trainingRuns() {
     rates.one.push(batch / (await one.trainSteps(1))[0]!.imagesPerSec);
     rates.four.push(batch / (await four.trainSteps(1))[0]!.imagesPerSec);
     if (threaded) rates.threaded.push(batch / (await threaded.trainSteps(1))[0]!.imagesPerSec);
+    if (halves) {
+      const { alone, together } = await halves.round();
+      rates.halfAlone.push(alone);
+      rates.halvesTogether.push(together);
+    }
     rates.tfjsKernel.push(await withTfjsKernel());
     if (torch instanceof TorchStep) {
       rates.torchOne.push(await torch.step(1));
@@ -160,6 +170,7 @@ async function trainingRuns() {
     t?.dispose();
     t?.supernet.dispose();
   }
+  await halves?.dispose();
   if (torch instanceof TorchStep) await torch.close();
   const ms = (xs: number[]) => (xs.length ? median(xs) : undefined);
   return {
@@ -169,6 +180,8 @@ async function trainingRuns() {
     oneStep: median(rates.one),
     fourStep: median(rates.four),
     threadedStep: ms(rates.threaded),
+    halfAlone: ms(rates.halfAlone),
+    halvesTogether: ms(rates.halvesTogether),
     tfjsKernelStep: median(rates.tfjsKernel),
     torch: torch instanceof TorchStep ? torch.ready : torch,
     torchOneStep: ms(rates.torchOne),
@@ -339,6 +352,17 @@ export async function trainingFigures(figures: BenchSection["figures"]) {
       runs.threadedStep /
       (THREADS * runs.matmul)
     ).toFixed(3);
+  }
+  if (runs.halfAlone && runs.halvesTogether) {
+    figures[`fixed step's thread shares (half a batch, forward + backward): ${t} at once / 1, same rounds`] = +(
+      (THREADS * runs.halfAlone) /
+      runs.halvesTogether
+    ).toFixed(2);
+    figures[`fixed train speed-up ceiling, ${t}: 1-thread step / the shares at once (no serial work)`] = +(
+      runs.oneStep / runs.halvesTogether
+    ).toFixed(2);
+    if (runs.threadedStep)
+      figures[`fixed train speed-up, ${t} / 1 thread, same rounds`] = +(runs.oneStep / runs.threadedStep).toFixed(2);
   }
   if (typeof runs.torch === "string") {
     figures["PyTorch anchor"] = `skipped: ${runs.torch}`;

@@ -504,11 +504,12 @@ export const SupernetConfig = T.Object(
     ),
     augment: T.Optional(AugmentConfig),
     attentionWeights: T.Optional(
-      T.Union([T.Literal("per-type"), T.Literal("shared")], {
+      T.Union([T.Literal("per-type"), T.Literal("per-type-block"), T.Literal("shared")], {
         // Shared ranked better than per-type in 5 of 6 comparisons on Fashion-MNIST (docs/ranking-fidelity.md).
         default: "shared",
         description:
-          "each attention type its own q/k/v and output projection per block, or one set shared by every type",
+          "each attention type its own q/k/v and output projection per block (per-type), its own whole block: " +
+          "norms, projections and MLP (per-type-block), or one set shared by every type",
       }),
     ),
     archBatch: T.Optional(

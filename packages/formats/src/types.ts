@@ -198,8 +198,11 @@ export interface SupernetSpec {
   /** How layer weights start (docs/training-recipe.md). */
   init: "fan-in" | "trunc-normal";
   augment: AugmentSpec;
-  /** One q/k/v and output projection per attention type and block, or one per block (docs/training-recipe.md). */
-  attentionWeights: "per-type" | "shared";
+  /**
+   * One q/k/v and output projection per attention type and block, the whole block per type (norms, projections,
+   * MLP), or one set per block (docs/training-recipe.md).
+   */
+  attentionWeights: "per-type" | "per-type-block" | "shared";
   /** Each sub-network of a step trains on a share of the batch or on all of it (docs/training-recipe.md). */
   archBatch: "split" | "whole";
   /** Train the largest and smallest sub-networks in every step (BigNAS's sandwich rule). */

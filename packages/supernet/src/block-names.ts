@@ -35,5 +35,8 @@ export function projectionNames(owner: string) {
 /** Parses a block's projection name as a standalone model holds it: the block, then `qkv.w`, `proj.b` ... */
 export const PROJECTION_NAME = /^(s\d+\.b\d+)\.((?:qkv|proj)\.[wb])$/;
 
+/** Parses any layer weight of a block as a standalone model holds it (norms, projections, MLP): the block, then the rest. */
+export const BLOCK_LAYER_NAME = /^(s\d+\.b\d+)\.((?:ln1|ln2|mlp1|mlp2|qkv|proj)\.[wbg])$/;
+
 /** An attention type's own weight in a block (performer's features, linformer's projections ...). */
 export const extraName = (block: string, type: string, name: string) => `${typeOwner(block, type)}.${name}`;

@@ -8,6 +8,7 @@ import { blockLayers, extraName, projectionNames, typeOwner } from "./block-name
 import type { WeightSpec } from "./weights";
 
 export {
+  BLOCK_LAYER_NAME,
   BLOCK_NAME,
   blockLayers,
   blockPrefix,
@@ -43,14 +44,29 @@ export interface BlockDims {
 
 /**
  * Every weight of one block of the super-network at its largest size: norms, the projections (`shared`: one set for
- * the block; `per-type`: one per attention type that has them), each type's extras, the MLP.
+ * the block; `per-type`: one per attention type that has them), each type's extras, the MLP; with `per-type-block`
+ * each attention type owns its norms, projections and MLP (single-path one-shot NAS's own weights per choice, for
+ * the whole block rather than the attention alone).
  */
 export function blockWeights(
   block: string,
   attention: AttentionSpec[],
-  attentionWeights: "per-type" | "shared",
+  attentionWeights: "per-type" | "per-type-block" | "shared",
   dims: BlockDims,
 ): WeightSpec[] {
+  if (attentionWeights === "per-type-block") {
+    // Each type's block under its owner's name, then the extras (named per type already), as a shared block orders them.
+    const types = [...new Set(attention.map((spec) => spec.type))];
+    const specs = types.flatMap((type) =>
+      blockWeights(
+        typeOwner(block, type),
+        attention.filter((spec) => spec.type === type),
+        "shared",
+        dims,
+      ).filter((w) => !w.name.startsWith(`${typeOwner(typeOwner(block, type), type)}.`)),
+    );
+    return [...specs, ...extraWeights(block, attention, dims)];
+  }
   const { width: d, heads, headDim, mlpHidden: m } = dims;
   const a = heads * headDim;
   const layers = blockLayers(block);

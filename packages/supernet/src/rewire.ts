@@ -15,6 +15,16 @@ export function rewire(supernet: Supernet, optimizer?: AdamW) {
   space.stages.forEach((stage, s) => {
     for (let j = 0; j < Math.max(...stage.depth); j++) {
       const p = blockPrefix(s, j);
+      if (supernet.attentionWeights === "per-type-block") {
+        // Each type's own block: its MLP units and heads sorted by its own weights.
+        for (const type of new Set(stage.attention.map((a) => a.type))) {
+          const owner = typeOwner(p, type);
+          rewireMlp(supernet, optimizer, owner);
+          if (supernet.variables.has(projectionNames(owner).qkvW))
+            rewireHeads(supernet, optimizer, owner, `${owner}.`, stage.headDim);
+        }
+        continue;
+      }
       rewireMlp(supernet, optimizer, p);
       if (supernet.attentionWeights === "shared") {
         // One head order for the block: every type's head-indexed extras follow it.

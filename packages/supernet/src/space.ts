@@ -2,6 +2,7 @@
 // largest size.
 import { blockIndex, halvesGrid, type VitArch, type VitSpace } from "@vitnas/formats";
 import {
+  BLOCK_LAYER_NAME,
   BLOCK_NAME,
   blockPrefix,
   blockWeights,
@@ -126,7 +127,7 @@ export function supernetWeights(space: VitSpace, attentionWeights: AttentionWeig
  * Who owns a block's q/k/v and output projection in the super-network: the block (`shared`, one set every attention
  * type reads) or each attention type of the block (`per-type`, single-path one-shot NAS's own weights per choice).
  */
-export type AttentionWeights = "per-type" | "shared";
+export type AttentionWeights = "per-type" | "per-type-block" | "shared";
 
 /**
  * The super-network name of a block weight an architecture reads, where the space's stage may drop blocks other than
@@ -149,11 +150,12 @@ export function placedName(name: string, arch: VitArch, space: VitSpace): string
 /**
  * The super-network name of a weight an architecture reads: a standalone model names a block's projections
  * `s<i>.b<j>.qkv.w` (its block has one attention type); with per-type weights the super-network holds them as
- * `s<i>.b<j>.<type>.qkv.w`.
+ * `s<i>.b<j>.<type>.qkv.w`, and with per-type blocks every layer of the block so (`s<i>.b<j>.<type>.mlp1.w` ...);
+ * extras are named per type in both already.
  */
 export function ownedName(name: string, arch: VitArch, attentionWeights: AttentionWeights): string {
   if (attentionWeights === "shared") return name;
-  const m = PROJECTION_NAME.exec(name);
+  const m = (attentionWeights === "per-type-block" ? BLOCK_LAYER_NAME : PROJECTION_NAME).exec(name);
   if (!m) return name;
   const [s, j] = m[1]!.slice(1).split(".b").map(Number) as [number, number];
   const type = arch.stages[s]?.blocks[j]?.attention.type;

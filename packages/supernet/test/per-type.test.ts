@@ -9,30 +9,17 @@ import { countArch, type VitArch } from "@vitnas/formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { extract, initBackend, largestSubnet, loadCheckpoint, rewire, Supernet, saveCheckpoint, Trainer } from "../src";
 import { patternSplit } from "./data";
+import { largestOfType, maxDiff, OWNER_CONFIG, perturbed } from "./owners";
 import { ALL_ATTENTION, tinyArch, tinySpace } from "./spaces";
 
 const QKV_TYPES = ALL_ATTENTION.filter((a) => a.type !== "fnet" && a.type !== "mixer").map((a) => a.type);
-const config = {
-  epochs: 2,
-  batchSize: 4,
-  archsPerStep: 1,
-  learningRate: 2e-3,
-  weightDecay: 0.05,
-  warmupEpochs: 0,
-  candidateWarmupEpochs: 0,
-  labelSmoothing: 0.1,
-};
-
 let net: Supernet;
 let images: tf.Tensor4D;
 let dir: string;
 
 beforeAll(async () => {
   await initBackend({ force: "cpu", log: null });
-  net = Supernet.create(tinySpace(), { seed: 11, attentionWeights: "per-type" });
-  for (const [name, v] of net.variables) {
-    if (/\.(gq|gk|conv)$/.test(name) || name.endsWith(".b")) v.assign(tf.randomUniform(v.shape, 0.2, 2, "float32", 5));
-  }
+  net = perturbed(Supernet.create(tinySpace(), { seed: 11, attentionWeights: "per-type" }));
   images = tf.tensor4d(patternSplit(3).images, [3, 8, 8, 3]);
   dir = await mkdtemp(join(tmpdir(), "supernet-per-type-"));
 });
@@ -41,15 +28,6 @@ afterAll(async () => {
   images.dispose();
   await rm(dir, { recursive: true, force: true });
 });
-
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) =>
-  Math.max(...Array.from(a, (x, i) => Math.abs(x - b[i]!)));
-
-function largest(type: (typeof ALL_ATTENTION)[number]): VitArch {
-  const arch = largestSubnet(tinySpace());
-  for (const stage of arch.stages) for (const block of stage.blocks) block.attention = type;
-  return arch;
-}
 
 describe("per-type attention weights", () => {
   it("holds one projection set per type that has q/k/v, per block, and none shared", () => {
@@ -69,8 +47,8 @@ describe("per-type attention weights", () => {
   });
 
   it("gives two types of one block different functions from different weights", async () => {
-    const a = await net.predict(largest(ALL_ATTENTION[0]!), images).data();
-    const b = await net.predict(largest(ALL_ATTENTION[7]!), images).data();
+    const a = await net.predict(largestOfType(ALL_ATTENTION[0]!), images).data();
+    const b = await net.predict(largestOfType(ALL_ATTENTION[7]!), images).data();
     expect(maxDiff(a, b)).toBeGreaterThan(1e-3);
   });
 
@@ -95,9 +73,9 @@ describe("per-type attention weights", () => {
   );
 
   it("re-orders each type's heads on its own, keeping every type's largest sub-network", async () => {
-    const before = await Promise.all(ALL_ATTENTION.map((spec) => net.predict(largest(spec), images).data()));
+    const before = await Promise.all(ALL_ATTENTION.map((spec) => net.predict(largestOfType(spec), images).data()));
     rewire(net);
-    const after = await Promise.all(ALL_ATTENTION.map((spec) => net.predict(largest(spec), images).data()));
+    const after = await Promise.all(ALL_ATTENTION.map((spec) => net.predict(largestOfType(spec), images).data()));
     for (const [i, spec] of ALL_ATTENTION.entries()) {
       expect(maxDiff(before[i]!, after[i]!), spec.type).toBeLessThan(1e-4);
     }
@@ -107,10 +85,10 @@ describe("per-type attention weights", () => {
     const trainer = new Trainer(
       Supernet.create(tinySpace(), { seed: 3, attentionWeights: "per-type" }),
       patternSplit(8),
-      config,
+      OWNER_CONFIG,
       {
         seed: 1,
-        arch: largest(ALL_ATTENTION[0]!),
+        arch: largestOfType(ALL_ATTENTION[0]!),
       },
     );
     try {
@@ -128,7 +106,7 @@ describe("per-type attention weights", () => {
 
   it("keeps the ownership in checkpoints; a checkpoint that does not record it holds shared weights", async () => {
     const data = patternSplit(8);
-    const recipe = { ...config, archsPerStep: 2, attentionWeights: "per-type" as const };
+    const recipe = { ...OWNER_CONFIG, archsPerStep: 2, attentionWeights: "per-type" as const };
     const trainer = new Trainer(Supernet.create(tinySpace(), { seed: 3, attentionWeights: "per-type" }), data, recipe, {
       seed: 2,
     });
@@ -145,7 +123,7 @@ describe("per-type attention weights", () => {
     const old = new Trainer(
       Supernet.create(tinySpace(), { seed: 3 }),
       data,
-      { ...config, archsPerStep: 2 },
+      { ...OWNER_CONFIG, archsPerStep: 2 },
       { seed: 2 },
     );
     await old.trainSteps(1);
@@ -165,7 +143,7 @@ describe("per-type attention weights", () => {
 
 describe("the sandwich rule and in-place distillation", () => {
   const space = tinySpace();
-  const recipe = { ...config, archsPerStep: 3, candidateWarmupEpochs: 0, sandwich: true };
+  const recipe = { ...OWNER_CONFIG, archsPerStep: 3, candidateWarmupEpochs: 0, sandwich: true };
   const sizes = (arch: VitArch) =>
     arch.stages.map((s) => [s.width, s.blocks.length, ...s.blocks.flatMap((b) => [b.heads, b.mlpHidden])]);
 

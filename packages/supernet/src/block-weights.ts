@@ -55,7 +55,7 @@ export function blockWeights(
   dims: BlockDims,
 ): WeightSpec[] {
   if (attentionWeights === "per-type-block") {
-    // Each type's block under its owner's name, then the extras (named per type already), as a shared block orders them.
+    // Each type's block under its owner's name (its nested extras dropped), then every type's extras, already per type.
     const types = [...new Set(attention.map((spec) => spec.type))];
     const specs = types.flatMap((type) =>
       blockWeights(

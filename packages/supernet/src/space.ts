@@ -125,7 +125,8 @@ export function supernetWeights(space: VitSpace, attentionWeights: AttentionWeig
 
 /**
  * Who owns a block's q/k/v and output projection in the super-network: the block (`shared`, one set every attention
- * type reads) or each attention type of the block (`per-type`, single-path one-shot NAS's own weights per choice).
+ * type reads) or each attention type of the block (`per-type`, single-path one-shot NAS's own weights per choice);
+ * `per-type-block`: each attention type owns the block's norms and MLP as well.
  */
 export type AttentionWeights = "per-type" | "per-type-block" | "shared";
 

@@ -495,6 +495,15 @@ export const SupernetConfig = T.Object(
       T.Number({ minimum: 0, default: 1, description: "epochs until every candidate option is sampled" }),
     ),
     labelSmoothing: T.Optional(T.Number({ minimum: 0, exclusiveMaximum: 1, default: 0.1 })),
+    attentionWarmupEpochs: T.Optional(
+      Int({
+        minimum: 0,
+        default: 0,
+        description:
+          "epochs in which every block runs its stage's first attention type; then every type is sampled, and each " +
+          "type's own weights (per-type, per-type-block) start from the first type's trained ones",
+      }),
+    ),
     init: T.Optional(
       T.Union([T.Literal("fan-in"), T.Literal("trunc-normal")], {
         default: "fan-in",

@@ -327,6 +327,12 @@ export function jobIssues(job: NasSearch): ValidationIssue[] {
       `must be <= batchSize (${job.supernet.batchSize}): each sub-network trains on its own part of the batch`,
     );
   }
+  if (job.supernet.attentionWarmupEpochs > 0 && job.supernet.attentionWarmupEpochs >= job.supernet.epochs) {
+    report(
+      "supernet.attentionWarmupEpochs",
+      `must be < epochs (${job.supernet.epochs}): the other attention types train after the warm-up`,
+    );
+  }
   if (job.final.train !== undefined && job.dataset.kind === "folder") {
     report("final.train", "a folder dataset takes no training-image count (its val is a fraction); leave it out");
   }

@@ -21,6 +21,9 @@ export function spaceHash(space: VitSpace | VitSpaceInput): string {
  * equals 2N steps), and `from` / `reuse` only say where the weights come from.
  */
 export function supernetRecipeHash(job: Pick<NasSearch, "supernet" | "seed">): string {
-  const { from: _from, reuse: _reuse, checkpointEverySteps: _every, ...recipe } = job.supernet;
+  const { from: _from, reuse: _reuse, checkpointEverySteps: _every, attentionWarmupEpochs, ...rest } = job.supernet;
+  // Without an attention warm-up the recipe is the one super-networks trained before the field existed used: they
+  // keep their hash.
+  const recipe = attentionWarmupEpochs ? { ...rest, attentionWarmupEpochs } : rest;
   return digest({ recipe, seed: job.seed });
 }

@@ -195,6 +195,11 @@ export interface SupernetSpec {
   warmupEpochs: number;
   candidateWarmupEpochs: number;
   labelSmoothing: number;
+  /**
+   * Epochs in which every block runs its stage's first attention type before all are sampled; the other types' own
+   * weights then start from its trained ones (docs/training-recipe.md).
+   */
+  attentionWarmupEpochs: number;
   /** How layer weights start (docs/training-recipe.md). */
   init: "fan-in" | "trunc-normal";
   augment: AugmentSpec;

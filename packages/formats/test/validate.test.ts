@@ -234,6 +234,7 @@ describe("semantic errors, all reported together", () => {
     doc.search.parents = 40;
     doc.search.latency = { measure: false, maxMs: 5 };
     doc.supernet.archsPerStep = 65;
+    doc.supernet.attentionWarmupEpochs = doc.supernet.epochs ?? 4;
     doc.space.stages[1].widths = [16];
     expect(
       formatIssues(errorsOf(validateJob(doc)))
@@ -247,6 +248,7 @@ describe("semantic errors, all reported together", () => {
         "search.parents: must be <= population (32)",
         "search.latency.maxMs: needs search.latency.measure: true (the constraint is on measured latency)",
         "supernet.archsPerStep: must be <= batchSize (64): each sub-network trains on its own part of the batch",
+        `supernet.attentionWarmupEpochs: must be < epochs (${doc.supernet.epochs ?? 4}): the other attention types train after the warm-up`,
       ].sort(),
     );
   });

@@ -55,7 +55,8 @@ export async function saveCheckpoint(trainer: Trainer, dir: string): Promise<voi
     savedAt: new Date().toISOString(),
     space: supernet.space,
     supernetSeed: supernet.seed,
-    config: trainer.config,
+    // The ownership the weights were declared with, whatever the recipe passed to the trainer says.
+    config: { ...trainer.config, attentionWeights: supernet.attentionWeights },
     trainer: { ...options, step: trainer.step },
     data: {
       count: trainer.data.count,

@@ -7,6 +7,7 @@ export { type BackendInfo, type BackendName, currentBackend, type InitBackendOpt
 export { CHECKPOINT_FORMAT, hasCheckpoint, loadCheckpoint, loadSupernet, saveCheckpoint } from "./checkpoint";
 export { type EvaluateOptions, Evaluator, evaluate } from "./evaluate";
 export { extract } from "./extract";
+export { forkAttentionTypes } from "./fork";
 export { archForward, type ForwardOptions, RECOMPUTE_TOKENS } from "./model";
 export { type ParallelEvaluateOptions, ParallelEvaluator } from "./parallel/evaluator";
 export { threadsFromEnv } from "./parallel/threads";

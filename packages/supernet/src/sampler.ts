@@ -1,7 +1,7 @@
 // Multi-architecture sampling (ViT-ResNAS): every choice draws from its own balanced bank (each allowed option once
 // per round, in a shuffled order), so every option trains equally often; numeric choices are listed largest first
-// and limited by the candidate warm-up. Attention type, positions and reductions have no "largest" and are
-// available from the start. Where a stage may drop blocks other than its last (depthDrop), the dropped places are a
+// and limited by the candidate warm-up. Positions and reductions have no "largest" and are available from the
+// start; attention types too, unless an attention warm-up runs the first type listed alone for its epochs. Where a stage may drop blocks other than its last (depthDrop), the dropped places are a
 // uniform draw among the droppable ones, so each is kept equally often (docs/seed-settings.md).
 import {
   type AttentionSpec,
@@ -36,6 +36,7 @@ export class ArchSampler {
     readonly space: VitSpace,
     seed: number,
     private warmupEpochs = 0,
+    private attentionWarmupEpochs = 0,
   ) {
     this.rng = new Random(seed, 0x5a4d);
   }
@@ -90,8 +91,11 @@ export class ArchSampler {
       const mlps = descending(stage.mlpHidden);
       const blocks: BlockSpec[] = [];
       for (let j = 0; j < depth; j++) {
+        // The attention warm-up runs the first type listed alone; its bank is left untouched until then.
         const attention: AttentionSpec =
-          stage.attention[this.draw(`s${s}.b${j}.attention`, stage.attention.length, stage.attention.length)]!;
+          epoch < this.attentionWarmupEpochs
+            ? stage.attention[0]!
+            : stage.attention[this.draw(`s${s}.b${j}.attention`, stage.attention.length, stage.attention.length)]!;
         blocks.push({
           heads: heads[size(`s${s}.b${j}.heads`, heads.length, warm(heads.length))]!,
           mlpHidden: mlps[size(`s${s}.b${j}.mlp`, mlps.length, warm(mlps.length))]!,

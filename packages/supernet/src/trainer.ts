@@ -10,6 +10,7 @@ import type { AugmentSpec, SupernetSpec, VitArch } from "@vitnas/formats";
 import { AdamW } from "./adamw";
 import { augmentBatch, gatherBatch, shiftPixels } from "./augment";
 import { variableGrads } from "./backward";
+import { forkAttentionTypes } from "./fork";
 import { TrainingThreads } from "./parallel/training";
 import { Random } from "./random";
 import { rewire } from "./rewire";
@@ -21,7 +22,15 @@ import type { Supernet } from "./supernet";
 /** The training recipe: the `supernet` section of a `nas-search/v1` job (SupernetSpec), minus checkpointing. */
 export type TrainConfig = Omit<SupernetSpec, "checkpointEverySteps" | Optional> & Partial<Pick<SupernetSpec, Optional>>;
 /** Recipe fields added after the first checkpoints were written: absent in those, with the old behaviour. */
-type Optional = "init" | "augment" | "attentionWeights" | "archBatch" | "sandwich" | "distill" | "castlingBranch";
+type Optional =
+  | "init"
+  | "augment"
+  | "attentionWeights"
+  | "attentionWarmupEpochs"
+  | "archBatch"
+  | "sandwich"
+  | "distill"
+  | "castlingBranch";
 
 export interface TrainerOptions {
   /** Seeds data order, augmentation and architecture sampling. */
@@ -90,7 +99,12 @@ export class Trainer {
     this.stepsPerEpoch = Math.floor(data.count / config.batchSize);
     if (this.stepsPerEpoch < 1)
       throw new Error(`batchSize ${config.batchSize} exceeds the ${data.count} training images`);
-    this.sampler = new ArchSampler(space, options.seed, config.candidateWarmupEpochs);
+    this.sampler = new ArchSampler(
+      space,
+      options.seed,
+      config.candidateWarmupEpochs,
+      options.arch ? 0 : (config.attentionWarmupEpochs ?? 0),
+    );
     this.augment = config.augment ?? { flip: true, shift: "auto" };
     this.shift = shiftPixels(this.augment.shift, config.epochs, data.imageSize);
     if ((options.threads ?? 1) > 1) this.parallel = new TrainingThreads(supernet, options.threads!);
@@ -237,6 +251,11 @@ export class Trainer {
     if (!fixed && this.options.rewire !== false && finishedEpoch >= 0 && finishedEpoch < config.candidateWarmupEpochs) {
       rewire(supernet, this.optimizer);
       this.parallel?.changedAll();
+    }
+    // The first epoch that samples every attention type starts each type's own weights from the first type's.
+    const attentionWarmup = config.attentionWarmupEpochs ?? 0;
+    if (!fixed && attentionWarmup > 0 && this.step === attentionWarmup * this.stepsPerEpoch) {
+      if (forkAttentionTypes(supernet, this.optimizer).length > 0) this.parallel?.changedAll();
     }
     const seconds = (performance.now() - started) / 1000;
     return {

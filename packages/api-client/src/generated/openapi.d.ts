@@ -687,6 +687,11 @@ export interface paths {
                             /** @default 0.1 */
                             labelSmoothing?: number;
                             /**
+                             * @description epochs in which every block runs its stage's first attention type; then every type is sampled, and each type's own weights (per-type, per-type-block) start from the first type's trained ones
+                             * @default 0
+                             */
+                            attentionWarmupEpochs?: number;
+                            /**
                              * @description layer weights start uniform within 1/sqrt(fan-in) (PyTorch's defaults) or normal(0, 0.02) (ViT/DeiT's, for long schedules)
                              * @default fan-in
                              */

@@ -92,6 +92,20 @@ export const SETTINGS = [
   // Every sub-network of a step on the whole batch (BigNAS): archsPerStep times the work of the settings above.
   { name: "per-type + sandwich, whole batch", supernet: { attentionWeights: "per-type", archBatch: "whole" } },
   { name: "shared + sandwich, whole batch", supernet: { archBatch: "whole" } },
+  {
+    name: "per-type blocks + sandwich, whole batch",
+    supernet: { attentionWeights: "per-type-block", archBatch: "whole" },
+  },
+  // The attention warm-up (docs/training-recipe.md): softmax alone for 3 epochs of 8 (3/8 of other budgets).
+  { name: "shared, whole batch, attention warm-up", supernet: { archBatch: "whole", attentionWarmupEpochs: 3 } },
+  {
+    name: "per-type, whole batch, attention warm-up",
+    supernet: { attentionWeights: "per-type", archBatch: "whole", attentionWarmupEpochs: 3 },
+  },
+  {
+    name: "per-type blocks, whole batch, attention warm-up",
+    supernet: { attentionWeights: "per-type-block", archBatch: "whole", attentionWarmupEpochs: 3 },
+  },
 ] as const;
 
 /** At least this many architectures using an attention type for its own tau (3 give only 3 pairs). */
@@ -202,7 +216,12 @@ export async function fidelity(config: FidelityConfig): Promise<BenchSection[]> 
   // The default is the search comparison's super-network.
   if (!settings.includes(SETTINGS[0])) settings.unshift(SETTINGS[0]);
   const supernetOf = async (setting: (typeof SETTINGS)[number]) => {
-    const job = checked({ ...config.job, supernet: { ...config.job.supernet, ...setting.supernet } } as NasSearchInput);
+    const supernet: Record<string, unknown> = { ...config.job.supernet, ...setting.supernet };
+    if ("attentionWarmupEpochs" in setting.supernet)
+      supernet.attentionWarmupEpochs = Math.floor(
+        (setting.supernet.attentionWarmupEpochs * Number(supernet.epochs)) / 8,
+      );
+    const job = checked({ ...config.job, supernet } as NasSearchInput);
     const fields = { space: job.space, dataset: job.dataset, supernet: job.supernet, seed: job.seed };
     const dir = join(config.work, "supernets", key(fields));
     const clock = new ProgressClock((e) => {

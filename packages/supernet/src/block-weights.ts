@@ -54,47 +54,55 @@ export function blockWeights(
   attentionWeights: "per-type" | "per-type-block" | "shared",
   dims: BlockDims,
 ): WeightSpec[] {
-  if (attentionWeights === "per-type-block") {
-    // Each type's block under its owner's name (its nested extras dropped), then every type's extras, already per type.
-    const types = [...new Set(attention.map((spec) => spec.type))];
-    const specs = types.flatMap((type) =>
-      blockWeights(
-        typeOwner(block, type),
-        attention.filter((spec) => spec.type === type),
-        "shared",
-        dims,
-      ).filter((w) => !w.name.startsWith(`${typeOwner(typeOwner(block, type), type)}.`)),
-    );
-    return [...specs, ...extraWeights(block, attention, dims)];
-  }
   const { width: d, heads, headDim, mlpHidden: m } = dims;
   const a = heads * headDim;
+  const hasQkv = (type: string) => attentionRegistry[type as AttentionSpec["type"]].qkv;
+  const extras = extraWeights(block, attention, { tokens: dims.tokens, width: d, heads, headDim });
+  const mlp = (layers: ReturnType<typeof blockLayers>) => [
+    ...normWeights(layers.ln2, d),
+    ...linearWeights(layers.mlp1, d, m),
+    ...linearWeights(layers.mlp2, m, d),
+  ];
+  const types = [...new Set(attention.map((spec) => spec.type))];
+  if (attentionWeights === "per-type-block") {
+    // Each type's whole block under its owner's name, then every type's extras (already per type).
+    const specs = types.flatMap((type) => {
+      const owner = typeOwner(block, type);
+      const layers = blockLayers(owner);
+      return [...normWeights(layers.ln1, d), ...(hasQkv(type) ? projectionWeights(owner, d, a) : []), ...mlp(layers)];
+    });
+    return [...specs, ...extras];
+  }
   const layers = blockLayers(block);
-  const qkvTypes = attention.filter((spec) => attentionRegistry[spec.type].qkv).map((spec) => spec.type);
+  const qkvTypes = types.filter(hasQkv);
   const owners =
     attentionWeights === "shared"
       ? qkvTypes.length > 0
         ? [block]
         : []
-      : [...new Set(qkvTypes)].map((type) => typeOwner(block, type));
-  const specs: WeightSpec[] = [...normWeights(layers.ln1, d)];
-  for (const owner of owners) {
-    const names = projectionNames(owner);
-    specs.push({
+      : qkvTypes.map((type) => typeOwner(block, type));
+  return [
+    ...normWeights(layers.ln1, d),
+    ...owners.flatMap((owner) => projectionWeights(owner, d, a)),
+    ...extras,
+    ...mlp(layers),
+  ];
+}
+
+/** The q/k/v [D, 3, A] and output projection [A, D] of `owner` (a block, or one type of it). */
+function projectionWeights(owner: string, d: number, a: number): WeightSpec[] {
+  const names = projectionNames(owner);
+  return [
+    {
       name: names.qkvW,
       shape: [d, 3, a],
       init: { kind: "dense", fanIn: [0], xavier: true },
       trainable: true,
       decay: true,
-    });
-    specs.push({ name: names.qkvB, shape: [3, a], init: { kind: "zeros" }, trainable: true, decay: false });
-    specs.push(...linearWeights(names.proj, a, d, true));
-  }
-  specs.push(...extraWeights(block, attention, { tokens: dims.tokens, width: d, heads, headDim }));
-  specs.push(...normWeights(layers.ln2, d));
-  specs.push(...linearWeights(layers.mlp1, d, m));
-  specs.push(...linearWeights(layers.mlp2, m, d));
-  return specs;
+    },
+    { name: names.qkvB, shape: [3, a], init: { kind: "zeros" }, trainable: true, decay: false },
+    ...linearWeights(names.proj, a, d, true),
+  ];
 }
 
 /** Each type's own weights, one set per type per block: the elementwise-largest shape over its candidates. */

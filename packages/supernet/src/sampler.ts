@@ -1,8 +1,9 @@
 // Multi-architecture sampling (ViT-ResNAS): every choice draws from its own balanced bank (each allowed option once
 // per round, in a shuffled order), so every option trains equally often; numeric choices are listed largest first
 // and limited by the candidate warm-up. Positions and reductions have no "largest" and are available from the
-// start; attention types too, unless an attention warm-up runs the first type listed alone for its epochs. Where a stage may drop blocks other than its last (depthDrop), the dropped places are a
-// uniform draw among the droppable ones, so each is kept equally often (docs/seed-settings.md).
+// start; attention types too, unless an attention warm-up runs the first type listed alone for its epochs. Where a
+// stage may drop blocks other than its last (depthDrop), the dropped places are a uniform draw among the droppable
+// ones, so each is kept equally often (docs/seed-settings.md).
 import {
   type AttentionSpec,
   type BlockSpec,

@@ -1,7 +1,7 @@
 // Two or more of the team's searches side by side: their fronts overlaid and their hypervolumes, current and per
 // generation, all against one reference point so the figures compare. The selection lives in the URL
 // (/searches/compare?ids=a,b), so a comparison can be bookmarked and shared.
-import { useMemo } from "react";
+import { useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { answer, api } from "../api/client";
 import { useApi } from "../api/queries";
@@ -20,7 +20,16 @@ export function comparedIds(value: string | null): string[] {
 
 export function CompareSearchesPage() {
   const [params, setParams] = useSearchParams();
-  const ids = comparedIds(params.get("ids"));
+  // The choice shows at once: the router applies a URL change as a transition, and a checkbox bound to the URL alone
+  // would show its old state until the transition commits. The URL still rules: back, forward and a pasted link
+  // replace the choice.
+  const urlIds = params.get("ids") ?? "";
+  const [seen, setSeen] = useState(urlIds);
+  const [ids, setIds] = useState(() => comparedIds(urlIds));
+  if (urlIds !== seen) {
+    setSeen(urlIds);
+    setIds(comparedIds(urlIds));
+  }
   const list = useApi(
     ["searches", "", undefined, 100],
     async (signal) => (await answer(api.GET("/v1/searches/", { params: { query: { limit: 100 } }, signal }))).items,
@@ -31,6 +40,7 @@ export function CompareSearchesPage() {
   );
   const toggle = (id: string) => {
     const next = ids.includes(id) ? ids.filter((x) => x !== id) : [...ids, id];
+    setIds(next);
     setParams(next.length ? { ids: next.join(",") } : {});
   };
   const data = enough ? comparison.data : undefined;

@@ -5,7 +5,8 @@
 // - short: 7,200 training / 800 validation images, 3 epochs, batch 64, learning rate 2e-3 (target: ours >= PyTorch's
 //   validation accuracy minus 2 points);
 // - long: 10,000 training images, 10 epochs (target: ours >= 0.85 test accuracy);
-// - search: examples/fashion-mnist.json (every attention type, residual/none reductions; PARITY_SEARCH_JOB names
+// - search: examples/fashion-mnist-whole.json (every attention type, residual/none reductions, a conv stem, the
+//   super-network defaults: per-type blocks on whole batches; PARITY_SEARCH_JOB names
 //   another job) run by `runSearch`, then
 //   PARITY_ALONE (default 3) of its front architectures, spread over MACs, trained alone with the same recipe and
 //   epochs (target: the front's inherited accuracy within 5 points of the same architectures trained alone). Its
@@ -29,7 +30,7 @@ const PARTS = (process.env.PARITY_PARTS ?? "short,long,search").split(",");
 const ALONE = Number(process.env.PARITY_ALONE ?? 3);
 const PYTHON = process.env.PARITY_PYTHON ?? "/usr/bin/python3";
 /** The search part's job (a recipe or space to compare); its work directory is named after the file. */
-const SEARCH_JOB = resolve(root, process.env.PARITY_SEARCH_JOB ?? join("examples", "fashion-mnist.json"));
+const SEARCH_JOB = resolve(root, process.env.PARITY_SEARCH_JOB ?? join("examples", "fashion-mnist-whole.json"));
 
 interface Part {
   name: string;

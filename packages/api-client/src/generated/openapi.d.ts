@@ -711,12 +711,12 @@ export interface paths {
                             };
                             /**
                              * @description each attention type its own q/k/v and output projection per block (per-type), its own whole block: norms, projections and MLP (per-type-block), or one set shared by every type
-                             * @default shared
+                             * @default per-type-block
                              */
                             attentionWeights?: "per-type" | "per-type-block" | "shared";
                             /**
                              * @description the images each sub-network of a step trains on: a share of the batch (ViT-ResNAS's multi-architecture sampling) or the whole batch (BigNAS, Once-for-All: archsPerStep times the work per step)
-                             * @default split
+                             * @default whole
                              */
                             archBatch?: "split" | "whole";
                             /**

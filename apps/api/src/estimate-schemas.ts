@@ -33,8 +33,15 @@ const JobEstimate = T.Object({
   largestMacs: T.Number(),
   candidateMacs: T.Number({ description: "the largest candidate the search may evaluate (under a MACs maximum)" }),
   trainingMacs: nullable(
-    T.Number({ description: "images x epochs x largest MACs x 3, plus the final phase's trainings" }),
+    T.Number({
+      description: "images x epochs x largest MACs x supernetPasses, plus the final phase's trainings (x 3 each)",
+    }),
   ),
+  supernetPasses: T.Number({
+    description:
+      "forward-pass equivalents per training image in a super-network step: 3 per sub-network reading it (every " +
+      "one with archBatch whole, one with split), plus 1 for the distillation teacher",
+  }),
   evaluations: T.Number({ description: "population x (generations + 1)" }),
   evaluationMacs: nullable(T.Number()),
   datasetBytes: nullable(T.Number()),

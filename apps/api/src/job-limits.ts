@@ -5,7 +5,7 @@ import { estimateJob, type JobEstimate, type NasSearch } from "@vitnas/formats";
 import { ApiError } from "./errors";
 
 export interface JobLimits {
-  /** MAX_JOB_TRAINING_MACS: training images x epochs x largest sub-network MACs x 3. */
+  /** MAX_JOB_TRAINING_MACS: training images x epochs x largest sub-network MACs x passes per image (estimateJob). */
   trainingMacs: number;
   /** MAX_JOB_EVALUATIONS: population x (generations + 1). */
   evaluations: number;
@@ -19,7 +19,7 @@ export interface JobLimits {
   queuedSearchesPerTeam: number;
 }
 
-// About 100 times the largest example job (examples/cifar10.json: 5.4e14 training MACs, 704 evaluations, 0.7 GB).
+// About 40 times the largest example job (examples/cifar10.json: 2.4e15 training MACs, 704 evaluations, 0.7 GB).
 export const DEFAULT_JOB_LIMITS: JobLimits = {
   trainingMacs: 1e17,
   evaluations: 100_000,
@@ -77,8 +77,10 @@ export function jobLimitsExceeded(job: NasSearch, e: JobEstimate, limits: JobLim
       ["supernet.epochs", epochs, 4],
       ["dataset.train", train ?? 0, 4000],
       ["space", e.largestMacs, 1e8],
+      // Whole batches: every sub-network of a step reads every image (the default, 4 of them with 13 passes).
+      ["supernet.archsPerStep", e.supernetPasses, 13],
     ],
-    `training work ${fmt(train ?? 0)} images x ${epochs} epochs x ${fmt(e.largestMacs)} MACs x 3`,
+    `training work ${fmt(train ?? 0)} images x ${epochs} epochs x ${fmt(e.largestMacs)} MACs x ${e.supernetPasses} passes`,
   );
   check(
     "MAX_JOB_EVALUATIONS",

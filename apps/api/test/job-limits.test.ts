@@ -39,7 +39,12 @@ describe("job cost limits", () => {
     expect(body.error).toBe("job_too_large");
     const byLimit = Object.fromEntries(body.details.exceeded.map((x: { limit: string }) => [x.limit, x]));
     expect(byLimit.MAX_JOB_TRAINING_MACS).toMatchObject({ path: "supernet.epochs", max: 1e17 });
-    expect(byLimit.MAX_JOB_TRAINING_MACS.fields).toEqual(["supernet.epochs", "dataset.train", "space"]);
+    expect(byLimit.MAX_JOB_TRAINING_MACS.fields).toEqual([
+      "supernet.epochs",
+      "dataset.train",
+      "space",
+      "supernet.archsPerStep",
+    ]);
     expect(byLimit.MAX_JOB_EVALUATIONS).toMatchObject({ path: "search.population", value: 100_000 * 10_001 });
     expect(byLimit.MAX_JOB_DATASET_BYTES).toMatchObject({ path: "dataset.train" });
     expect(body.details.estimate).toMatchObject({

@@ -19,10 +19,16 @@ export interface JobEstimate {
   /** MACs of the largest candidate the search may evaluate: largestMacs, or less under a MACs maximum. */
   candidateMacs: number;
   /**
-   * Training images x epochs x largest MACs x 3 (forward and backward), plus the final phase's trainings: top x
-   * its training images x its epochs x candidateMacs x 3.
+   * Training images x epochs x largest MACs x the passes per image (supernetPasses), plus the final phase's
+   * trainings: top x its training images x its epochs x candidateMacs x 3.
    */
   trainingMacs: number | null;
+  /**
+   * Forward-pass equivalents per training image in a super-network step: 3 (forward and backward) for each
+   * sub-network that reads the image (all of a step's with `archBatch: "whole"`, one with `"split"`), plus 1 for
+   * the teacher's forward pass of in-place distillation.
+   */
+  supernetPasses: number;
   /** Candidate evaluations of the search: population x (generations + 1). */
   evaluations: number;
   /** Evaluations x validation images x candidateMacs. */
@@ -97,6 +103,15 @@ const times = (...factors: (number | null)[]) =>
 
 const plus = (a: number | null, b: number | null) => (a === null || b === null ? null : a + b);
 
+/** Forward-pass equivalents per training image of a super-network step (the trainer's step, docs/training-recipe.md). */
+export function supernetPasses(supernet: NasSearch["supernet"]): number {
+  const count = Math.min(supernet.archsPerStep, supernet.batchSize);
+  // The sandwich rule (from 3 sub-networks) with distillation runs the largest once more on the others' images,
+  // without a backward pass: at most one forward pass per image.
+  const teacher = supernet.sandwich && supernet.distill && count >= 3 ? 1 : 0;
+  return 3 * (supernet.archBatch === "whole" ? count : 1) + teacher;
+}
+
 export function estimateJob(job: NasSearch): JobEstimate {
   const { images, assumptions } = splitCounts(job.dataset);
   const largestMacs = countArch(largestArch(job.space)).macs;
@@ -106,12 +121,14 @@ export function estimateJob(job: NasSearch): JobEstimate {
   const { imageSize, channels } = job.space.input;
   const { train, val, test } = images;
   const all = train === null || val === null || test === null ? null : train + val + test;
+  const passes = supernetPasses(job.supernet);
   return {
     images,
     largestMacs,
     candidateMacs,
+    supernetPasses: passes,
     trainingMacs: plus(
-      times(images.train, job.supernet.epochs, largestMacs, 3),
+      times(images.train, job.supernet.epochs, largestMacs, passes),
       job.final.top === 0
         ? 0
         : times(

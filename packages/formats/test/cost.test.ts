@@ -19,12 +19,25 @@ describe("estimateJob", () => {
     });
     const e = estimateJob(j);
     expect(e.images).toEqual({ train: 1000, val: 200, test: 100 });
-    expect(e.trainingMacs).toBe(1000 * 7 * e.largestMacs * 3);
+    // The defaults: 4 sub-networks read every image (whole batches), 3 passes each, and the teacher's forward pass.
+    expect(e.supernetPasses).toBe(13);
+    expect(e.trainingMacs).toBe(1000 * 7 * e.largestMacs * 13);
     expect(e.evaluations).toBe(50);
     expect(e.candidateMacs).toBe(e.largestMacs);
     expect(e.evaluationMacs).toBe(50 * 200 * e.largestMacs);
     expect(e.datasetBytes).toBe(1300 * 32 * 32 * 3 * 4);
     expect(e.assumptions).toEqual([]);
+  });
+
+  it("prices a step by the sub-networks that read each image: all on whole batches, one on split ones", () => {
+    const passes = (supernet: Record<string, unknown>) =>
+      estimateJob(job((d) => (d.supernet = supernet))).supernetPasses;
+    expect(passes({ archBatch: "whole", archsPerStep: 4 })).toBe(4 * 3 + 1);
+    expect(passes({ archBatch: "whole", archsPerStep: 4, distill: false })).toBe(4 * 3);
+    expect(passes({ archBatch: "whole", archsPerStep: 2 })).toBe(2 * 3); // no sandwich below 3, so no teacher
+    expect(passes({ archBatch: "split", archsPerStep: 4 })).toBe(3 + 1);
+    expect(passes({ archBatch: "split", archsPerStep: 4, sandwich: false })).toBe(3);
+    expect(passes({ archBatch: "whole", archsPerStep: 1 })).toBe(3);
   });
 
   it("adds the final phase's trainings: top x images x epochs x candidate MACs x 3", () => {

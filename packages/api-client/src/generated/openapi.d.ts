@@ -3723,8 +3723,10 @@ export interface paths {
                                 largestMacs: number;
                                 /** @description the largest candidate the search may evaluate (under a MACs maximum) */
                                 candidateMacs: number;
-                                /** @description images x epochs x largest MACs x 3, plus the final phase's trainings */
+                                /** @description images x epochs x largest MACs x supernetPasses, plus the final phase's trainings (x 3 each) */
                                 trainingMacs: number | null;
+                                /** @description forward-pass equivalents per training image in a super-network step: 3 per sub-network reading it (every one with archBatch whole, one with split), plus 1 for the distillation teacher */
+                                supernetPasses: number;
                                 /** @description population x (generations + 1) */
                                 evaluations: number;
                                 evaluationMacs: number | null;

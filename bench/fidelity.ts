@@ -1,13 +1,12 @@
 // `npm run bench -- --only fidelity`: does the super-network rank architectures as training them alone does, on
 // real data (Fashion-MNIST from Debian's dataset-fashion-mnist, the `idx` kind)? docs/ranking-fidelity.md.
-// - Ranking: FIDELITY_ARCHS (16) architectures of examples/fashion-mnist.json's space drawn by `stratifiedByChoices`
+// - Ranking: FIDELITY_ARCHS (32) architectures of examples/fashion-mnist.json's space drawn by `stratifiedByChoices`
 //   (every attention type, both reductions, each over its MACs range), each trained alone by `trainAlone` (the
 //   product's recipe, the super-network's epochs) and measured on the test split; Kendall tau between their accuracy
 //   with inherited weights (the validation split, what a search ranks by) and their stand-alone test accuracy,
 //   overall and within each attention type (the architectures using it), beside the MACs-only baseline, for the
-//   super-networks of SETTINGS: per-type blocks on whole batches with the sandwich rule and distillation (the
-//   defaults), shared and per-type weights on split and whole batches, with and without the sandwich, and the
-//   attention warm-up.
+//   super-networks of SETTINGS: shared weights on whole batches with the sandwich rule and distillation (the
+//   defaults), per-type weights and per-type blocks, split batches, without the sandwich, and the attention warm-up.
 // - Search: evolution against random search (`randomArchs`) at equal evaluation budget on the default
 //   super-network, seeds FIDELITY_SEEDS, both under one MACs limit: hypervolume and best accuracy, mean and spread.
 // Every trained piece is cached under FIDELITY_WORK (.tmp/fidelity), keyed by what made it, so a rerun resumes.
@@ -34,6 +33,7 @@ import {
   validateJob,
 } from "@vitnas/formats";
 import {
+  aloneRecipe,
   type BundleMetrics,
   ProgressClock,
   runEvolution,
@@ -87,10 +87,11 @@ export interface FidelityConfig {
 
 /**
  * The super-network settings compared; the first is the product's default. Indices are what FIDELITY_SETTINGS names:
- * 0 and 5 swapped places when per-type blocks on whole batches became the default (docs/ranking-fidelity.md).
+ * until 2026-11-29, 0 was shared weights on split batches, 4 shared on whole batches and 5 per-type blocks on whole
+ * batches (docs/ranking-fidelity.md).
  */
 export const SETTINGS = [
-  { name: "per-type blocks + sandwich, whole batch (default)", supernet: {} },
+  { name: "shared + sandwich, whole batch (default)", supernet: {} },
   { name: "per-type + sandwich", supernet: { attentionWeights: "per-type", archBatch: "split" } },
   {
     name: "per-type, no sandwich",
@@ -98,8 +99,11 @@ export const SETTINGS = [
   },
   // Every sub-network of a step on the whole batch (BigNAS): archsPerStep times the work of a split batch.
   { name: "per-type + sandwich, whole batch", supernet: { attentionWeights: "per-type", archBatch: "whole" } },
-  { name: "shared + sandwich, whole batch", supernet: { attentionWeights: "shared", archBatch: "whole" } },
-  // The default until per-type blocks on whole batches measured better: about a quarter of their training work.
+  {
+    name: "per-type blocks + sandwich, whole batch",
+    supernet: { attentionWeights: "per-type-block", archBatch: "whole" },
+  },
+  // The default until whole batches measured better: about a quarter of their training work.
   { name: "shared + sandwich, split batch", supernet: { attentionWeights: "shared", archBatch: "split" } },
   // The attention warm-up (docs/training-recipe.md): softmax alone for 3 epochs of 8 (3/8 of other budgets).
   {
@@ -159,7 +163,7 @@ export async function configFromEnv(env = process.env): Promise<FidelityConfig &
       },
       supernet: { ...example.supernet, epochs, candidateWarmupEpochs: epochs > 2 ? 1 : 0 },
     } as NasSearchInput,
-    archs: num("FIDELITY_ARCHS", 16),
+    archs: num("FIDELITY_ARCHS", 32),
     population: num("FIDELITY_POPULATION", 10),
     generations: num("FIDELITY_GENERATIONS", 2),
     seeds: (env.FIDELITY_SEEDS ?? "1,2,3").split(",").map(Number),
@@ -343,7 +347,12 @@ export async function fidelity(config: FidelityConfig): Promise<BenchSection[]> 
     const id = archHash(arch);
     const runs: BundleMetrics[] = [];
     for (const seed of seeds) {
-      const outDir = join(config.work, "alone", `${key({ dataset: base.dataset, recipe, seed })}-${id}`);
+      // Keyed by the recipe trainAlone trains with, so a super-network default that changes leaves it cached.
+      const outDir = join(
+        config.work,
+        "alone",
+        `${key({ dataset: base.dataset, recipe: aloneRecipe(recipe), seed })}-${id}`,
+      );
       const metricsFile = join(outDir, "metrics.json");
       if (!existsSync(metricsFile)) {
         await trainAlone(arch, { dataset: base.dataset, recipe, seed, name: "fidelity" }, { outDir });

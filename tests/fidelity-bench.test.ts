@@ -58,13 +58,16 @@ describe("fidelity bench", () => {
       expect(String(section.figures["inherited validation accuracies"]).split(" ")).toHaveLength(8);
     }
     expect(sections[1]!.figures["super-network"]).toBe(
-      "attentionWeights per-type-block, sandwich true, distill true, archBatch whole",
+      "attentionWeights shared, sandwich true, distill true, archBatch whole",
     );
     expect(sections[3]!.figures["super-network"]).toBe(
       "attentionWeights per-type, sandwich false, distill false, archBatch split",
     );
     expect(sections[4]!.figures["super-network"]).toBe(
       "attentionWeights per-type, sandwich true, distill true, archBatch whole",
+    );
+    expect(sections[5]!.figures["super-network"]).toBe(
+      "attentionWeights per-type-block, sandwich true, distill true, archBatch whole",
     );
     expect(sections[6]!.figures["super-network"]).toBe(
       "attentionWeights shared, sandwich true, distill true, archBatch split",

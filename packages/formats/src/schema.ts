@@ -514,9 +514,9 @@ export const SupernetConfig = T.Object(
     augment: T.Optional(AugmentConfig),
     attentionWeights: T.Optional(
       T.Union([T.Literal("per-type"), T.Literal("per-type-block"), T.Literal("shared")], {
-        // Per-type blocks on whole batches ranked best of every setting measured on Fashion-MNIST: Kendall tau 0.639
-        // against 0.487 for shared q/k/v on split batches (docs/ranking-fidelity.md).
-        default: "per-type-block",
+        // On whole batches shared weights ranked 32 architectures of Fashion-MNIST best (Kendall tau 0.715 against
+        // 0.606 for per-type blocks) and hold one set per block (docs/ranking-fidelity.md).
+        default: "shared",
         description:
           "each attention type its own q/k/v and output projection per block (per-type), its own whole block: " +
           "norms, projections and MLP (per-type-block), or one set shared by every type",
@@ -524,7 +524,8 @@ export const SupernetConfig = T.Object(
     ),
     archBatch: T.Optional(
       T.Union([T.Literal("split"), T.Literal("whole")], {
-        // Whole batches halved the real-data search's gap to training alone (docs/training-recipe.md).
+        // Whole batches halved the real-data search's gap to training alone (docs/training-recipe.md) and ranked
+        // better than split ones in both draws of architectures (docs/ranking-fidelity.md).
         default: "whole",
         description:
           "the images each sub-network of a step trains on: a share of the batch (ViT-ResNAS's multi-architecture " +

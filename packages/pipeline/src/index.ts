@@ -21,6 +21,7 @@ export { runEvolution } from "./search-phase";
 export { checkpointName, trainSupernet } from "./supernet-phase";
 export type { ReusableSupernet, SubnetFigures, TrainedSupernet } from "./supernet-records";
 export {
+  aloneRecipe,
   type TrainAloneInput,
   type TrainAloneOptions,
   type TrainAloneResult,

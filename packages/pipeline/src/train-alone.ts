@@ -111,10 +111,18 @@ const BUNDLE_FILES = new Set([
 /**
  * The recipe one architecture trains with: archsPerStep 1 records truthfully that the trainer trains `arch` at every
  * step, and the super-network-only options are moot (a block has one attention type; there is no largest or
- * smallest sub-network to sandwich or distil from).
+ * smallest sub-network to sandwich or distil from; one sub-network reads the whole batch whether it is split or not),
+ * so they are written one way whatever the job's super-network uses.
  */
 export function aloneRecipe(recipe: SupernetSpec): SupernetSpec {
-  return { ...recipe, archsPerStep: 1, attentionWeights: "shared", sandwich: false, distill: false };
+  return {
+    ...recipe,
+    archsPerStep: 1,
+    attentionWeights: "shared",
+    archBatch: "split",
+    sandwich: false,
+    distill: false,
+  };
 }
 
 /** What a work directory is training: everything that changes the weights it ends with. */

@@ -711,7 +711,7 @@ export interface paths {
                             };
                             /**
                              * @description each attention type its own q/k/v and output projection per block (per-type), its own whole block: norms, projections and MLP (per-type-block), or one set shared by every type
-                             * @default per-type-block
+                             * @default shared
                              */
                             attentionWeights?: "per-type" | "per-type-block" | "shared";
                             /**

@@ -10,10 +10,25 @@ import { pathToFileURL } from "node:url";
 export const DASHBOARD_DIR = resolve(import.meta.dirname, "..");
 export const DIST_DIR = join(DASHBOARD_DIR, "dist");
 
+const ROOT = resolve(DASHBOARD_DIR, "..", "..");
+/**
+ * Everything the bundle is made of besides node_modules: the dashboard's own sources, the workspace packages it
+ * imports (the formats and their cost estimate, the API client) and the example jobs its presets import.
+ */
+const SOURCE_DIRS = [
+  join(DASHBOARD_DIR, "src"),
+  join(ROOT, "packages", "formats", "src"),
+  join(ROOT, "packages", "api-client", "src"),
+  join(ROOT, "examples"),
+];
+
 function newestSourceMs(): number {
   const sources = [join(DASHBOARD_DIR, "index.html"), join(DASHBOARD_DIR, "vite.config.ts")];
-  for (const entry of readdirSync(join(DASHBOARD_DIR, "src"), { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) sources.push(join(entry.parentPath, entry.name));
+  for (const dir of SOURCE_DIRS) {
+    if (!existsSync(dir)) continue;
+    for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+      if (entry.isFile()) sources.push(join(entry.parentPath, entry.name));
+    }
   }
   return Math.max(...sources.map((file) => statSync(file).mtimeMs));
 }

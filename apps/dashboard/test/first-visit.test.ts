@@ -1,6 +1,6 @@
 // A newcomer's first minutes: the dashboard is built on demand when there is no build (what `npm start` runs first),
 // and a signed-out first visit in real Chromium logs no error in the console (the session check answers 200).
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, rm, stat, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
@@ -29,6 +29,11 @@ describe("a first run", () => {
       const built = await stat(join(outDir, "index.html"));
       expect(ensureDashboardBuilt(outDir)).toBe("up-to-date");
       expect((await stat(join(outDir, "index.html"))).mtimeMs).toBe(built.mtimeMs);
+      // A preset's example job is part of the bundle: changing it (a newer file) builds again.
+      const preset = join(import.meta.dirname, "..", "..", "..", "examples", "demo.json");
+      const later = new Date(built.mtimeMs + 1000);
+      await utimes(preset, later, later);
+      expect(ensureDashboardBuilt(outDir)).toBe("built");
     } finally {
       await rm(outDir, { recursive: true, force: true });
     }

@@ -2,7 +2,7 @@
 // it first (the root package's `prestart`), so a fresh clone's first start serves the dashboard rather than
 // `dashboard_not_built`; the browser tests run it so they test the code as it stands.
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -11,20 +11,39 @@ export const DASHBOARD_DIR = resolve(import.meta.dirname, "..");
 export const DIST_DIR = join(DASHBOARD_DIR, "dist");
 
 const ROOT = resolve(DASHBOARD_DIR, "..", "..");
+const WORKSPACE_SCOPE = "@vitnas/";
 /**
- * Everything the bundle is made of besides node_modules: the dashboard's own sources, the workspace packages it
- * imports (the formats and their cost estimate, the API client) and the example jobs its presets import.
+ * The sources of the workspace packages the bundle imports: the dashboard's own dependencies named `@vitnas/...`
+ * and theirs in turn (the formats and their cost estimate, the API client), read from the package files so a new
+ * import is watched without a list kept here.
  */
-const SOURCE_DIRS = [
-  join(DASHBOARD_DIR, "src"),
-  join(ROOT, "packages", "formats", "src"),
-  join(ROOT, "packages", "api-client", "src"),
-  join(ROOT, "examples"),
-];
+function workspaceSourceDirs(): string[] {
+  const dirs: string[] = [];
+  const seen = new Set<string>();
+  const visit = (packageDir: string) => {
+    const manifest = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8")) as {
+      dependencies?: Record<string, string>;
+    };
+    for (const name of Object.keys(manifest.dependencies ?? {})) {
+      if (!name.startsWith(WORKSPACE_SCOPE) || seen.has(name)) continue;
+      seen.add(name);
+      const dir = join(ROOT, "packages", name.slice(WORKSPACE_SCOPE.length));
+      if (!existsSync(join(dir, "package.json"))) continue;
+      dirs.push(join(dir, "src"));
+      visit(dir);
+    }
+  };
+  visit(DASHBOARD_DIR);
+  return dirs;
+}
+
+/** Everything the bundle is made of besides node_modules: its own sources, the workspace packages it imports and
+ * the example jobs its presets import. */
+export const bundleSourceDirs = () => [join(DASHBOARD_DIR, "src"), ...workspaceSourceDirs(), join(ROOT, "examples")];
 
 function newestSourceMs(): number {
   const sources = [join(DASHBOARD_DIR, "index.html"), join(DASHBOARD_DIR, "vite.config.ts")];
-  for (const dir of SOURCE_DIRS) {
+  for (const dir of bundleSourceDirs()) {
     if (!existsSync(dir)) continue;
     for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
       if (entry.isFile()) sources.push(join(entry.parentPath, entry.name));

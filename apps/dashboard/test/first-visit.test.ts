@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureDashboardBuilt } from "../scripts/ensure-built";
+import { bundleSourceDirs, ensureDashboardBuilt } from "../scripts/ensure-built";
 import { launchChromium } from "./chromium";
 import { type Stack, startStack } from "./stack";
 
@@ -34,6 +34,12 @@ describe("a first run", () => {
       const later = new Date(built.mtimeMs + 1000);
       await utimes(preset, later, later);
       expect(ensureDashboardBuilt(outDir)).toBe("built");
+      // The workspace packages the bundle imports are found from the package files, not a list to keep.
+      const packages = join(import.meta.dirname, "..", "..", "..", "packages");
+      expect(bundleSourceDirs()).toEqual(
+        expect.arrayContaining([join(packages, "formats", "src"), join(packages, "api-client", "src")]),
+      );
+      expect(bundleSourceDirs()).not.toContain(join(packages, "db", "src"));
     } finally {
       await rm(outDir, { recursive: true, force: true });
     }

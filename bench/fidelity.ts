@@ -6,7 +6,7 @@
 //   with inherited weights (the validation split, what a search ranks by) and their stand-alone test accuracy,
 //   overall and within each attention type (the architectures using it), beside the MACs-only baseline, for the
 //   super-networks of SETTINGS: shared weights on whole batches with the sandwich rule and distillation (the
-//   defaults), per-type weights and per-type blocks, split batches, without the sandwich, and the attention warm-up.
+//   defaults), per-type weights and per-type blocks, split batches, without the sandwich, the attention warm-up, and 8 sub-networks per step.
 // - Search: evolution against random search (`randomArchs`) at equal evaluation budget on the default
 //   super-network, seeds FIDELITY_SEEDS, both under one MACs limit: hypervolume and best accuracy, mean and spread.
 // Every trained piece is cached under FIDELITY_WORK (.tmp/fidelity), keyed by what made it, so a rerun resumes.
@@ -411,7 +411,7 @@ export async function fidelity(config: FidelityConfig): Promise<BenchSection[]> 
       evaluator.dispose();
     }
     const figures: BenchSection["figures"] = {
-      "super-network": `attentionWeights ${job.supernet.attentionWeights}, sandwich ${job.supernet.sandwich}, distill ${job.supernet.distill}, archBatch ${job.supernet.archBatch}`,
+      "super-network": `attentionWeights ${job.supernet.attentionWeights}, sandwich ${job.supernet.sandwich}, distill ${job.supernet.distill}, archBatch ${job.supernet.archBatch}, archsPerStep ${job.supernet.archsPerStep}`,
       "kendall tau, inherited vs stand-alone (target >= 0.6)": round(kendallTau(inherited, aloneTest)),
       "kendall tau, MACs vs stand-alone (baseline)": round(kendallTau(macs, aloneTest)),
       "tau above the MACs baseline (target >= 0.3)": round(

@@ -6,7 +6,8 @@
 //   with inherited weights (the validation split, what a search ranks by) and their stand-alone test accuracy,
 //   overall and within each attention type (the architectures using it), beside the MACs-only baseline, for the
 //   super-networks of SETTINGS: shared weights on whole batches with the sandwich rule and distillation (the
-//   defaults), per-type weights and per-type blocks, split batches, without the sandwich, the attention warm-up, and 8 sub-networks per step.
+//   defaults), per-type weights and per-type blocks, split batches, without the sandwich, the attention warm-up,
+//   and 8 sub-networks per step.
 // - Search: evolution against random search (`randomArchs`) at equal evaluation budget on the default
 //   super-network, seeds FIDELITY_SEEDS, both under one MACs limit: hypervolume and best accuracy, mean and spread.
 // Every trained piece is cached under FIDELITY_WORK (.tmp/fidelity), keyed by what made it, so a rerun resumes.
@@ -119,7 +120,7 @@ export const SETTINGS = [
     supernet: { attentionWeights: "per-type-block", archBatch: "whole", attentionWarmupEpochs: 3 },
   },
   // Twice the sub-networks per step: each attention type trained once per block per step (the banks deal every
-  // type once in 8 draws), the setting that brought the real-data search near training alone.
+  // type once in 8 draws): nearer training alone on the real-data search, worse at ranking (docs/ranking-fidelity.md).
   { name: "shared + sandwich, whole batch, 8 per step", supernet: { archsPerStep: 8 } },
 ] as const;
 

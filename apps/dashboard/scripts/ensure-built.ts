@@ -2,7 +2,7 @@
 // it first (the root package's `prestart`), so a fresh clone's first start serves the dashboard rather than
 // `dashboard_not_built`; the browser tests run it so they test the code as it stands.
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -27,8 +27,10 @@ function workspaceSourceDirs(): string[] {
     for (const name of Object.keys(manifest.dependencies ?? {})) {
       if (!name.startsWith(WORKSPACE_SCOPE) || seen.has(name)) continue;
       seen.add(name);
-      const dir = join(ROOT, "packages", name.slice(WORKSPACE_SCOPE.length));
-      if (!existsSync(join(dir, "package.json"))) continue;
+      // npm links each workspace package into node_modules: the link says where it lives (packages/ or apps/).
+      const link = join(ROOT, "node_modules", name);
+      if (!existsSync(link)) continue;
+      const dir = realpathSync(link);
       dirs.push(join(dir, "src"));
       visit(dir);
     }
@@ -37,8 +39,10 @@ function workspaceSourceDirs(): string[] {
   return dirs;
 }
 
-/** Everything the bundle is made of besides node_modules: its own sources, the workspace packages it imports and
- * the example jobs its presets import. */
+/**
+ * Everything the bundle is made of besides node_modules: its own sources, the workspace packages it imports and the
+ * example jobs its presets import.
+ */
 export const bundleSourceDirs = () => [join(DASHBOARD_DIR, "src"), ...workspaceSourceDirs(), join(ROOT, "examples")];
 
 function newestSourceMs(): number {

@@ -58,8 +58,8 @@ export async function bench(): Promise<BenchSection> {
     await initBackend({ force: backend, log: null });
     const data = await loadDataset(job.dataset, job.space.input);
     const checkpointDir = join(dir, "supernet");
-    const { init, attentionWeights } = job.supernet;
-    const fresh = Supernet.create(job.space, { seed: job.seed, init, attentionWeights });
+    const { init, attentionWeights, tokenWeights } = job.supernet;
+    const fresh = Supernet.create(job.space, { seed: job.seed, init, attentionWeights, tokenWeights });
     const trainer = new Trainer(fresh, data.train, job.supernet, { seed: job.seed });
     await saveCheckpoint(trainer, checkpointDir);
     trainer.dispose();

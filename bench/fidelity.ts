@@ -122,6 +122,9 @@ export const SETTINGS = [
   // Twice the sub-networks per step: each attention type trained once per block per step (the banks deal every
   // type once in 8 draws): nearer training alone on the real-data search, worse at ranking (docs/ranking-fidelity.md).
   { name: "shared + sandwich, whole batch, 8 per step", supernet: { archsPerStep: 8 } },
+  // One copy of each token-indexed weight (mixer's token MLP, linformer's E, F) for every token grid of a stage: the
+  // default until 2026-11-29, when one copy per grid became it (docs/training-recipe.md).
+  { name: "shared + sandwich, whole batch, token weights shared by grids", supernet: { tokenWeights: "shared" } },
 ] as const;
 
 /** At least this many architectures using an attention type for its own tau (3 give only 3 pairs). */
@@ -412,7 +415,7 @@ export async function fidelity(config: FidelityConfig): Promise<BenchSection[]> 
       evaluator.dispose();
     }
     const figures: BenchSection["figures"] = {
-      "super-network": `attentionWeights ${job.supernet.attentionWeights}, sandwich ${job.supernet.sandwich}, distill ${job.supernet.distill}, archBatch ${job.supernet.archBatch}, archsPerStep ${job.supernet.archsPerStep}`,
+      "super-network": `attentionWeights ${job.supernet.attentionWeights}, sandwich ${job.supernet.sandwich}, distill ${job.supernet.distill}, archBatch ${job.supernet.archBatch}, archsPerStep ${job.supernet.archsPerStep}, tokenWeights ${job.supernet.tokenWeights}`,
       "kendall tau, inherited vs stand-alone (target >= 0.6)": round(kendallTau(inherited, aloneTest)),
       "kendall tau, MACs vs stand-alone (baseline)": round(kendallTau(macs, aloneTest)),
       "tau above the MACs baseline (target >= 0.3)": round(

@@ -58,23 +58,27 @@ describe("fidelity bench", () => {
       expect(String(section.figures["inherited validation accuracies"]).split(" ")).toHaveLength(8);
     }
     expect(sections[1]!.figures["super-network"]).toBe(
-      "attentionWeights shared, sandwich true, distill true, archBatch whole, archsPerStep 3",
+      "attentionWeights shared, sandwich true, distill true, archBatch whole, archsPerStep 3, tokenWeights per-grid",
     );
     expect(sections[3]!.figures["super-network"]).toBe(
-      "attentionWeights per-type, sandwich false, distill false, archBatch split, archsPerStep 3",
+      "attentionWeights per-type, sandwich false, distill false, archBatch split, archsPerStep 3, tokenWeights per-grid",
     );
     expect(sections[4]!.figures["super-network"]).toBe(
-      "attentionWeights per-type, sandwich true, distill true, archBatch whole, archsPerStep 3",
+      "attentionWeights per-type, sandwich true, distill true, archBatch whole, archsPerStep 3, tokenWeights per-grid",
     );
     expect(sections[5]!.figures["super-network"]).toBe(
-      "attentionWeights per-type-block, sandwich true, distill true, archBatch whole, archsPerStep 3",
+      "attentionWeights per-type-block, sandwich true, distill true, archBatch whole, archsPerStep 3, tokenWeights per-grid",
     );
     expect(sections[6]!.figures["super-network"]).toBe(
-      "attentionWeights shared, sandwich true, distill true, archBatch split, archsPerStep 3",
+      "attentionWeights shared, sandwich true, distill true, archBatch split, archsPerStep 3, tokenWeights per-grid",
     );
     // Twice the sub-networks per step (the tiny job's batch holds 8).
     expect(sections[10]!.figures["super-network"]).toBe(
-      "attentionWeights shared, sandwich true, distill true, archBatch whole, archsPerStep 8",
+      "attentionWeights shared, sandwich true, distill true, archBatch whole, archsPerStep 8, tokenWeights per-grid",
+    );
+    // One copy of each token-indexed weight for every grid (the default before per-grid copies).
+    expect(sections[11]!.figures["super-network"]).toBe(
+      "attentionWeights shared, sandwich true, distill true, archBatch whole, archsPerStep 3, tokenWeights shared",
     );
     const search = sections[1 + settings]!.figures;
     expect(search["hypervolume per seed, evolution / random"]).toMatch(/^[\d.]+\/[\d.]+ [\d.]+\/[\d.]+$/);
@@ -133,7 +137,7 @@ describe("fidelity bench", () => {
     await expect(configFromEnv({ FIDELITY_ONLY: "supernet" })).rejects.toThrow(
       /FIDELITY_ONLY must be one of supernets, search, alone/,
     );
-    await expect(configFromEnv({ FIDELITY_SETTINGS: "0,10" })).rejects.toThrow(/FIDELITY_SETTINGS: 10 is not an index/);
+    await expect(configFromEnv({ FIDELITY_SETTINGS: "0,11" })).rejects.toThrow(/FIDELITY_SETTINGS: 11 is not an index/);
     const none = await configFromEnv({ FIDELITY_ALONE_SEEDS: "0" });
     await expect(fidelity({ ...none, job: tinyConfig("/nonexistent", {}).job, log: () => {} })).rejects.toThrow(
       /FIDELITY_ALONE_SEEDS must be a whole number >= 1/,

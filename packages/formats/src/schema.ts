@@ -522,6 +522,15 @@ export const SupernetConfig = T.Object(
           "norms, projections and MLP (per-type-block), or one set shared by every type",
       }),
     ),
+    tokenWeights: T.Optional(
+      T.Union([T.Literal("per-grid"), T.Literal("shared")], {
+        default: "per-grid",
+        description:
+          "weights indexed by token position (mixer's token MLP, linformer's projections) held once per token grid a " +
+          "stage can have (per-grid: a stage reached with and without a reduction has one copy per grid), or one " +
+          "copy whose leading rows every grid reads (shared)",
+      }),
+    ),
     archBatch: T.Optional(
       T.Union([T.Literal("split"), T.Literal("whole")], {
         // Whole batches halved the real-data search's gap to training alone (docs/training-recipe.md) and ranked

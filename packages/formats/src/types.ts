@@ -208,6 +208,11 @@ export interface SupernetSpec {
    * MLP), or one set per block (docs/training-recipe.md).
    */
   attentionWeights: "per-type" | "per-type-block" | "shared";
+  /**
+   * Token-indexed weights (mixer's token MLP, linformer's projections) held once per token grid a stage can have, or
+   * one copy every grid reads the leading rows of (docs/training-recipe.md).
+   */
+  tokenWeights: "per-grid" | "shared";
   /** Each sub-network of a step trains on a share of the batch or on all of it (docs/training-recipe.md). */
   archBatch: "split" | "whole";
   /** Train the largest and smallest sub-networks in every step (BigNAS's sandwich rule). */

@@ -14,12 +14,18 @@ export interface Preprocessing {
   normalization: { mean: number[]; std: number[] };
 }
 
+/**
+ * The recipe one architecture is trained alone with: a job's `supernet` section without `tokenWeights`, which only
+ * a super-network's stages with several token grids have a use for (a standalone model has one grid per stage).
+ */
+export type AloneRecipe = Omit<SupernetSpec, "tokenWeights">;
+
 /** How a bundle's weights were obtained when they were trained for its architecture alone (`nas train`). */
 export interface StandaloneTraining {
   kind: "standalone";
   epochs: number;
   /** The complete recipe (a job's `supernet` section with the command's overrides; one architecture per step). */
-  recipe: SupernetSpec;
+  recipe: AloneRecipe;
   /** Fine-tuned from these weights (a super-network checkpoint id); absent: trained from scratch. */
   startedFrom?: string;
   /** Trained on the training and validation images: `accuracy` (on validation) is then not a held-out figure. */

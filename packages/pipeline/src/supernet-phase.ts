@@ -26,6 +26,7 @@ export async function trainSupernet(
           seed: job.seed,
           init: job.supernet.init,
           attentionWeights: job.supernet.attentionWeights,
+          tokenWeights: job.supernet.tokenWeights,
         }),
         train,
         job.supernet,

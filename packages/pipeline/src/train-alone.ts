@@ -32,6 +32,7 @@ import {
 import { abortError, isAbortError } from "./abort";
 import { writeJsonAtomic } from "./atomic-file";
 import { writeBundle } from "./bundle";
+import type { AloneRecipe } from "./bundle-documents";
 import { joinSplits, loadWeights } from "./start-weights";
 import { ensureWritableDir } from "./work-dir";
 
@@ -112,11 +113,13 @@ const BUNDLE_FILES = new Set([
  * The recipe one architecture trains with: archsPerStep 1 records truthfully that the trainer trains `arch` at every
  * step, and the super-network-only options are moot (a block has one attention type; there is no largest or
  * smallest sub-network to sandwich or distil from; one sub-network reads the whole batch whether it is split or not),
- * so they are written one way whatever the job's super-network uses.
+ * so they are written one way whatever the job's super-network uses. `tokenWeights` is left out (a standalone model
+ * has one grid per stage), so bundles trained before the field existed keep their keys.
  */
-export function aloneRecipe(recipe: SupernetSpec): SupernetSpec {
+export function aloneRecipe(recipe: SupernetSpec): AloneRecipe {
+  const { tokenWeights: _, ...rest } = recipe;
   return {
-    ...recipe,
+    ...rest,
     archsPerStep: 1,
     attentionWeights: "shared",
     archBatch: "split",
@@ -128,7 +131,7 @@ export function aloneRecipe(recipe: SupernetSpec): SupernetSpec {
 /** What a work directory is training: everything that changes the weights it ends with. */
 interface TrainClaim {
   arch: string;
-  recipe: Omit<SupernetSpec, "checkpointEverySteps">;
+  recipe: Omit<AloneRecipe, "checkpointEverySteps">;
   seed: number;
   dataset: string;
   /** Where the weights started: "scratch", or the id of the weights fine-tuned (absent in older claims: scratch). */

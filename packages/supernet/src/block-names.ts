@@ -40,3 +40,12 @@ export const BLOCK_LAYER_NAME = /^(s\d+\.b\d+)\.((?:ln1|ln2|mlp1|mlp2|qkv|proj)\
 
 /** An attention type's own weight in a block (performer's features, linformer's projections ...). */
 export const extraName = (block: string, type: string, name: string) => `${typeOwner(block, type)}.${name}`;
+
+/**
+ * The copy of a token-indexed weight for a `side` x `side` token grid (`tokenWeights: "per-grid"`):
+ * `s1.b0.mixer.w1` -> `s1.b0.mixer.g4.w1`.
+ */
+export function gridName(name: string, side: number): string {
+  const last = name.lastIndexOf(".");
+  return `${name.slice(0, last)}.g${side}${name.slice(last)}`;
+}

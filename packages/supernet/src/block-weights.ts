@@ -3,8 +3,8 @@
 // forward pass reads them (model.ts, attention/qkv.ts), rewiring permutes them (rewire.ts), and a standalone model's
 // names are mapped onto the super-network's (space.ts's ownedName and placedName).
 import type { AttentionSpec } from "@vitnas/formats";
-import { attentionRegistry } from "./attention";
-import { blockLayers, extraName, projectionNames, typeOwner } from "./block-names";
+import { attentionRegistry, type ExtraWeight } from "./attention";
+import { blockLayers, extraName, gridName, projectionNames, typeOwner } from "./block-names";
 import type { WeightSpec } from "./weights";
 
 export {
@@ -13,6 +13,7 @@ export {
   blockLayers,
   blockPrefix,
   extraName,
+  gridName,
   PROJECTION_NAME,
   projectionNames,
   typeOwner,
@@ -40,6 +41,11 @@ export interface BlockDims {
   heads: number;
   headDim: number;
   mlpHidden: number;
+  /**
+   * The stage's token grids (side, and tokens with the class token), largest first, when token-indexed weights are
+   * held once per grid (tokenWeights "per-grid" in a stage with more than one grid); absent: one copy at `tokens`.
+   */
+  grids?: { side: number; tokens: number }[];
 }
 
 /**
@@ -57,7 +63,7 @@ export function blockWeights(
   const { width: d, heads, headDim, mlpHidden: m } = dims;
   const a = heads * headDim;
   const hasQkv = (type: string) => attentionRegistry[type as AttentionSpec["type"]].qkv;
-  const extras = extraWeights(block, attention, { tokens: dims.tokens, width: d, heads, headDim });
+  const extras = extraWeights(block, attention, { tokens: dims.tokens, width: d, heads, headDim }, dims.grids);
   const mlp = (layers: ReturnType<typeof blockLayers>) => [
     ...normWeights(layers.ln2, d),
     ...linearWeights(layers.mlp1, d, m),
@@ -105,22 +111,37 @@ function projectionWeights(owner: string, d: number, a: number): WeightSpec[] {
   ];
 }
 
-/** Each type's own weights, one set per type per block: the elementwise-largest shape over its candidates. */
+/**
+ * Each type's own weights, one set per type per block: the elementwise-largest shape over its candidates. With
+ * `grids`, a token-indexed weight is held once per grid instead (gridName), each at that grid's token count: a row
+ * of it then always means the same place on the same grid.
+ */
 function extraWeights(
   block: string,
   candidates: AttentionSpec[],
   dims: { tokens: number; width: number; heads: number; headDim: number },
+  grids?: BlockDims["grids"],
 ) {
   const merged = new Map<string, WeightSpec>();
+  const add = (name: string, extra: ExtraWeight, grid?: WeightSpec["grid"]) => {
+    const seen = merged.get(name);
+    const shape = seen ? seen.shape.map((x, i) => Math.max(x, extra.shape[i]!)) : extra.shape;
+    const { tokenIndexed: _, ...spec } = extra;
+    merged.set(name, { ...spec, name, shape, decay: extra.decay ?? false, ...(grid ? { grid } : {}) });
+  };
   for (const spec of candidates) {
     const module = attentionRegistry[spec.type] as {
-      extras(s: AttentionSpec, d: typeof dims): import("./attention").ExtraWeight[];
+      extras(s: AttentionSpec, d: typeof dims): ExtraWeight[];
     };
     for (const extra of module.extras(spec, dims)) {
-      const name = extraName(block, spec.type, extra.name);
-      const seen = merged.get(name);
-      const shape = seen ? seen.shape.map((x, i) => Math.max(x, extra.shape[i]!)) : extra.shape;
-      merged.set(name, { ...extra, name, shape, decay: extra.decay ?? false });
+      if (!(grids && extra.tokenIndexed)) add(extraName(block, spec.type, extra.name), extra);
+    }
+    for (const { side, tokens } of grids ?? []) {
+      for (const extra of module.extras(spec, { ...dims, tokens })) {
+        if (!extra.tokenIndexed) continue;
+        const of = extraName(block, spec.type, extra.name);
+        add(gridName(of, side), extra, { of, side });
+      }
     }
   }
   return [...merged.values()];

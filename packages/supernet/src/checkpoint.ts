@@ -56,7 +56,7 @@ export async function saveCheckpoint(trainer: Trainer, dir: string): Promise<voi
     space: supernet.space,
     supernetSeed: supernet.seed,
     // The ownership the weights were declared with, whatever the recipe passed to the trainer says.
-    config: { ...trainer.config, attentionWeights: supernet.attentionWeights },
+    config: { ...trainer.config, attentionWeights: supernet.attentionWeights, tokenWeights: supernet.tokenWeights },
     trainer: { ...options, step: trainer.step },
     data: {
       count: trainer.data.count,
@@ -112,6 +112,8 @@ async function loadWeights(
     seed: manifest.supernetSeed,
     init: manifest.config.init,
     attentionWeights: manifest.config.attentionWeights ?? "shared",
+    // ... and one from before per-grid token weights none: every grid read one copy.
+    tokenWeights: manifest.config.tokenWeights ?? "shared",
   });
   try {
     for (const [name, v] of supernet.variables) {

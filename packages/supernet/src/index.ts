@@ -16,7 +16,14 @@ export { rewire } from "./rewire";
 export { ArchSampler, largestSubnet, type SamplerState, smallestSubnet } from "./sampler";
 export { candidateCount, castlingBranchWeight, learningRate } from "./schedule";
 export { type SelfTestResult, selfTest } from "./self-test";
-export { type AttentionWeights, ownedName, placedName, reachableGrids, supernetWeights } from "./space";
+export {
+  type AttentionWeights,
+  ownedName,
+  placedName,
+  reachableGrids,
+  supernetWeights,
+  type TokenWeights,
+} from "./space";
 export { StandaloneModel, WEIGHTS_FORMAT } from "./standalone";
 export { Supernet, type SupernetOptions } from "./supernet";
 export { type StepReport, type TrainConfig, Trainer, type TrainerOptions, type TrainRunOptions } from "./trainer";

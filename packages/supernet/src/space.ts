@@ -46,8 +46,15 @@ export function reachableGrids(space: VitSpace): number[][] {
   return out;
 }
 
-/** Every weight of the super-network, each at the largest size any architecture of the space reads. */
-export function supernetWeights(space: VitSpace, attentionWeights: AttentionWeights = "shared"): WeightSpec[] {
+/**
+ * Every weight of the super-network, each at the largest size any architecture of the space reads; with
+ * `tokenWeights` "per-grid", a token-indexed weight of a stage with several grids once per grid (TokenWeights).
+ */
+export function supernetWeights(
+  space: VitSpace,
+  attentionWeights: AttentionWeights = "shared",
+  tokenWeights: TokenWeights = "shared",
+): WeightSpec[] {
   const specs: WeightSpec[] = [];
   const { specs: stem, outChannels } = stemWeights(space.stem, space.input.channels);
   specs.push(...stem);
@@ -112,6 +119,10 @@ export function supernetWeights(space: VitSpace, attentionWeights: AttentionWeig
       heads: Math.max(...stage.heads),
       headDim: stage.headDim,
       mlpHidden: Math.max(...stage.mlpHidden),
+      grids:
+        tokenWeights === "per-grid" && grids[s]!.length > 1
+          ? grids[s]!.map((side) => ({ side, tokens: side ** 2 + cls }))
+          : undefined,
     };
     for (let j = 0; j < Math.max(...stage.depth); j++) {
       specs.push(...blockWeights(blockPrefix(s, j), stage.attention, attentionWeights, dims));
@@ -129,6 +140,15 @@ export function supernetWeights(space: VitSpace, attentionWeights: AttentionWeig
  * `per-type-block`: each attention type owns the block's norms and MLP as well.
  */
 export type AttentionWeights = "per-type" | "per-type-block" | "shared";
+
+/**
+ * How many copies of a token-indexed weight (mixer's token MLP, linformer's E and F) the super-network holds in a
+ * stage that can have more than one token grid (a reduction that may or may not halve it): one per grid
+ * (`per-grid`), so row i always means the same place of the same grid, or one (`shared`) whose leading rows every
+ * grid reads, so that row i is a place of the 8x8 grid for one sub-network and of the 4x4 grid for the next
+ * (docs/training-recipe.md measures what that costs). Stages with one grid hold one copy either way.
+ */
+export type TokenWeights = "per-grid" | "shared";
 
 /**
  * The super-network name of a block weight an architecture reads, where the space's stage may drop blocks other than

@@ -1,9 +1,10 @@
 // The weight-sharing super-network: one variable per weight at its largest size; any architecture of the space runs
 // on leading slices of them (Once-for-All "elastic" weights).
 import * as tf from "@tensorflow/tfjs";
-import type { VitArch, VitSpace } from "@vitnas/formats";
+import { stageGeometry, type VitArch, type VitSpace } from "@vitnas/formats";
+import { BLOCK_NAME, gridName } from "./block-names";
 import { archForward, type ForwardOptions } from "./model";
-import { type AttentionWeights, ownedName, placedName, supernetWeights } from "./space";
+import { type AttentionWeights, ownedName, placedName, supernetWeights, type TokenWeights } from "./space";
 import { type BatchStats, stemForward } from "./stem";
 import { type InitScheme, initialValues, sameShape, sliceBegin, type WeightSource, type WeightSpec } from "./weights";
 
@@ -16,6 +17,8 @@ export interface SupernetOptions {
   init?: InitScheme;
   /** Who owns the q/k/v and output projections (space.ts); default `shared`, what checkpoints without it hold. */
   attentionWeights?: AttentionWeights;
+  /** Token-indexed weights once per token grid or one copy (space.ts); default `per-grid`, checkpoints without it `shared`. */
+  tokenWeights?: TokenWeights;
 }
 
 export class Supernet implements WeightSource {
@@ -23,14 +26,18 @@ export class Supernet implements WeightSource {
   readonly variables = new Map<string, tf.Variable>();
   private readonly id = ++instances;
   private disposed = false;
+  /** Names architectures read that the super-network holds once per token grid (WeightSpec.grid). */
+  private readonly perGrid = new Set<string>();
 
   private constructor(
     readonly space: VitSpace,
     readonly seed: number,
     readonly init: InitScheme,
     readonly attentionWeights: AttentionWeights,
+    readonly tokenWeights: TokenWeights,
   ) {
-    this.specs = new Map(supernetWeights(space, attentionWeights).map((s) => [s.name, s]));
+    this.specs = new Map(supernetWeights(space, attentionWeights, tokenWeights).map((s) => [s.name, s]));
+    for (const spec of this.specs.values()) if (spec.grid) this.perGrid.add(spec.grid.of);
     for (const spec of this.specs.values()) {
       const values = tf.tensor(initialValues(spec, seed, init), spec.shape, "float32");
       this.variables.set(spec.name, tf.variable(values, spec.trainable, `supernet${this.id}/${spec.name}`));
@@ -40,21 +47,32 @@ export class Supernet implements WeightSource {
 
   static create(space: VitSpace, options: SupernetOptions): Supernet {
     if (space.format !== "vit-space/v1") throw new Error(`space.format must be "vit-space/v1"`);
-    return new Supernet(space, options.seed, options.init ?? "fan-in", options.attentionWeights ?? "shared");
+    return new Supernet(
+      space,
+      options.seed,
+      options.init ?? "fan-in",
+      options.attentionWeights ?? "shared",
+      options.tokenWeights ?? "per-grid",
+    );
   }
 
   /**
    * The weights as one architecture reads them, by its standalone names: per-type projections resolved, and each
-   * block's weights at its place among the stage's blocks where the space drops more than the last (block.index).
+   * block's weights at its place among the stage's blocks where the space drops more than the last (block.index),
+   * and token-indexed weights held per grid read in the copy of the stage's grid.
    */
   view(arch: VitArch): WeightSource {
-    if (this.attentionWeights === "shared" && !this.placed) return this;
-    return { get: (name, shape) => this.get(this.nameOf(name, arch), shape) };
+    if (this.attentionWeights === "shared" && !this.placed && this.perGrid.size === 0) return this;
+    const sides = this.perGrid.size > 0 ? stageGeometry(arch).map((g) => g.rows) : [];
+    return { get: (name, shape) => this.get(this.nameOf(name, arch, sides), shape) };
   }
 
-  /** The super-network name of the weight `name` of `arch` (see view). */
-  nameOf(name: string, arch: VitArch): string {
-    return placedName(ownedName(name, arch, this.attentionWeights), arch, this.space);
+  /** The super-network name of the weight `name` of `arch` (see view); `sides`: its stages' grid sides, if known. */
+  nameOf(name: string, arch: VitArch, sides?: number[]): string {
+    const placed = placedName(ownedName(name, arch, this.attentionWeights), arch, this.space);
+    if (!this.perGrid.has(placed)) return placed;
+    const s = Number(BLOCK_NAME.exec(placed)![1]);
+    return gridName(placed, (sides ?? stageGeometry(arch).map((g) => g.rows))[s]!);
   }
 
   /** Whether a stage of the space may drop blocks other than its last (depthDrop). */

@@ -26,6 +26,7 @@ type Optional =
   | "init"
   | "augment"
   | "attentionWeights"
+  | "tokenWeights"
   | "attentionWarmupEpochs"
   | "archBatch"
   | "sandwich"

@@ -41,6 +41,11 @@ export interface WeightSpec {
   center?: number[];
   /** The axis indexed by attention head, if any (heads are re-ordered together with q/k/v). */
   headAxis?: number;
+  /**
+   * One token grid's copy of a token-indexed weight (`tokenWeights: "per-grid"`, space.ts): the name architectures
+   * read it by and the side of the grid they must have to read this copy.
+   */
+  grid?: { of: string; side: number };
 }
 
 /** What a forward pass reads weights through. */

@@ -715,6 +715,11 @@ export interface paths {
                              */
                             attentionWeights?: "per-type" | "per-type-block" | "shared";
                             /**
+                             * @description weights indexed by token position (mixer's token MLP, linformer's projections) held once per token grid a stage can have (per-grid: a stage reached with and without a reduction has one copy per grid), or one copy whose leading rows every grid reads (shared)
+                             * @default per-grid
+                             */
+                            tokenWeights?: "per-grid" | "shared";
+                            /**
                              * @description the images each sub-network of a step trains on: a share of the batch (ViT-ResNAS's multi-architecture sampling) or the whole batch (BigNAS, Once-for-All: archsPerStep times the work per step)
                              * @default whole
                              */

@@ -4,7 +4,7 @@
 // leading two thirds of the q/k/v weight) and the one product E K is both the keys and the values, 3*N*k*A. The
 // values are the keys as the scores see them, rotated too under rotary positions, so that one product serves both.
 // E's columns are token positions: the super-network holds E for the stage's largest N; a sub-network uses the
-// leading N columns and leading k rows.
+// leading N columns and leading k rows (with tokenWeights "per-grid", one E per token grid of the stage: space.ts).
 import * as tf from "@tensorflow/tfjs";
 import { type LinformerAttn, linformerProjections } from "@vitnas/formats";
 import { mixTokens, projectOut, projectQKV } from "./qkv";
@@ -16,7 +16,13 @@ export const linformer: AttentionModule<LinformerAttn> = {
   qkvParts: linformerProjections,
   extras: (spec, dims) => {
     const std = 1 / Math.sqrt(dims.tokens);
-    const e = { shape: [spec.k, dims.tokens], init: { kind: "normal", std } as const, trainable: true, decay: true };
+    const e = {
+      shape: [spec.k, dims.tokens],
+      init: { kind: "normal", std } as const,
+      trainable: true,
+      decay: true,
+      tokenIndexed: true,
+    };
     return spec.shareKV === false
       ? [
           { name: "e", ...e },

@@ -1,6 +1,7 @@
 // MLP-Mixer token mixing: a GELU MLP N -> h -> N over the tokens, h = max(1, floor(e*N)). No q/k/v.
 // x [B, N, D] -> [B*D, N] -> [B*D, h] -> [B*D, N] -> [B, N, D]. Core MACs 2*N*h*D.
-// Weights sized for the stage's largest N and h; a sub-network uses the leading N tokens and h hidden units.
+// Weights sized for the stage's largest N and h; a sub-network uses the leading N tokens and h hidden units. They
+// are token-indexed: with tokenWeights "per-grid" each token grid of the stage has its own copy (space.ts).
 import * as tf from "@tensorflow/tfjs";
 import { type MixerAttn, mixerHidden } from "@vitnas/formats";
 import { affine, gelu } from "../layers";
@@ -12,10 +13,24 @@ export const mixer: AttentionModule<MixerAttn> = {
   extras: (spec, dims) => {
     const h = mixerHidden(spec.expansion, dims.tokens);
     return [
-      { name: "w1", shape: [dims.tokens, h], init: { kind: "dense", fanIn: [0] }, trainable: true, decay: true },
-      { name: "b1", shape: [h], init: { kind: "dense-bias", fanIn: dims.tokens }, trainable: true },
-      { name: "w2", shape: [h, dims.tokens], init: { kind: "dense", fanIn: [0] }, trainable: true, decay: true },
-      { name: "b2", shape: [dims.tokens], init: { kind: "dense-bias", fanIn: h }, trainable: true },
+      {
+        name: "w1",
+        shape: [dims.tokens, h],
+        init: { kind: "dense", fanIn: [0] },
+        trainable: true,
+        decay: true,
+        tokenIndexed: true,
+      },
+      { name: "b1", shape: [h], init: { kind: "dense-bias", fanIn: dims.tokens }, trainable: true, tokenIndexed: true },
+      {
+        name: "w2",
+        shape: [h, dims.tokens],
+        init: { kind: "dense", fanIn: [0] },
+        trainable: true,
+        decay: true,
+        tokenIndexed: true,
+      },
+      { name: "b2", shape: [dims.tokens], init: { kind: "dense-bias", fanIn: h }, trainable: true, tokenIndexed: true },
     ];
   },
   forward(x, ctx) {

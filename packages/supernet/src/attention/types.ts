@@ -27,8 +27,16 @@ export interface AttentionContext<S extends AttentionSpec = AttentionSpec> exten
   recompute?: boolean;
 }
 
-/** Extra weights of one type beyond q/k/v/projection; names are relative to `${prefix}.${type}`. */
-export type ExtraWeight = Omit<WeightSpec, "name" | "decay"> & { name: string; decay?: boolean };
+/**
+ * Extra weights of one type beyond q/k/v/projection; names are relative to `${prefix}.${type}`. `tokenIndexed`: an
+ * axis runs over token positions (its size is the token count), so a row means a place on the grid, and the
+ * super-network may hold one copy per token grid (tokenWeights "per-grid", space.ts).
+ */
+export type ExtraWeight = Omit<WeightSpec, "name" | "decay" | "grid"> & {
+  name: string;
+  decay?: boolean;
+  tokenIndexed?: boolean;
+};
 
 export interface AttentionModule<S extends AttentionSpec = AttentionSpec> {
   type: S["type"];

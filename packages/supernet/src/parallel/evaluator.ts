@@ -110,6 +110,7 @@ export class ParallelEvaluator {
         seed: supernet.seed,
         init: supernet.init,
         attentionWeights: supernet.attentionWeights,
+        tokenWeights: supernet.tokenWeights,
         weights: writer.layout,
       });
       const shared = this.sharedSplit();

@@ -4,7 +4,7 @@ import type { VitArch, VitSpace } from "@vitnas/formats";
 import type { BackendName } from "../backend";
 import type { EvaluateOptions } from "../evaluate";
 import type { ForwardOptions } from "../model";
-import type { AttentionWeights } from "../space";
+import type { AttentionWeights, TokenWeights } from "../space";
 import type { InitScheme } from "../weights";
 import type { WeightLayout } from "./shared-weights";
 import type { Segment } from "./split";
@@ -17,6 +17,7 @@ export interface InitRequest {
   seed: number;
   init: InitScheme;
   attentionWeights: AttentionWeights;
+  tokenWeights: TokenWeights;
   weights: WeightLayout;
 }
 

@@ -63,6 +63,7 @@ async function handle(request: Request): Promise<{ value: StepReply | number | n
         seed: request.seed,
         init: request.init,
         attentionWeights: request.attentionWeights,
+        tokenWeights: request.tokenWeights,
       });
       reader = new WeightReader(request.weights);
       reader.read(supernet, reader.names);

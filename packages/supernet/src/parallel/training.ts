@@ -181,6 +181,7 @@ export class TrainingThreads {
         seed: supernet.seed,
         init: supernet.init,
         attentionWeights: supernet.attentionWeights,
+        tokenWeights: supernet.tokenWeights,
         weights: writer.layout,
       });
     } catch (error) {

@@ -80,6 +80,11 @@ export interface FidelityConfig {
    * halves the seed-to-seed noise of the ranking the super-network is measured against with 4.
    */
   aloneSeeds?: number;
+  /**
+   * With only "alone": train only the architectures whose index modulo `count` is `index` (FIDELITY_ALONE_SHARD
+   * "index/count"), so that several processes share the stand-alone training, each on architectures of its own.
+   */
+  aloneShard?: { index: number; count: number };
   /** Indices into SETTINGS of the super-networks to measure, in this order (default: all; 0 is always trained). */
   settings?: number[];
   /** Progress lines (default: stderr). */
@@ -178,6 +183,7 @@ export async function configFromEnv(env = process.env): Promise<FidelityConfig &
     ...(env.FIDELITY_ONLY ? { only: onlyPart(env.FIDELITY_ONLY) } : {}),
     ...(env.FIDELITY_ALONE_SEEDS ? { aloneSeeds: num("FIDELITY_ALONE_SEEDS", 1) } : {}),
     ...(env.FIDELITY_SETTINGS ? { settings: settingIndices(env.FIDELITY_SETTINGS) } : {}),
+    ...(env.FIDELITY_ALONE_SHARD ? { aloneShard: shardOf(env.FIDELITY_ALONE_SHARD) } : {}),
     work: resolve(env.FIDELITY_WORK ?? join(root, ".tmp", "fidelity")),
   };
 }
@@ -189,6 +195,17 @@ function onlyPart(value: string): FidelityConfig["only"] {
   const part = ONLY_PARTS.find((p) => p === value);
   if (!part) throw new Error(`FIDELITY_ONLY must be one of ${ONLY_PARTS.join(", ")} (is ${JSON.stringify(value)})`);
   return part;
+}
+
+/** "1/2": the second of two shares of the stand-alone training. */
+function shardOf(value: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(value);
+  const [index, count] = m ? [Number(m[1]), Number(m[2])] : [Number.NaN, Number.NaN];
+  if (!(index < count))
+    throw new Error(
+      `FIDELITY_ALONE_SHARD must be index/count with index < count, e.g. 0/2 (is ${JSON.stringify(value)})`,
+    );
+  return { index, count };
 }
 
 /** "0,4": those SETTINGS, in that order. */
@@ -350,7 +367,9 @@ export async function fidelity(config: FidelityConfig): Promise<BenchSection[]> 
     throw new Error(`FIDELITY_ALONE_SEEDS must be a whole number >= 1 (is ${aloneSeeds})`);
   const seeds = Array.from({ length: aloneSeeds }, (_, k) => base.seed + k);
   const alone: Trained[] = [];
-  for (const arch of archs) {
+  const shard = config.only === "alone" ? config.aloneShard : undefined;
+  for (const [i, arch] of archs.entries()) {
+    if (shard && i % shard.count !== shard.index) continue;
     const id = archHash(arch);
     const runs: BundleMetrics[] = [];
     for (const seed of seeds) {

@@ -137,6 +137,11 @@ describe("fidelity bench", () => {
     await expect(configFromEnv({ FIDELITY_ONLY: "supernet" })).rejects.toThrow(
       /FIDELITY_ONLY must be one of supernets, search, alone/,
     );
+    expect((await configFromEnv({ FIDELITY_ALONE_SHARD: "1/2" })).aloneShard).toEqual({ index: 1, count: 2 });
+    for (const shard of ["2/2", "1", "a/b"])
+      await expect(configFromEnv({ FIDELITY_ALONE_SHARD: shard })).rejects.toThrow(
+        /FIDELITY_ALONE_SHARD must be index\/count/,
+      );
     await expect(configFromEnv({ FIDELITY_SETTINGS: "0,11" })).rejects.toThrow(/FIDELITY_SETTINGS: 11 is not an index/);
     const none = await configFromEnv({ FIDELITY_ALONE_SEEDS: "0" });
     await expect(fidelity({ ...none, job: tinyConfig("/nonexistent", {}).job, log: () => {} })).rejects.toThrow(

@@ -86,10 +86,19 @@ async function timed(f: () => Promise<unknown>): Promise<{ wall: number; cpu: nu
 async function trainingRatio(job: NasSearch, config: TrainConfig, calibration: Calibration) {
   const data = split(config.batchSize * (ROUNDS + WARM_UP + 2), job);
   const make = (threads: number) =>
-    new Trainer(Supernet.create(job.space, { seed: 1, attentionWeights: config.attentionWeights }), data, config, {
-      seed: 1,
-      threads,
-    });
+    new Trainer(
+      Supernet.create(job.space, {
+        seed: 1,
+        attentionWeights: config.attentionWeights,
+        tokenWeights: config.tokenWeights,
+      }),
+      data,
+      config,
+      {
+        seed: 1,
+        threads,
+      },
+    );
   const one = make(1);
   const many = make(THREADS);
   const started = performance.now();
@@ -115,7 +124,11 @@ async function trainingRatio(job: NasSearch, config: TrainConfig, calibration: C
 
 /** Candidates/s of `threads` threads against one Evaluator, alternating groups of candidates. */
 async function evaluationRatio(job: NasSearch, calibration: Calibration) {
-  const net = Supernet.create(job.space, { seed: 1, attentionWeights: job.supernet.attentionWeights });
+  const net = Supernet.create(job.space, {
+    seed: 1,
+    attentionWeights: job.supernet.attentionWeights,
+    tokenWeights: job.supernet.tokenWeights,
+  });
   const val = split(job.dataset.kind === "synthetic" ? (job.dataset.val ?? 500) : 500, job);
   const sampler = new ArchSampler(job.space, 3);
   // A group is a generation of the demo's search: the candidates a search hands the evaluator at once.

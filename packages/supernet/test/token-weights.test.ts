@@ -8,7 +8,7 @@ import type { AttentionSpec, VitArch } from "@vitnas/formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { extract, initBackend, loadCheckpoint, Supernet, saveCheckpoint, Trainer } from "../src";
 import { patternSplit } from "./data";
-import { tinyArch, tinySpace } from "./spaces";
+import { TRAIN_CONFIG, tinyArch, tinySpace } from "./spaces";
 
 const MIXER: AttentionSpec = { type: "mixer", expansion: 0.5 };
 const LINFORMER: AttentionSpec = { type: "linformer", k: 4, shareKV: false };
@@ -124,16 +124,7 @@ describe("tokenWeights per-grid", () => {
 
   it("checkpoints keep the layout; one written before the field loads with one copy per weight", async () => {
     const data = patternSplit(8);
-    const config = {
-      epochs: 2,
-      batchSize: 4,
-      archsPerStep: 2,
-      learningRate: 2e-3,
-      weightDecay: 0.05,
-      warmupEpochs: 0,
-      candidateWarmupEpochs: 0,
-      labelSmoothing: 0,
-    };
+    const config = { ...TRAIN_CONFIG, epochs: 2, archsPerStep: 2 };
     for (const tokenWeights of ["per-grid", "shared"] as const) {
       const at = join(dir, tokenWeights);
       const trainer = new Trainer(Supernet.create(space, { seed: 5, tokenWeights }), data, config, { seed: 1 });

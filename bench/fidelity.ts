@@ -263,7 +263,9 @@ export async function fidelity(config: FidelityConfig): Promise<BenchSection[]> 
     const clock = new ProgressClock((e) => {
       if (e.message) log(`${setting.name}: ${e.message}`);
     });
-    const { trainer, checkpoint } = await trainSupernet(job, data.train, join(dir, "supernet"), clock, { backend });
+    const { trainer, checkpoint } = await trainSupernet(job, data.train, data.val, join(dir, "supernet"), clock, {
+      backend,
+    });
     log(`${setting.name}: super-network trained (${checkpoint}, ${elapsed()})`);
     return { job, dir, trainer, checkpoint };
   };

@@ -504,6 +504,28 @@ export const SupernetConfig = T.Object(
           "type's own weights (per-type, per-type-block) start from the first type's trained ones",
       }),
     ),
+    attentionShrink: T.Optional(
+      T.Object(
+        {
+          epoch: Int({
+            description: "after this many epochs each stage's attention types are scored and the weakest dropped",
+          }),
+          keep: Int({ description: "attention types each stage keeps (a stage with no more keeps all)" }),
+          archs: T.Optional(
+            Int({ maximum: 64, default: 4, description: "paired sub-networks that score each type (per stage)" }),
+          ),
+          images: T.Optional(
+            Int({ maximum: 100_000, default: 512, description: "validation images each scoring sub-network reads" }),
+          ),
+        },
+        {
+          ...closed,
+          description:
+            "space shrinking: from `epoch` on only the `keep` best attention types of each stage are trained and " +
+            "searched, scored by inherited validation accuracy against MACs (docs/training-recipe.md)",
+        },
+      ),
+    ),
     init: T.Optional(
       T.Union([T.Literal("fan-in"), T.Literal("trunc-normal")], {
         default: "fan-in",

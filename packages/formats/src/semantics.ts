@@ -333,6 +333,19 @@ export function jobIssues(job: NasSearch): ValidationIssue[] {
       `must be < epochs (${job.supernet.epochs}): the other attention types train after the warm-up`,
     );
   }
+  const shrink = job.supernet.attentionShrink;
+  if (shrink && shrink.epoch >= job.supernet.epochs) {
+    report(
+      "supernet.attentionShrink.epoch",
+      `must be < epochs (${job.supernet.epochs}): the kept attention types train after it`,
+    );
+  }
+  if (shrink && shrink.epoch < job.supernet.attentionWarmupEpochs) {
+    report(
+      "supernet.attentionShrink.epoch",
+      `must be >= attentionWarmupEpochs (${job.supernet.attentionWarmupEpochs}): types are scored once every one has trained`,
+    );
+  }
   if (job.final.train !== undefined && job.dataset.kind === "folder") {
     report("final.train", "a folder dataset takes no training-image count (its val is a fraction); leave it out");
   }

@@ -200,6 +200,11 @@ export interface SupernetSpec {
    * weights then start from its trained ones (docs/training-recipe.md).
    */
   attentionWarmupEpochs: number;
+  /**
+   * Space shrinking: after `epoch` epochs each stage keeps its `keep` best attention types, scored on validation
+   * images, and only those are trained and searched from then on (docs/training-recipe.md). Absent: every type.
+   */
+  attentionShrink?: AttentionShrinkSpec;
   /** How layer weights start (docs/training-recipe.md). */
   init: "fan-in" | "trunc-normal";
   augment: AugmentSpec;
@@ -226,6 +231,15 @@ export interface SupernetSpec {
   from?: string;
   /** "auto": search on the team's matching super-network (same space, dataset and recipe) when there is one. */
   reuse?: "never" | "auto";
+}
+
+export interface AttentionShrinkSpec {
+  epoch: number;
+  keep: number;
+  /** Paired sub-networks scoring each type of a stage (default 4). */
+  archs?: number;
+  /** Validation images each scoring sub-network reads (default 512). */
+  images?: number;
 }
 
 export type CastlingBranch = "off" | { until: number };

@@ -21,6 +21,13 @@ describe("supernetRecipeHash", () => {
     expect(supernetRecipeHash(job({ attentionWarmupEpochs: 1 }))).not.toBe(supernetRecipeHash(plain));
   });
 
+  it("is the same without space shrinking as before the field existed, and differs with it", () => {
+    expect(supernetRecipeHash(job({ attentionShrink: { epoch: 1, keep: 1 } }))).not.toBe(supernetRecipeHash(job({})));
+    expect(supernetRecipeHash(job({ attentionShrink: { epoch: 1, keep: 1 } }))).not.toBe(
+      supernetRecipeHash(job({ attentionShrink: { epoch: 1, keep: 2 } })),
+    );
+  });
+
   it("ignores where the weights come from and how often they are saved", () => {
     expect(supernetRecipeHash(job({ checkpointEverySteps: 7, reuse: "auto" }))).toBe(supernetRecipeHash(job({})));
     expect(supernetRecipeHash(job({ learningRate: 0.003 }))).not.toBe(supernetRecipeHash(job({})));

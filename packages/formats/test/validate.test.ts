@@ -253,6 +253,29 @@ describe("semantic errors, all reported together", () => {
     );
   });
 
+  it("checks space shrinking against the epochs and the attention warm-up, and fills its defaults", () => {
+    const doc = fixture("tiny-job");
+    doc.supernet.epochs = 4;
+    doc.supernet.attentionShrink = { epoch: 4, keep: 2 };
+    expect(formatIssues(errorsOf(validateJob(doc)))).toBe(
+      "supernet.attentionShrink.epoch: must be < epochs (4): the kept attention types train after it",
+    );
+    doc.supernet.attentionShrink = { epoch: 1, keep: 2 };
+    doc.supernet.attentionWarmupEpochs = 2;
+    expect(formatIssues(errorsOf(validateJob(doc)))).toBe(
+      "supernet.attentionShrink.epoch: must be >= attentionWarmupEpochs (2): types are scored once every one has trained",
+    );
+    doc.supernet.attentionShrink = { epoch: 2, keep: 0, extra: 1 };
+    expect(paths(errorsOf(validateJob(doc))).sort()).toEqual([
+      "supernet.attentionShrink.extra",
+      "supernet.attentionShrink.keep",
+    ]);
+    doc.supernet.attentionShrink = { epoch: 2, keep: 3 };
+    expect(validValue(validateJob(doc)).supernet.attentionShrink).toEqual({ epoch: 2, keep: 3, archs: 4, images: 512 });
+    delete doc.supernet.attentionShrink;
+    expect(validValue(validateJob(doc)).supernet.attentionShrink).toBeUndefined();
+  });
+
   it("requires a CIFAR-10 job's space to take 32x32x3 images in 10 classes", () => {
     const doc = fixture("tiny-job");
     doc.dataset = { kind: "cifar10", path: "/data/cifar", train: 49_500, val: 1000 };

@@ -52,17 +52,20 @@ export async function runSearch(stored: NasSearch, opts: RunSearchOptions): Prom
 
   // A super-network another search trained, when one is offered and fits; else this search trains its own.
   const chosen = pickReusable(opts.reuse, data.fingerprint, await hasCheckpoint(work.supernet));
-  const own = chosen ? undefined : await trainSupernet(job, data.train, work.supernet, clock, { backend }, signal);
-  const { supernet, checkpoint } = own
-    ? { supernet: own.trainer.supernet, checkpoint: own.checkpoint }
+  const own = chosen
+    ? undefined
+    : await trainSupernet(job, data.train, data.val, work.supernet, clock, { backend }, signal);
+  const { supernet, checkpoint, searchSpace } = own
+    ? { supernet: own.trainer.supernet, checkpoint: own.checkpoint, searchSpace: own.searchSpace }
     : await loadReused(job, chosen!, data.fingerprint, clock, { backend });
   try {
     if (own && opts.onSupernet) {
       const val = { ...data.val, fingerprint: data.fingerprint };
       opts.onSupernet(await describeTrained(job, supernet, val, checkpoint, work.evaluations));
     }
+    // The evolution proposes only what the super-network trained: after space shrinking, the kept attention types.
     const { evolution, computed } = await runEvolution(
-      job,
+      { ...job, space: searchSpace },
       supernet,
       { ...data.val, fingerprint: data.fingerprint },
       checkpoint,

@@ -4,19 +4,30 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ImageSplit } from "@vitnas/datasets";
-import type { NasSearch } from "@vitnas/formats";
-import { hasCheckpoint, loadCheckpoint, Supernet, saveCheckpoint, Trainer, threadsFromEnv } from "@vitnas/supernet";
+import type { NasSearch, VitSpace } from "@vitnas/formats";
+import {
+  describeShrink,
+  hasCheckpoint,
+  loadCheckpoint,
+  Supernet,
+  saveCheckpoint,
+  shrinkAttention,
+  Trainer,
+  threadsFromEnv,
+} from "@vitnas/supernet";
 import { abortError, isAbortError } from "./abort";
 import type { ProgressClock } from "./progress";
 
 export async function trainSupernet(
   job: NasSearch,
   train: ImageSplit,
+  /** The validation split: space shrinking scores attention types on it. */
+  val: ImageSplit,
   dir: string,
   clock: ProgressClock,
   base: { backend: string },
   signal?: AbortSignal,
-): Promise<{ trainer: Trainer; checkpoint: string; resumedAtStep: number }> {
+): Promise<{ trainer: Trainer; checkpoint: string; resumedAtStep: number; searchSpace: VitSpace }> {
   // Threads share each step's batch (NAS_THREADS); a checkpoint resumes with any count.
   const threads = threadsFromEnv(process.env, base.backend);
   const trainer = (await hasCheckpoint(dir))
@@ -59,12 +70,21 @@ export async function trainSupernet(
       await saveCheckpoint(trainer, dir);
       throw abortError(`the search was aborted during super-network training (checkpoint at step ${trainer.step})`);
     }
+    const shrink = job.supernet.attentionShrink;
+    // Chunks end at epoch ends, so the shrink runs on the weights of exactly `epoch` epochs; a resume from a
+    // checkpoint saved just before it makes the same decision again.
+    if (shrink && !trainer.sampler.narrowed && trainer.step >= shrink.epoch * stepsPerEpoch) {
+      report({ message: `scoring attention types after epoch ${shrink.epoch}` });
+      const record = await shrinkAttention(trainer, val, shrink);
+      report({ message: describeShrink(record) });
+    }
     await saveCheckpoint(trainer, dir);
   }
   if (!(await hasCheckpoint(dir))) await saveCheckpoint(trainer, dir);
   // Training is over: its threads would only hold memory through the phases that follow.
   await trainer.parallel?.dispose();
-  return { trainer, checkpoint: await checkpointId(dir), resumedAtStep };
+  // A shrunk super-network trained only the kept types from the shrink on: the search searches those.
+  return { trainer, checkpoint: await checkpointId(dir), resumedAtStep, searchSpace: trainer.sampler.drawSpace };
 }
 
 /** Names trained weights by their step and the checksum the checkpoint manifest records for their tensors. */

@@ -2,9 +2,9 @@
 // super-network another search trained, loaded read-only from that search's checkpoint. A search that trains its own
 // describes it when training ends (the accuracy of its largest and smallest sub-networks), so it can be recorded.
 import type { ImageSplit } from "@vitnas/datasets";
-import { archHash, countArch, type NasSearch, spaceHash, supernetRecipeHash } from "@vitnas/formats";
+import { archHash, countArch, type NasSearch, spaceHash, supernetRecipeHash, type VitSpace } from "@vitnas/formats";
 import { evaluateOnce, FileEvaluationCache } from "@vitnas/search";
-import { Evaluator, largestSubnet, loadSupernet, type Supernet, smallestSubnet } from "@vitnas/supernet";
+import { Evaluator, largestSubnet, loadSupernet, narrowSpace, type Supernet, smallestSubnet } from "@vitnas/supernet";
 import type { ProgressClock } from "./progress";
 import { checkpointName } from "./supernet-phase";
 import type { ReusableSupernet, SubnetFigures, TrainedSupernet } from "./supernet-records";
@@ -29,8 +29,8 @@ export async function loadReused(
   fingerprint: string,
   clock: ProgressClock,
   base: { backend: string },
-): Promise<{ supernet: Supernet; checkpoint: string }> {
-  const { supernet, step, sha256 } = await loadSupernet(chosen.dir).catch((err: Error) => {
+): Promise<{ supernet: Supernet; checkpoint: string; searchSpace: VitSpace }> {
+  const { supernet, step, sha256, attention } = await loadSupernet(chosen.dir).catch((err: Error) => {
     throw new Error(`supernet.from: super-network ${chosen.id} cannot be loaded: ${err.message}`);
   });
   const theirs = spaceHash(supernet.space);
@@ -53,7 +53,8 @@ export async function loadReused(
     steps: step,
     message: `searching on super-network ${chosen.id}, trained ${step} steps, without training${otherData}`,
   });
-  return { supernet, checkpoint: checkpointName(step, sha256) };
+  // Shrunk, it trained only its kept attention types from the shrink on: the search searches those.
+  return { supernet, checkpoint: checkpointName(step, sha256), searchSpace: narrowSpace(job.space, attention) };
 }
 
 /**

@@ -39,8 +39,8 @@ describe("NAS_THREADS", { timeout: 600_000 }, () => {
 
   it("trains the super-network on that many threads and stops them when training ends", async () => {
     process.env.NAS_THREADS = "2";
-    const { train } = await data;
-    const { trainer } = await trainSupernet(job, train, join(root, "supernet"), new ProgressClock(undefined), {
+    const { train, val } = await data;
+    const { trainer } = await trainSupernet(job, train, val, join(root, "supernet"), new ProgressClock(undefined), {
       backend: "cpu",
     });
     expect(trainer.done).toBe(true);

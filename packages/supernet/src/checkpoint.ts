@@ -8,9 +8,10 @@ import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { ImageSplit } from "@vitnas/datasets";
-import type { VitSpace } from "@vitnas/formats";
+import type { AttentionSpec, VitSpace } from "@vitnas/formats";
 import type { AdamWSlot } from "./adamw";
 import type { SamplerState } from "./sampler";
+import type { ShrinkRecord } from "./shrink";
 import { Supernet } from "./supernet";
 import { type NamedArray, packTensors, type TensorEntry, unpackTensors, writeFileAtomic } from "./tensor-file";
 import { type TrainConfig, Trainer, type TrainerOptions } from "./trainer";
@@ -29,6 +30,8 @@ interface Manifest {
   /** The training split's shape: resuming on other data would change the data order. */
   data: { count: number; imageSize: number; channels: number; classes: number };
   sampler: SamplerState;
+  /** The space shrinking's scores, once it ran (the sampler state holds the kept types). */
+  shrink?: ShrinkRecord;
   adamSteps: Record<string, number>;
   tensors: { file: string; sha256: string; entries: TensorEntry[] };
 }
@@ -65,6 +68,7 @@ export async function saveCheckpoint(trainer: Trainer, dir: string): Promise<voi
       classes: trainer.data.classes,
     },
     sampler: trainer.sampler.state(),
+    ...(trainer.shrink ? { shrink: trainer.shrink } : {}),
     adamSteps,
     tensors: { file, sha256, entries },
   };
@@ -134,10 +138,19 @@ async function loadWeights(
  * The trained super-network alone, to search on (no optimizer state, no training data): what a search that reuses
  * another's super-network needs (docs/supernet-reuse.md). `step` and `sha256` name the weights.
  */
-export async function loadSupernet(dir: string): Promise<{ supernet: Supernet; step: number; sha256: string }> {
+export async function loadSupernet(
+  dir: string,
+): Promise<{ supernet: Supernet; step: number; sha256: string; attention?: AttentionSpec[][] }> {
   const manifest = await readManifest(dir);
   const { supernet } = await loadWeights(dir, manifest);
-  return { supernet, step: manifest.trainer.step, sha256: manifest.tensors.sha256 };
+  const { attention } = manifest.sampler;
+  // A shrunk super-network trained only its kept types from the shrink on: a search on it searches those.
+  return {
+    supernet,
+    step: manifest.trainer.step,
+    sha256: manifest.tensors.sha256,
+    ...(attention ? { attention } : {}),
+  };
 }
 
 /**
@@ -162,6 +175,7 @@ export async function loadCheckpoint(
     const trainer = new Trainer(supernet, data, manifest.config, { ...options, ...run });
     trainer.step = step;
     trainer.sampler.restore(manifest.sampler);
+    if (manifest.shrink) trainer.shrink = manifest.shrink;
     const slots = new Map<string, AdamWSlot>();
     for (const [name, t] of Object.entries(manifest.adamSteps)) {
       const m = byName.get(`m/${name}`);

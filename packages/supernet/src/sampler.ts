@@ -22,6 +22,8 @@ import { firstGrid } from "./space";
 export interface SamplerState {
   rng: number[];
   banks: Record<string, { allowed: number; left: number[] }>;
+  /** The attention types each stage still samples after space shrinking (absent: every type of the space). */
+  attention?: AttentionSpec[][];
 }
 
 /** How a sample picks its sizes: from the banks, or all at the largest or smallest the warm-up allows. */
@@ -32,6 +34,7 @@ const descending = (xs: number[]) => [...new Set(xs)].sort((a, b) => b - a);
 export class ArchSampler {
   private rng: Random;
   private banks: SamplerState["banks"] = {};
+  private kept?: AttentionSpec[][];
 
   constructor(
     readonly space: VitSpace,
@@ -43,12 +46,43 @@ export class ArchSampler {
   }
 
   state(): SamplerState {
-    return { rng: this.rng.state(), banks: structuredClone(this.banks) };
+    return {
+      rng: this.rng.state(),
+      banks: structuredClone(this.banks),
+      ...(this.kept ? { attention: structuredClone(this.kept) } : {}),
+    };
   }
 
   restore(state: SamplerState) {
     this.rng = Random.fromState(state.rng);
     this.banks = structuredClone(state.banks);
+    this.kept = state.attention ? structuredClone(state.attention) : undefined;
+  }
+
+  /** Whether space shrinking has narrowed the attention types. */
+  get narrowed(): boolean {
+    return this.kept !== undefined;
+  }
+
+  /**
+   * Space shrinking (shrink.ts): from now on stage s samples only `kept[s]`, each one of the space's own types.
+   * The banks of attention draws start afresh over the kept types.
+   */
+  narrow(kept: AttentionSpec[][]) {
+    const stages = this.space.stages;
+    if (kept.length !== stages.length) throw new Error(`narrow: ${kept.length} type lists for ${stages.length} stages`);
+    kept.forEach((types, s) => {
+      if (types.length === 0) throw new Error(`narrow: stage ${s} keeps no attention type`);
+      const known = new Set(stages[s]!.attention.map(typeKey));
+      for (const t of types) if (!known.has(typeKey(t))) throw new Error(`narrow: ${typeKey(t)} is not in stage ${s}`);
+    });
+    this.kept = structuredClone(kept);
+    for (const key of Object.keys(this.banks)) if (key.endsWith(".attention")) delete this.banks[key];
+  }
+
+  /** The space the sub-networks are drawn from: the job's, with each stage's attention types as narrowed. */
+  get drawSpace(): VitSpace {
+    return narrowSpace(this.space, this.kept);
   }
 
   /**
@@ -57,7 +91,7 @@ export class ArchSampler {
    * which have no order, are drawn from their banks as always.
    */
   sample(epoch: number, sizes: SizePick = "sampled"): VitArch {
-    const { space } = this;
+    const space = this.drawSpace;
     const warm = (k: number) => candidateCount(epoch, k, this.warmupEpochs);
     const size = (key: string, count: number, allowed: number, valid: (i: number) => boolean = () => true) => {
       if (sizes === "sampled") return this.draw(key, count, allowed, valid);
@@ -156,6 +190,15 @@ export function largestSubnet(space: VitSpace, position = space.position[0]!): V
 export function smallestSubnet(space: VitSpace, position = space.position[0]!): VitArch {
   return pickArch(space, position, Math.min, (stage) => stage.reduction[0]!);
 }
+
+/** `space` with each stage's attention types narrowed to `attention[s]` (absent: the space itself). */
+export function narrowSpace(space: VitSpace, attention?: AttentionSpec[][]): VitSpace {
+  if (!attention) return space;
+  return { ...space, stages: space.stages.map((stage, s) => ({ ...stage, attention: attention[s]! })) };
+}
+
+/** An attention type as one comparable string (a type may carry its own settings). */
+export const typeKey = (t: AttentionSpec): string => JSON.stringify(t);
 
 function pickArch(
   space: VitSpace,

@@ -16,6 +16,7 @@ import { Random } from "./random";
 import { rewire } from "./rewire";
 import { ArchSampler } from "./sampler";
 import { castlingBranchWeight, learningRate } from "./schedule";
+import type { ShrinkRecord } from "./shrink";
 import { BATCH_NORM_MOMENTUM, type BatchStats } from "./stem";
 import type { Supernet } from "./supernet";
 
@@ -31,7 +32,8 @@ type Optional =
   | "archBatch"
   | "sandwich"
   | "distill"
-  | "castlingBranch";
+  | "castlingBranch"
+  | "attentionShrink";
 
 export interface TrainerOptions {
   /** Seeds data order, augmentation and architecture sampling. */
@@ -76,6 +78,8 @@ export class Trainer {
   readonly stepsPerEpoch: number;
   /** Steps done. */
   step = 0;
+  /** The space shrinking's scores and decision, once made (shrink.ts); the sampler holds the kept types. */
+  shrink?: ShrinkRecord;
   /** The worker threads' side of a step, with more than one thread. */
   readonly parallel?: TrainingThreads;
   private order?: { epoch: number; items: number[] };

@@ -691,6 +691,23 @@ export interface paths {
                              * @default 0
                              */
                             attentionWarmupEpochs?: number;
+                            /** @description space shrinking: from `epoch` on only the `keep` best attention types of each stage are trained and searched, scored by inherited validation accuracy against MACs (docs/training-recipe.md) */
+                            attentionShrink?: {
+                                /** @description after this many epochs each stage's attention types are scored and the weakest dropped */
+                                epoch: number;
+                                /** @description attention types each stage keeps (a stage with no more keeps all) */
+                                keep: number;
+                                /**
+                                 * @description paired sub-networks that score each type (per stage)
+                                 * @default 4
+                                 */
+                                archs?: number;
+                                /**
+                                 * @description validation images each scoring sub-network reads
+                                 * @default 512
+                                 */
+                                images?: number;
+                            };
                             /**
                              * @description layer weights start uniform within 1/sqrt(fan-in) (PyTorch's defaults) or normal(0, 0.02) (ViT/DeiT's, for long schedules)
                              * @default fan-in

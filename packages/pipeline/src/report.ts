@@ -5,6 +5,7 @@
 // the dashboard draws with, so the file and the dashboard show the same picture.
 import { join } from "node:path";
 import type { NasSearch } from "@vitnas/formats";
+import type { ShrinkRecord } from "@vitnas/supernet";
 import * as echarts from "echarts";
 import { writeFileAtomic } from "./atomic-file";
 import type { BaselineResult, FinalResult } from "./final-results";
@@ -18,6 +19,8 @@ export interface ReportInput {
   final: readonly FinalResult[];
   baselines: readonly BaselineResult[];
   backend: string;
+  /** The super-network's space shrinking, when it ran: the attention types it scored and kept. */
+  shrink?: ShrinkRecord;
 }
 
 /** Trained front architectures more accurate on test than every baseline at their MACs or above. */
@@ -127,6 +130,7 @@ export function reportMarkdown(input: ReportInput): string {
         return `| \`${p.id}\` | ${int(p.macs)} | ${int(p.params)} | ${pct(p.accuracy)} | ${f ? pct(f.testAccuracy) : "-"} |`;
       }),
   ];
+  if (input.shrink) lines.push("", ...shrinkSection(input.shrink));
   if (input.final.length > 0) {
     const f = input.final[0]!;
     lines.push(
@@ -157,6 +161,25 @@ export function reportMarkdown(input: ReportInput): string {
     }
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** Which attention types each stage kept after space shrinking, with the scores that decided it. */
+function shrinkSection(record: ShrinkRecord): string[] {
+  return [
+    "## Attention types kept",
+    "",
+    `After ${record.epoch} epochs each stage's attention types were scored (inherited validation accuracy of the same ` +
+      "sub-networks with every block of the stage of that type) and only the kept ones were trained and searched.",
+    "",
+    "| stage | type | score | MACs | kept |",
+    "|---:|---|---:|---:|---|",
+    ...record.stages.flatMap((scores, s) =>
+      scores.map(
+        (t) =>
+          `| ${s + 1} | ${t.type.type} | ${pct(t.accuracy)} | ${int(Math.round(t.macs))} | ${t.kept ? "yes" : "no"} |`,
+      ),
+    ),
+  ];
 }
 
 export async function writeReport(outDir: string, input: ReportInput): Promise<void> {

@@ -55,8 +55,13 @@ export async function runSearch(stored: NasSearch, opts: RunSearchOptions): Prom
   const own = chosen
     ? undefined
     : await trainSupernet(job, data.train, data.val, work.supernet, clock, { backend }, signal);
-  const { supernet, checkpoint, searchSpace } = own
-    ? { supernet: own.trainer.supernet, checkpoint: own.checkpoint, searchSpace: own.searchSpace }
+  const { supernet, checkpoint, searchSpace, shrink } = own
+    ? {
+        supernet: own.trainer.supernet,
+        checkpoint: own.checkpoint,
+        searchSpace: own.searchSpace,
+        shrink: own.trainer.shrink,
+      }
     : await loadReused(job, chosen!, data.fingerprint, clock, { backend });
   try {
     if (own && opts.onSupernet) {
@@ -95,6 +100,7 @@ export async function runSearch(stored: NasSearch, opts: RunSearchOptions): Prom
       final,
       baselines,
       backend,
+      ...(shrink ? { shrink } : {}),
     });
     const points = front.map(({ id, accuracy, macs, params }) => ({ id, accuracy, macs, params }));
     clock.report(1, {

@@ -4,7 +4,15 @@
 import type { ImageSplit } from "@vitnas/datasets";
 import { archHash, countArch, type NasSearch, spaceHash, supernetRecipeHash, type VitSpace } from "@vitnas/formats";
 import { evaluateOnce, FileEvaluationCache } from "@vitnas/search";
-import { Evaluator, largestSubnet, loadSupernet, narrowSpace, type Supernet, smallestSubnet } from "@vitnas/supernet";
+import {
+  Evaluator,
+  largestSubnet,
+  loadSupernet,
+  narrowSpace,
+  type ShrinkRecord,
+  type Supernet,
+  smallestSubnet,
+} from "@vitnas/supernet";
 import type { ProgressClock } from "./progress";
 import { checkpointName } from "./supernet-phase";
 import type { ReusableSupernet, SubnetFigures, TrainedSupernet } from "./supernet-records";
@@ -29,8 +37,8 @@ export async function loadReused(
   fingerprint: string,
   clock: ProgressClock,
   base: { backend: string },
-): Promise<{ supernet: Supernet; checkpoint: string; searchSpace: VitSpace }> {
-  const { supernet, step, sha256, attention } = await loadSupernet(chosen.dir).catch((err: Error) => {
+): Promise<{ supernet: Supernet; checkpoint: string; searchSpace: VitSpace; shrink?: ShrinkRecord }> {
+  const { supernet, step, sha256, attention, shrink } = await loadSupernet(chosen.dir).catch((err: Error) => {
     throw new Error(`supernet.from: super-network ${chosen.id} cannot be loaded: ${err.message}`);
   });
   const theirs = spaceHash(supernet.space);
@@ -54,7 +62,12 @@ export async function loadReused(
     message: `searching on super-network ${chosen.id}, trained ${step} steps, without training${otherData}`,
   });
   // Shrunk, it trained only its kept attention types from the shrink on: the search searches those.
-  return { supernet, checkpoint: checkpointName(step, sha256), searchSpace: narrowSpace(job.space, attention) };
+  return {
+    supernet,
+    checkpoint: checkpointName(step, sha256),
+    searchSpace: narrowSpace(job.space, attention),
+    ...(shrink ? { shrink } : {}),
+  };
 }
 
 /**

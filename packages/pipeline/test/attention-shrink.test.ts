@@ -48,8 +48,36 @@ describe("attentionShrink", { timeout: 300_000 }, () => {
     expect(messages).toContain("scoring attention types after epoch 1");
     expect(messages.find((m) => m.startsWith("stage 1 keeps"))).toMatch(new RegExp(`^stage 1 keeps ${kept[0]} `));
 
+    // The report lists every scored type of the stage, the kept one marked.
+    const report = readFileSync(join(root, "out", "report.md"), "utf8");
+    const rows = report.split("\n").filter((l) => /^\| 1 \| \w+ \|/.test(l));
+    expect(report).toContain("## Attention types kept");
+    expect(rows.map((r) => r.split("|")[2]!.trim())).toEqual(["softmax", "xnorm", "fnet"]);
+    expect(rows.filter((r) => r.endsWith("| yes |"))).toEqual([expect.stringContaining(`| ${kept[0]} |`)]);
+
     expect(candidates.length).toBeGreaterThan(6);
     for (const c of candidates)
       for (const block of c.arch.stages[0]!.blocks) expect(block.attention.type).toBe(kept[0]);
+
+    // A search on this super-network (another search's reuse) searches the kept type too, and reports the decision.
+    const reused: CandidateRecord[] = [];
+    const second = tinyJob((doc) => {
+      doc.space.stages[0]!.attention = ["softmax", "xnorm", "fnet"];
+      doc.supernet!.attentionShrink = { epoch: 1, keep: 1, archs: 2, images: 32 };
+      doc.supernet!.from = "first";
+      doc.search!.population = 6;
+      doc.seed = 9;
+    });
+    const result = await runSearch(second, {
+      workDir: join(root, "second"),
+      outDir: join(root, "second-out"),
+      backend: "cpu",
+      reuse: [{ id: "first", dir: join(work, "supernet"), anyData: true }],
+      onCandidate: (c) => reused.push(c),
+    });
+    expect(result.reusedSupernet).toBe("first");
+    expect(reused.length).toBeGreaterThan(6);
+    for (const c of reused) for (const block of c.arch.stages[0]!.blocks) expect(block.attention.type).toBe(kept[0]);
+    expect(readFileSync(join(root, "second-out", "report.md"), "utf8")).toContain("## Attention types kept");
   });
 });

@@ -138,9 +138,13 @@ async function loadWeights(
  * The trained super-network alone, to search on (no optimizer state, no training data): what a search that reuses
  * another's super-network needs (docs/supernet-reuse.md). `step` and `sha256` name the weights.
  */
-export async function loadSupernet(
-  dir: string,
-): Promise<{ supernet: Supernet; step: number; sha256: string; attention?: AttentionSpec[][] }> {
+export async function loadSupernet(dir: string): Promise<{
+  supernet: Supernet;
+  step: number;
+  sha256: string;
+  attention?: AttentionSpec[][];
+  shrink?: ShrinkRecord;
+}> {
   const manifest = await readManifest(dir);
   const { supernet } = await loadWeights(dir, manifest);
   const { attention } = manifest.sampler;
@@ -150,6 +154,7 @@ export async function loadSupernet(
     step: manifest.trainer.step,
     sha256: manifest.tensors.sha256,
     ...(attention ? { attention } : {}),
+    ...(manifest.shrink ? { shrink: manifest.shrink } : {}),
   };
 }
 

@@ -159,6 +159,7 @@ describe("shrinkAttention", () => {
       const loaded = await loadSupernet(dir);
       loaded.supernet.dispose();
       expect(loaded.attention?.map((types) => types.map((t) => t.type).sort())).toEqual(kept);
+      expect(loaded.shrink).toEqual(trainer.shrink);
     } finally {
       trainer.supernet.dispose();
       trainer.dispose();

@@ -66,7 +66,7 @@ export async function runSearch(stored: NasSearch, opts: RunSearchOptions): Prom
   try {
     if (own && opts.onSupernet) {
       const val = { ...data.val, fingerprint: data.fingerprint };
-      opts.onSupernet(await describeTrained(job, supernet, val, checkpoint, work.evaluations));
+      opts.onSupernet(await describeTrained(job, supernet, val, checkpoint, work.evaluations, searchSpace));
     }
     // The evolution proposes only what the super-network trained: after space shrinking, the kept attention types.
     const { evolution, computed } = await runEvolution(

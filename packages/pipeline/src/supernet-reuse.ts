@@ -80,6 +80,8 @@ export async function describeTrained(
   val: ImageSplit & { fingerprint: string },
   checkpoint: string,
   evaluations: string,
+  /** What it trained: the job's space, or after space shrinking its kept attention types. */
+  searchSpace: VitSpace = job.space,
 ): Promise<TrainedSupernet> {
   const cache = await FileEvaluationCache.open(evaluations);
   const evaluator = new Evaluator(supernet, val);
@@ -98,8 +100,9 @@ export async function describeTrained(
       recipeHash: supernetRecipeHash(job),
       datasetFingerprint: val.fingerprint,
       epochs: job.supernet.epochs,
-      largest: await figures(largestSubnet(job.space)),
-      smallest: await figures(smallestSubnet(job.space)),
+      // The sandwich rule's extremes of what it trained (a type shrinking dropped would describe untrained weights).
+      largest: await figures(largestSubnet(searchSpace)),
+      smallest: await figures(smallestSubnet(searchSpace)),
     };
   } finally {
     evaluator.dispose();

@@ -4,8 +4,10 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { archHash } from "@vitnas/formats";
+import { largestSubnet, narrowSpace, smallestSubnet } from "@vitnas/supernet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CandidateRecord, type ProgressEvent, runSearch } from "../src/index";
+import { type CandidateRecord, type ProgressEvent, runSearch, type TrainedSupernet } from "../src/index";
 import { tinyJob } from "./fixtures/tiny-job";
 
 let root: string;
@@ -26,6 +28,7 @@ describe("attentionShrink", { timeout: 300_000 }, () => {
   it("searches only the attention type the super-network kept", async () => {
     const events: ProgressEvent[] = [];
     const candidates: CandidateRecord[] = [];
+    let trained: TrainedSupernet | undefined;
     const work = join(root, "work");
     await runSearch(job, {
       workDir: work,
@@ -33,6 +36,9 @@ describe("attentionShrink", { timeout: 300_000 }, () => {
       backend: "cpu",
       onProgress: (e) => events.push(e),
       onCandidate: (c) => candidates.push(c),
+      onSupernet: (t) => {
+        trained = t;
+      },
     });
     const manifest = JSON.parse(readFileSync(join(work, "supernet", "checkpoint.json"), "utf8"));
     const scores: { type: { type: string }; accuracy: number; kept: boolean }[] = manifest.shrink.stages[0];
@@ -43,6 +49,11 @@ describe("attentionShrink", { timeout: 300_000 }, () => {
     const best = Math.max(...scores.map((t) => t.accuracy));
     expect(kept[0]).toBe(scores.find((t) => t.accuracy === best)!.type.type);
     expect(manifest.shrink.epoch).toBe(1);
+
+    // The trained super-network is described by the extremes of what it trained: the kept type.
+    const keptSpace = narrowSpace(job.space, [[manifest.sampler.attention[0][0]]]);
+    expect(trained?.largest.id).toBe(archHash(largestSubnet(keptSpace)));
+    expect(trained?.smallest.id).toBe(archHash(smallestSubnet(keptSpace)));
 
     const messages = events.map((e) => e.message ?? "");
     expect(messages).toContain("scoring attention types after epoch 1");

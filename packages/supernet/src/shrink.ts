@@ -1,4 +1,4 @@
-// Space shrinking over attention types (docs/training-recipe.md, "Fewer types after a few epochs"): a super-network
+// Space shrinking over attention types (docs/training-recipe.md, "Fewer attention types after two epochs"): a super-network
 // that trains eight attention types in every block trains each one an eighth of the time, and its inherited
 // accuracy stays far below the same architectures trained alone, where a space with one type does not. After
 // `epoch` epochs each stage's types are scored with the weights trained so far and only the `keep` best go on

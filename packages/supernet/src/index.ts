@@ -13,14 +13,12 @@ export { type ParallelEvaluateOptions, ParallelEvaluator } from "./parallel/eval
 export { threadsFromEnv } from "./parallel/threads";
 export { ropeAngles } from "./position";
 export { rewire } from "./rewire";
-export { ArchSampler, largestSubnet, narrowSpace, type SamplerState, smallestSubnet, typeKey } from "./sampler";
+export { ArchSampler, largestSubnet, narrowSpace, type SamplerState, smallestSubnet } from "./sampler";
 export { candidateCount, castlingBranchWeight, learningRate } from "./schedule";
 export { type SelfTestResult, selfTest } from "./self-test";
 export {
   chooseTypes,
   describeShrink,
-  SHRINK_ARCHS,
-  SHRINK_IMAGES,
   type ShrinkRecord,
   shrinkAttention,
   type TypeScore,

@@ -104,17 +104,18 @@ describe("ArchSampler.narrow", () => {
 });
 
 describe("shrinkAttention", () => {
+  const train = patternSplit(32, 8, 4, 1);
+  const val = patternSplit(24, 8, 4, 2);
+  /** A trainer of tinySpace after its first epoch of `epochs`. */
+  const trainedOneEpoch = async (seed: number, epochs: number) => {
+    const trainer = new Trainer(Supernet.create(space, { seed }), train, { ...TRAIN_CONFIG, epochs }, { seed });
+    await trainer.trainEpoch();
+    return trainer;
+  };
+
   it("scores every type of every stage, keeps `keep` of each, narrows the sampler; a checkpoint keeps it", async () => {
-    const train = patternSplit(32, 8, 4, 1);
-    const val = patternSplit(24, 8, 4, 2);
-    const trainer = new Trainer(
-      Supernet.create(space, { seed: 1 }),
-      train,
-      { ...TRAIN_CONFIG, epochs: 3 },
-      { seed: 1 },
-    );
+    const trainer = await trainedOneEpoch(1, 3);
     try {
-      await trainer.trainEpoch();
       const record = await shrinkAttention(trainer, val, { epoch: 1, keep: 3, archs: 2, images: 16 });
       expect(record.epoch).toBe(1);
       expect(record.step).toBe(trainer.stepsPerEpoch);
@@ -167,17 +168,9 @@ describe("shrinkAttention", () => {
   });
 
   it("is the same decision from the same weights (a resume that lost it makes it again)", async () => {
-    const train = patternSplit(32, 8, 4, 1);
-    const val = patternSplit(24, 8, 4, 2);
     const run = async () => {
-      const trainer = new Trainer(
-        Supernet.create(space, { seed: 4 }),
-        train,
-        { ...TRAIN_CONFIG, epochs: 2 },
-        { seed: 4 },
-      );
+      const trainer = await trainedOneEpoch(4, 2);
       try {
-        await trainer.trainEpoch();
         return await shrinkAttention(trainer, val, { epoch: 1, keep: 2, archs: 2, images: 16 });
       } finally {
         trainer.supernet.dispose();

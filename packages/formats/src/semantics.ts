@@ -10,6 +10,7 @@ import type {
   BoundsSpec,
   InputSpec,
   NasSearch,
+  ReductionKind,
   StemSpec,
   ValidationIssue,
   VitArch,
@@ -210,36 +211,73 @@ function checkDepthDrop(stage: VitSpace["stages"][number], at: string, report: R
   });
 }
 
-/** The space's most expensive corner: largest of every choice, most tokens, each stage's costliest attention. */
+/**
+ * The space's most expensive corner: largest of every choice, each stage's costliest attention for its token grid,
+ * and the reductions that cost most on the whole architecture's count. Keeping the tokens usually costs most, but
+ * not always: a halving conv costs itself and saves only the later blocks, so where those are few and cheap it
+ * costs more than it saves (docs/model-conventions.md). Reductions couple the stages through their token grids, so
+ * they are chosen stage by stage, pass after pass, until no change raises the count (as smallestArch lowers it).
+ * Positions cost no MACs; `learned` has the most parameters.
+ */
 export function largestArch(space: VitSpace): VitArch {
-  const arch: VitArch = {
-    format: "vit-arch/v1",
-    input: space.input,
-    stem: space.stem,
-    position: "learned",
-    classToken: space.classToken,
-    stages: space.stages.map((s) => ({
-      width: Math.max(...s.widths),
-      headDim: s.headDim,
-      // Keeping the tokens costs most; the two halving reductions cost the same (docs/model-conventions.md).
-      reduction: s.reduction.includes("none") ? "none" : s.reduction[0]!,
-      blocks: [],
-    })),
-  };
-  // Blocks do not change the token grid, so the geometry is known before the blocks are chosen.
-  const geometry = stageGeometry(arch);
-  space.stages.forEach((s, i) => {
-    const block = (attention: AttentionSpec) => ({
-      heads: Math.max(...s.heads),
-      mlpHidden: Math.max(...s.mlpHidden),
-      attention,
+  const build = (reductions: readonly ReductionKind[]): VitArch => {
+    const arch: VitArch = {
+      format: "vit-arch/v1",
+      input: space.input,
+      stem: space.stem,
+      position: "learned",
+      classToken: space.classToken,
+      stages: space.stages.map((s, i) => ({
+        width: Math.max(...s.widths),
+        headDim: s.headDim,
+        reduction: reductions[i]!,
+        blocks: [],
+      })),
+    };
+    // Blocks do not change the token grid, so the geometry is known before the blocks are chosen.
+    const geometry = stageGeometry(arch);
+    space.stages.forEach((s, i) => {
+      const block = (attention: AttentionSpec) => ({
+        heads: Math.max(...s.heads),
+        mlpHidden: Math.max(...s.mlpHidden),
+        attention,
+      });
+      const cost = (attention: AttentionSpec) => countBlock(block(attention), s.headDim, geometry[i]!).macs;
+      const attention = s.attention.reduce((a, b) => (cost(b) > cost(a) ? b : a));
+      arch.stages[i]!.blocks = Array.from({ length: Math.max(...s.depth) }, () => block(attention));
     });
-    const cost = (attention: AttentionSpec) => countBlock(block(attention), s.headDim, geometry[i]!).macs;
-    const attention = s.attention.reduce((a, b) => (cost(b) > cost(a) ? b : a));
-    arch.stages[i]!.blocks = Array.from({ length: Math.max(...s.depth) }, () => block(attention));
-  });
-  return arch;
+    return arch;
+  };
+  // The first stage takes the stem's grid as it is; later ones start from keeping their tokens where they may.
+  const reductions = space.stages.map(
+    (s, i): ReductionKind => (i === 0 || s.reduction.includes("none") ? "none" : s.reduction[0]!),
+  );
+  let best = build(reductions);
+  if (archIssues(best).length > 0) return best;
+  let cost = countArch(best);
+  for (let pass = 0; pass < MAX_REDUCTION_PASSES; pass++) {
+    let raised = false;
+    for (let i = 1; i < space.stages.length; i++) {
+      for (const reduction of space.stages[i]!.reduction) {
+        if (reduction === reductions[i]) continue;
+        const tried = reductions.with(i, reduction);
+        const candidate = build(tried);
+        if (archIssues(candidate).length > 0) continue;
+        const count = countArch(candidate);
+        if (count.macs < cost.macs || (count.macs === cost.macs && count.params <= cost.params)) continue;
+        reductions[i] = reduction;
+        best = candidate;
+        cost = count;
+        raised = true;
+      }
+    }
+    if (!raised) break;
+  }
+  return best;
 }
+
+// Each pass can only raise the count; a few settle every space tried (stages rarely exceed four).
+const MAX_REDUCTION_PASSES = 8;
 
 function checkBounds(path: string, bounds: BoundsSpec | undefined, report: Report) {
   if (bounds?.min !== undefined && bounds.max !== undefined && bounds.min > bounds.max) {

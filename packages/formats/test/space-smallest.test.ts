@@ -30,6 +30,34 @@ describe("smallestArch", () => {
     );
   });
 
+  it("largestArch halves the grid where the conv costs more than the blocks it saves", () => {
+    // Found by the property above: one cheap performer block after a conv reduction (16 px, 2x2 patches).
+    const stage = (attention: VitSpace["stages"][number]["attention"], depth: number) => ({
+      widths: [24],
+      headDim: 4,
+      depth: [depth],
+      heads: [1],
+      mlpHidden: [8],
+      attention,
+    });
+    const r = validateSpace({
+      format: "vit-space/v1",
+      input: { imageSize: 16, channels: 3, classes: 4 },
+      stem: { convs: [], patch: { kernel: 2, stride: 2 } },
+      position: ["rope"],
+      stages: [
+        stage([{ type: "mixer", expansion: 0.5 }], 3),
+        { ...stage([{ type: "performer", features: 5 }], 1), reduction: ["none", "conv"] },
+      ],
+    });
+    if (!r.ok) throw new Error(formatIssues(r.errors));
+    const largest = largestArch(r.value);
+    expect(largest.stages[1]!.reduction).toBe("conv");
+    const keep = structuredClone(largest);
+    keep.stages[1]!.reduction = "none";
+    expect(countArch(largest).macs).toBeGreaterThan(countArch(keep).macs);
+  });
+
   it("takes the cheapest attention and a halving reduction where they cost less than the uniform smallest", () => {
     const r = validateSpace({
       format: "vit-space/v1",

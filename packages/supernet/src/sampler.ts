@@ -179,7 +179,7 @@ export class ArchSampler {
 /**
  * The sandwich rule's largest sub-network: every size at its largest, with the first attention type and reduction
  * listed and one position kind, so it is the one the super-network trains. Not the space's costliest architecture,
- * which takes each stage's costliest attention and keeps the tokens (@vitnas/formats' largestArch, the upper end of
+ * which takes each stage's costliest attention and reduction (@vitnas/formats' largestArch, the upper end of
  * the space's MACs range).
  */
 export function largestSubnet(space: VitSpace, position = space.position[0]!): VitArch {

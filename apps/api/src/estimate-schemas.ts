@@ -43,7 +43,14 @@ const JobEstimate = T.Object({
       "one with archBatch whole, one with split), plus 1 for the distillation teacher",
   }),
   evaluations: T.Number({ description: "population x (generations + 1)" }),
-  evaluationMacs: nullable(T.Number()),
+  shrinkEvaluations: T.Number({
+    description: "space shrinking's sub-network evaluations: its paired sub-networks x every stage's attention types",
+  }),
+  evaluationMacs: nullable(
+    T.Number({
+      description: "evaluations x validation images x candidateMacs, plus shrinkEvaluations x its images x largestMacs",
+    }),
+  ),
   datasetBytes: nullable(T.Number()),
   assumptions: T.Array(T.String()),
 });

@@ -2,6 +2,7 @@
 // that cannot finish before queueing them. Upper bounds where the job leaves a choice open: every training step
 // is priced at the space's largest sub-network, every evaluation at the largest a candidate may be.
 import { countArch } from "./counter";
+import { SHRINK_ARCHS, SHRINK_IMAGES } from "./schema";
 import { largestArch } from "./semantics";
 import type { DatasetSpec, NasSearch } from "./types";
 
@@ -31,7 +32,15 @@ export interface JobEstimate {
   supernetPasses: number;
   /** Candidate evaluations of the search: population x (generations + 1). */
   evaluations: number;
-  /** Evaluations x validation images x candidateMacs. */
+  /**
+   * Sub-network evaluations of space shrinking (supernet.attentionShrink): its paired sub-networks x every attention
+   * type of every stage; 0 without it.
+   */
+  shrinkEvaluations: number;
+  /**
+   * Evaluations x validation images x candidateMacs, plus shrinkEvaluations x its images (at most the validation
+   * split) x largestMacs.
+   */
   evaluationMacs: number | null;
   /** Every split held as float32: images x imageSize^2 x channels x 4 bytes. */
   datasetBytes: number | null;
@@ -122,6 +131,10 @@ export function estimateJob(job: NasSearch): JobEstimate {
   const { train, val, test } = images;
   const all = train === null || val === null || test === null ? null : train + val + test;
   const passes = supernetPasses(job.supernet);
+  const shrink = job.supernet.attentionShrink;
+  const types = job.space.stages.reduce((n, stage) => n + stage.attention.length, 0);
+  const shrinkEvaluations = shrink ? (shrink.archs ?? SHRINK_ARCHS) * types : 0;
+  const shrinkImages = val === null ? null : Math.min(shrink?.images ?? SHRINK_IMAGES, val);
   return {
     images,
     largestMacs,
@@ -142,7 +155,11 @@ export function estimateJob(job: NasSearch): JobEstimate {
           ),
     ),
     evaluations,
-    evaluationMacs: times(evaluations, images.val, candidateMacs),
+    shrinkEvaluations,
+    evaluationMacs: plus(
+      times(evaluations, val, candidateMacs),
+      shrinkEvaluations === 0 ? 0 : times(shrinkEvaluations, shrinkImages, largestMacs),
+    ),
     datasetBytes: times(all, imageSize * imageSize * channels * 4),
     assumptions,
   };

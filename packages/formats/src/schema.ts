@@ -12,6 +12,10 @@ const Int = (opts: { minimum?: number; maximum?: number; default?: number; descr
   T.Integer({ minimum: 1, maximum: 1_000_000, ...opts });
 const closed = { additionalProperties: false } as const;
 
+/** Space shrinking's scoring defaults: paired sub-networks per stage, validation images per sub-network. */
+export const SHRINK_ARCHS = 4;
+export const SHRINK_IMAGES = 512;
+
 // ---------------------------------------------------------------------------------------------------------------
 // Attention types (docs/model-conventions.md, "Attention cores"). One object schema per type, chosen by `type`.
 
@@ -512,10 +516,18 @@ export const SupernetConfig = T.Object(
           }),
           keep: Int({ description: "attention types each stage keeps (a stage with no more keeps all)" }),
           archs: T.Optional(
-            Int({ maximum: 64, default: 4, description: "paired sub-networks that score each type (per stage)" }),
+            Int({
+              maximum: 64,
+              default: SHRINK_ARCHS,
+              description: "paired sub-networks that score each type (per stage)",
+            }),
           ),
           images: T.Optional(
-            Int({ maximum: 100_000, default: 512, description: "validation images each scoring sub-network reads" }),
+            Int({
+              maximum: 100_000,
+              default: SHRINK_IMAGES,
+              description: "validation images each scoring sub-network reads",
+            }),
           ),
         },
         {

@@ -29,6 +29,27 @@ describe("estimateJob", () => {
     expect(e.assumptions).toEqual([]);
   });
 
+  it("adds space shrinking's scoring: its sub-networks x every stage's types, at most the validation split each", () => {
+    const shrinking = (attentionShrink: Record<string, unknown>, val = 200) =>
+      estimateJob(
+        job((d) => {
+          d.dataset = { kind: "synthetic", train: 1000, val, test: 100 };
+          d.supernet = { epochs: 7, attentionShrink };
+          d.search = { population: 10, generations: 4 };
+        }),
+      );
+    const types = job().space.stages.reduce((n, stage) => n + stage.attention.length, 0);
+    const plain = estimateJob(job((d) => (d.dataset = { kind: "synthetic", train: 1000, val: 200, test: 100 })));
+    expect(plain.shrinkEvaluations).toBe(0);
+    const e = shrinking({ epoch: 1, keep: 1, archs: 3, images: 100 });
+    expect(e.shrinkEvaluations).toBe(3 * types);
+    expect(e.evaluationMacs).toBe(50 * 200 * e.candidateMacs + 3 * types * 100 * e.largestMacs);
+    // The defaults (4 sub-networks, 512 images) read no more than the 200 validation images there are.
+    const d = shrinking({ epoch: 1, keep: 1 });
+    expect(d.shrinkEvaluations).toBe(4 * types);
+    expect(d.evaluationMacs).toBe(50 * 200 * d.candidateMacs + 4 * types * 200 * d.largestMacs);
+  });
+
   it("prices a step by the sub-networks that read each image: all on whole batches, one on split ones", () => {
     const passes = (supernet: Record<string, unknown>) =>
       estimateJob(job((d) => (d.supernet = supernet))).supernetPasses;

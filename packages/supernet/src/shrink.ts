@@ -4,7 +4,14 @@
 // `epoch` epochs each stage's types are scored with the weights trained so far and only the `keep` best go on
 // being trained and searched (the idea of progressive space shrinking: PCNAS, AutoFormer's S3).
 import type { ImageSplit } from "@vitnas/datasets";
-import { type AttentionShrinkSpec, type AttentionSpec, countArch, type VitArch } from "@vitnas/formats";
+import {
+  type AttentionShrinkSpec,
+  type AttentionSpec,
+  countArch,
+  SHRINK_ARCHS,
+  SHRINK_IMAGES,
+  type VitArch,
+} from "@vitnas/formats";
 import { Evaluator } from "./evaluate";
 import { ArchSampler } from "./sampler";
 import type { Trainer } from "./trainer";
@@ -24,10 +31,6 @@ export interface ShrinkRecord {
   epoch: number;
   stages: TypeScore[][];
 }
-
-/** Default paired sub-networks per stage and validation images per sub-network. */
-export const SHRINK_ARCHS = 4;
-export const SHRINK_IMAGES = 512;
 
 /**
  * Which of a stage's types to keep, given each one's mean accuracy and MACs: the types no other beats on both

@@ -3751,6 +3751,9 @@ export interface paths {
                                 supernetPasses: number;
                                 /** @description population x (generations + 1) */
                                 evaluations: number;
+                                /** @description space shrinking's sub-network evaluations: its paired sub-networks x every stage's attention types */
+                                shrinkEvaluations: number;
+                                /** @description evaluations x validation images x candidateMacs, plus shrinkEvaluations x its images x largestMacs */
                                 evaluationMacs: number | null;
                                 datasetBytes: number | null;
                                 assumptions: string[];

@@ -5,10 +5,12 @@ initialisation, AdamW, one warm-up epoch then cosine decay, label smoothing 0.1 
 sizes as the product. Prints one JSON line per epoch and a last line with the test accuracy.
 
 usage: torch_vit.py DATASET_DIR TRAIN VAL EPOCHS [--width 64 --depth 3 --mlp 128 --heads 4 --lr 2e-3 --batch 64
-                    --shift 0 --seed 0 --threads 1 --warmup 1 --wd 0.05 --smoothing 0.1 --flip 1]
-       (--warmup: epochs of linear learning-rate warm-up; --flip 0: no random flips)
+                    --shift 0 --seed 0 --threads 1 --warmup 1 --wd 0.05 --smoothing 0.1 --flip 1 --ema 0 --pad 0]
+       (--warmup: epochs of linear learning-rate warm-up; --flip 0: no random flips; --ema D: also report the
+       accuracy of an exponential moving average of the weights, decay D per step; --pad 1: 28 px images zero-padded
+       to 32 instead of resized)
 """
-import argparse, gzip, json, math, os, struct, time
+import argparse, copy, gzip, json, math, os, struct, time
 
 import numpy as np
 import torch
@@ -70,7 +72,7 @@ def main():
     for name, kind, default in [("width", int, 64), ("depth", int, 3), ("mlp", int, 128), ("heads", int, 4),
                                 ("lr", float, 2e-3), ("batch", int, 64), ("shift", int, 0), ("seed", int, 0),
                                 ("threads", int, 1), ("warmup", float, 1.0), ("wd", float, 0.05),
-                                ("smoothing", float, 0.1), ("flip", int, 1)]:
+                                ("smoothing", float, 0.1), ("flip", int, 1), ("ema", float, 0.0), ("pad", int, 0)]:
         p.add_argument("--" + name, type=kind, default=default)
     a = p.parse_args()
     torch.manual_seed(a.seed)
@@ -84,6 +86,9 @@ def main():
     mean, std = images[train].mean() / 255, images[train].std() / 255
 
     def prepare(x):  # the product's idx loader: bilinear resize (half-pixel centres), then normalise
+        if a.pad:  # the alternative: the original pixels, a zero border (before normalisation) to 32 px
+            t = torch.tensor(x, dtype=torch.float32).unsqueeze(1) / 255
+            return (F.pad(t, ((32 - t.shape[-1]) // 2,) * 2 + ((32 - t.shape[-2]) // 2,) * 2) - mean) / std
         t = F.interpolate(torch.tensor(x, dtype=torch.float32).unsqueeze(1) / 255, size=32, mode="bilinear",
                           align_corners=False)
         return (t - mean) / std
@@ -101,10 +106,14 @@ def main():
         else 0.5 * (1 + math.cos(math.pi * (s - warm) / max(1, total - warm))))
     loss_of = nn.CrossEntropyLoss(label_smoothing=a.smoothing)
 
-    def accuracy(x, y):
-        model.eval()
+    # timm's ModelEmaV2: a copy whose weights follow the trained ones, decay per step (evaluated, never trained).
+    ema = copy.deepcopy(model) if a.ema else None
+
+    def accuracy(x, y, net=None):
+        net = net or model
+        net.eval()
         with torch.no_grad():
-            hits = sum((model(x[i:i + 500]).argmax(1) == y[i:i + 500]).sum().item() for i in range(0, len(x), 500))
+            hits = sum((net(x[i:i + 500]).argmax(1) == y[i:i + 500]).sum().item() for i in range(0, len(x), 500))
         model.train()
         return hits / len(x)
 
@@ -124,10 +133,15 @@ def main():
             loss_of(model(x), ys[batch]).backward()
             optimizer.step()
             schedule.step()
-        print(json.dumps({"epoch": epoch + 1, "val": accuracy(xv, yv), "seconds": round(time.time() - started, 1)}),
-              flush=True)
-    print(json.dumps({"test": accuracy(xt, yt), "params": sum(p.numel() for p in model.parameters()),
-                      "seconds": round(time.time() - started, 1)}), flush=True)
+            if ema is not None:
+                with torch.no_grad():
+                    for averaged, trained in zip(ema.parameters(), model.parameters()):
+                        averaged.mul_(a.ema).add_(trained, alpha=1 - a.ema)
+        line = {"epoch": epoch + 1, "val": accuracy(xv, yv), "seconds": round(time.time() - started, 1)}
+        print(json.dumps({**line, "ema_val": accuracy(xv, yv, ema)} if ema else line), flush=True)
+    line = {"test": accuracy(xt, yt), "params": sum(p.numel() for p in model.parameters()),
+            "seconds": round(time.time() - started, 1)}
+    print(json.dumps({**line, "ema_test": accuracy(xt, yt, ema)} if ema else line), flush=True)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@
 //   validation accuracy minus 2 points);
 // - long: 10,000 training images, 10 epochs (target: ours >= 0.85 test accuracy);
 // - search: examples/fashion-mnist-whole.json (every attention type, residual/none reductions, a conv stem, the
-//   super-network defaults: shared weights on whole batches, and three attention types per stage kept after two
+//   super-network defaults: shared weights on whole batches, and two attention types per stage kept after two
 //   epochs by space shrinking; PARITY_SEARCH_JOB names another job) run by `runSearch`, then
 //   PARITY_ALONE (default 3) of its front architectures, spread over MACs, trained alone with the same recipe and
 //   epochs (target: the front's inherited accuracy within 5 points of the same architectures trained alone). Its

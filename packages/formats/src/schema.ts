@@ -475,7 +475,11 @@ export type DatasetInput = Static<typeof DatasetSchema>;
 export const AugmentConfig = T.Object(
   {
     flip: T.Optional(
-      T.Boolean({ default: true, description: "random horizontal flips (turn off for digits and characters)" }),
+      T.Union([T.Literal("auto"), T.Boolean()], {
+        default: "auto",
+        description:
+          "random horizontal flips (false for digits and characters); auto: from 30 epochs on, where they pay back",
+      }),
     ),
     shift: T.Optional(
       T.Union([T.Literal("auto"), T.Integer({ minimum: 0, maximum: 1024 })], {

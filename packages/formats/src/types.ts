@@ -245,7 +245,8 @@ export interface AttentionShrinkSpec {
 export type CastlingBranch = "off" | { until: number };
 
 export interface AugmentSpec {
-  flip: boolean;
+  /** Random horizontal flips; "auto": chosen from the training budget (docs/training-recipe.md). */
+  flip: "auto" | boolean;
   /** Largest random shift in pixels; "auto": chosen from the training budget (docs/training-recipe.md). */
   shift: "auto" | number;
 }

@@ -111,6 +111,6 @@ describe("complete documents", () => {
     const older = { ...complete, dataset, supernet } as unknown as Parameters<typeof completeJob>[0];
     const filled = completeJob(older);
     expect(filled).toEqual(complete);
-    expect(filled.supernet).toMatchObject({ init: "fan-in", augment: { flip: true, shift: "auto" } });
+    expect(filled.supernet).toMatchObject({ init: "fan-in", augment: { flip: "auto", shift: "auto" } });
   });
 });

@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { ImageSplit } from "@vitnas/datasets";
 import type { AugmentSpec, SupernetSpec, VitArch } from "@vitnas/formats";
 import { AdamW } from "./adamw";
-import { augmentBatch, gatherBatch, shiftPixels } from "./augment";
+import { augmentBatch, flipImages, gatherBatch, shiftPixels } from "./augment";
 import { variableGrads } from "./backward";
 import { forkAttentionTypes } from "./fork";
 import { TrainingThreads } from "./parallel/training";
@@ -110,13 +110,15 @@ export class Trainer {
       config.candidateWarmupEpochs,
       options.arch ? 0 : (config.attentionWarmupEpochs ?? 0),
     );
-    this.augment = config.augment ?? { flip: true, shift: "auto" };
+    this.augment = config.augment ?? { flip: "auto", shift: "auto" };
+    this.flip = flipImages(this.augment.flip, config.epochs);
     this.shift = shiftPixels(this.augment.shift, config.epochs, data.imageSize);
     if ((options.threads ?? 1) > 1) this.parallel = new TrainingThreads(supernet, options.threads!);
   }
 
-  /** The recipe's augmentation and the shift it resolves to for this budget. */
+  /** The recipe's augmentation and what it resolves to for this budget: flips or not, the shift. */
   readonly augment: AugmentSpec;
+  readonly flip: boolean;
   readonly shift: number;
 
   get totalSteps(): number {
@@ -169,9 +171,9 @@ export class Trainer {
     const indices = this.batchIndices(step);
     const s = this.data.imageSize;
     const pixels =
-      this.options.augment === false || (!this.augment.flip && this.shift === 0)
+      this.options.augment === false || (!this.flip && this.shift === 0)
         ? gatherBatch(this.data, indices)
-        : augmentBatch(this.data, indices, new Random(this.options.seed, 2, step), this.shift, this.augment.flip);
+        : augmentBatch(this.data, indices, new Random(this.options.seed, 2, step), this.shift, this.flip);
     const fixed = this.options.arch;
     const count = Math.min(config.archsPerStep, b);
     const sandwich = !fixed && this.sandwiches(count);

@@ -1,8 +1,17 @@
 // Augmentation moves pixels (pad + crop, flip) without inventing values; without it a batch is the images as they are.
 import { describe, expect, it } from "vitest";
-import { AUTO_SHIFT_FROM_EPOCHS, augmentBatch, gatherBatch, shiftPixels } from "../src/augment";
+import { initBackend, Supernet, Trainer } from "../src";
+import {
+  AUTO_FLIP_FROM_EPOCHS,
+  AUTO_SHIFT_FROM_EPOCHS,
+  augmentBatch,
+  flipImages,
+  gatherBatch,
+  shiftPixels,
+} from "../src/augment";
 import { Random } from "../src/random";
 import { patternSplit } from "./data";
+import { ALL_ATTENTION, fixedSpace, TRAIN_CONFIG } from "./spaces";
 
 describe("augmentation", () => {
   const split = patternSplit(6, 8, 3, 4, 1);
@@ -56,5 +65,30 @@ describe("augmentation", () => {
     expect(shiftPixels(4, 1, 32)).toBe(4);
     // A shift can never move the whole image out.
     expect(shiftPixels(100, 1, 32)).toBe(31);
+  });
+
+  it("resolves flips' `auto` from the training budget: none on short runs, flips from the shift's budget on", () => {
+    expect(flipImages("auto", 3)).toBe(false);
+    expect(flipImages("auto", AUTO_FLIP_FROM_EPOCHS - 1)).toBe(false);
+    expect(flipImages("auto", AUTO_FLIP_FROM_EPOCHS)).toBe(true);
+    // A stated choice holds at any budget.
+    expect(flipImages(true, 1)).toBe(true);
+    expect(flipImages(false, 300)).toBe(false);
+  });
+
+  it("the trainer resolves its recipe's augmentation for its budget (flips and shift `auto` unless stated)", async () => {
+    await initBackend({ force: "cpu", log: null });
+    const net = Supernet.create(fixedSpace(ALL_ATTENTION[0]!), { seed: 5 });
+    const resolved = (epochs: number, augment?: { flip: "auto" | boolean; shift: "auto" | number }) => {
+      const trainer = new Trainer(net, patternSplit(8), { ...TRAIN_CONFIG, epochs, augment }, { seed: 1 });
+      const { flip, shift } = trainer;
+      trainer.dispose();
+      return { flip, shift };
+    };
+    expect(resolved(3)).toEqual({ flip: false, shift: 0 });
+    expect(resolved(AUTO_FLIP_FROM_EPOCHS)).toEqual({ flip: true, shift: 1 });
+    expect(resolved(3, { flip: true, shift: 2 })).toEqual({ flip: true, shift: 2 });
+    expect(resolved(AUTO_FLIP_FROM_EPOCHS, { flip: false, shift: 0 })).toEqual({ flip: false, shift: 0 });
+    net.dispose();
   });
 });

@@ -716,10 +716,10 @@ export interface paths {
                             /** @default {} */
                             augment?: {
                                 /**
-                                 * @description random horizontal flips (turn off for digits and characters)
-                                 * @default true
+                                 * @description random horizontal flips (false for digits and characters); auto: from 30 epochs on, where they pay back
+                                 * @default auto
                                  */
-                                flip?: boolean;
+                                flip?: "auto" | boolean;
                                 /**
                                  * @description largest random shift in pixels (zero fill); auto grows with the training budget
                                  * @default auto

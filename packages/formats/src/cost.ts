@@ -156,10 +156,7 @@ export function estimateJob(job: NasSearch): JobEstimate {
     ),
     evaluations,
     shrinkEvaluations,
-    evaluationMacs: plus(
-      times(evaluations, val, candidateMacs),
-      shrinkEvaluations === 0 ? 0 : times(shrinkEvaluations, shrinkImages, largestMacs),
-    ),
+    evaluationMacs: plus(times(evaluations, val, candidateMacs), times(shrinkEvaluations, shrinkImages, largestMacs)),
     datasetBytes: times(all, imageSize * imageSize * channels * 4),
     assumptions,
   };

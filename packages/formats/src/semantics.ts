@@ -260,8 +260,7 @@ export function largestArch(space: VitSpace): VitArch {
     for (let i = 1; i < space.stages.length; i++) {
       for (const reduction of space.stages[i]!.reduction) {
         if (reduction === reductions[i]) continue;
-        const tried = reductions.with(i, reduction);
-        const candidate = build(tried);
+        const candidate = build(reductions.with(i, reduction));
         if (archIssues(candidate).length > 0) continue;
         const count = countArch(candidate);
         if (count.macs < cost.macs || (count.macs === cost.macs && count.params <= cost.params)) continue;

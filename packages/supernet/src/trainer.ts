@@ -110,14 +110,13 @@ export class Trainer {
       config.candidateWarmupEpochs,
       options.arch ? 0 : (config.attentionWarmupEpochs ?? 0),
     );
-    this.augment = config.augment ?? { flip: "auto", shift: "auto" };
-    this.flip = flipImages(this.augment.flip, config.epochs);
-    this.shift = shiftPixels(this.augment.shift, config.epochs, data.imageSize);
+    const augment: AugmentSpec = config.augment ?? { flip: "auto", shift: "auto" };
+    this.flip = flipImages(augment.flip, config.epochs);
+    this.shift = shiftPixels(augment.shift, config.epochs, data.imageSize);
     if ((options.threads ?? 1) > 1) this.parallel = new TrainingThreads(supernet, options.threads!);
   }
 
-  /** The recipe's augmentation and what it resolves to for this budget: flips or not, the shift. */
-  readonly augment: AugmentSpec;
+  /** What the recipe's augmentation resolves to for this budget: flips or not, the shift in pixels. */
   readonly flip: boolean;
   readonly shift: number;
 
